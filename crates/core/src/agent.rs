@@ -1,0 +1,59 @@
+//! The trait every agent implements, and what the runner hands it.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+
+use tokio::sync::mpsc;
+use tokio::time::Instant;
+use tokio_util::sync::CancellationToken;
+
+use crate::check::CheckDef;
+use crate::finding::{Finding, Target};
+use crate::scope::Scope;
+
+pub type AgentFuture<'a> = Pin<Box<dyn Future<Output = ()> + Send + 'a>>;
+
+/// A family of checks that runs against the targets of one config section.
+///
+/// The runner calls [`Agent::run`] under the agent's deadline and cancels it (drops the future and
+/// fires [`AgentContext::cancel`]) when the deadline passes. Every `(check, target)` pair of
+/// [`Agent::checks`] x [`Agent::targets`] that has no finding by then becomes an `error`: an agent
+/// that forgets a check fails closed instead of passing silently.
+pub trait Agent: Send + Sync {
+    /// The name `--only` and `--skip` use, and the config section.
+    fn name(&self) -> &'static str;
+    /// The checks this agent judges on each of its targets.
+    fn checks(&self) -> &'static [&'static CheckDef];
+    /// The targets this run will examine.
+    fn targets(&self) -> Vec<Target>;
+    /// Examines every target and reports one finding per check and target through `ctx`.
+    fn run<'a>(&'a self, ctx: &'a AgentContext) -> AgentFuture<'a>;
+}
+
+/// What an agent gets from the runner: scope, deadline, cancellation and a place for findings.
+pub struct AgentContext {
+    pub scope: Arc<Scope>,
+    pub deadline: Instant,
+    pub cancel: CancellationToken,
+    sink: mpsc::UnboundedSender<Finding>,
+}
+
+impl AgentContext {
+    pub fn new(
+        scope: Arc<Scope>,
+        deadline: Instant,
+        cancel: CancellationToken,
+        sink: mpsc::UnboundedSender<Finding>,
+    ) -> Self {
+        AgentContext { scope, deadline, cancel, sink }
+    }
+
+    /// Hands one finding to the runner as soon as it is known, so that findings reported before a
+    /// deadline survive it.
+    pub fn report(&self, finding: Finding) {
+        // The receiver lives as long as the run; a closed channel means the run is being torn
+        // down, and the finding has nowhere useful to go.
+        let _ = self.sink.send(finding);
+    }
+}

@@ -1,0 +1,343 @@
+//! `launchguard.toml`: one section per agent plus `[scope]`.
+//!
+//! Unknown keys and bad values are errors that name the file, line and column. Credentials never
+//! appear in the file: keys that need one take the *name* of an environment variable.
+//! Every key is documented in `docs/config.md`; a test keeps that page complete.
+
+use std::collections::{BTreeMap, HashSet};
+use std::fmt;
+use std::num::{NonZeroU32, NonZeroU64};
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+
+use schemars::JsonSchema;
+use serde::Deserialize;
+use sha2::{Digest, Sha256};
+use toml::Spanned;
+
+use crate::scope::Scope;
+
+/// The whole configuration file.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// Which hosts launchguard may contact, how often and for how long.
+    pub scope: ScopeConfig,
+    /// Health endpoints: reachable, 2xx, fast, and quiet about internals.
+    #[serde(default)]
+    pub health: Option<HealthConfig>,
+}
+
+/// `[scope]`: the allowlist and the limits every agent runs under.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ScopeConfig {
+    /// Hosts that may be contacted: exact names (`app.example.com`), every subdomain of a domain
+    /// (`*.example.com`, which does not include `example.com` itself) or IP addresses. Anything
+    /// else is never contacted, redirects included.
+    #[schemars(with = "Vec<String>")]
+    pub hosts: Vec<Spanned<String>>,
+    /// Most requests any one host receives in a run.
+    #[serde(default = "default_requests_per_host")]
+    pub requests_per_host: NonZeroU32,
+    /// TCP connect timeout, in milliseconds.
+    #[serde(default = "default_connect_timeout_ms")]
+    pub connect_timeout_ms: NonZeroU64,
+    /// Whole-request timeout (connect, TLS, headers and body), in milliseconds.
+    #[serde(default = "default_request_timeout_ms")]
+    pub request_timeout_ms: NonZeroU64,
+    /// How long one agent may run, in seconds; what it has not finished by then is reported as
+    /// `error`.
+    #[serde(default = "default_agent_deadline_secs")]
+    pub agent_deadline_secs: NonZeroU64,
+}
+
+fn default_requests_per_host() -> NonZeroU32 {
+    NonZeroU32::new(200).expect("non-zero")
+}
+fn default_connect_timeout_ms() -> NonZeroU64 {
+    NonZeroU64::new(5_000).expect("non-zero")
+}
+fn default_request_timeout_ms() -> NonZeroU64 {
+    NonZeroU64::new(10_000).expect("non-zero")
+}
+fn default_agent_deadline_secs() -> NonZeroU64 {
+    NonZeroU64::new(300).expect("non-zero")
+}
+fn default_latency_budget_ms() -> NonZeroU64 {
+    NonZeroU64::new(2_000).expect("non-zero")
+}
+
+/// `[health]`: the endpoints that must answer.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct HealthConfig {
+    /// Slowest acceptable answer, in milliseconds, for endpoints that do not set their own.
+    #[serde(default = "default_latency_budget_ms")]
+    pub latency_budget_ms: NonZeroU64,
+    /// One `[[health.endpoints]]` table per endpoint.
+    pub endpoints: Vec<HealthEndpoint>,
+}
+
+/// `[[health.endpoints]]`: one health URL.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct HealthEndpoint {
+    /// A short, unique, stable name (`frontend`, `api`, `ai-engine`): findings are fingerprinted by
+    /// it, so renaming it makes its findings look new to a baseline.
+    #[schemars(with = "String")]
+    pub name: Spanned<String>,
+    /// The `http://` or `https://` URL to request with GET. It must not carry credentials.
+    #[schemars(with = "String")]
+    pub url: Spanned<String>,
+    /// This endpoint's latency budget in milliseconds, instead of `[health].latency_budget_ms`.
+    #[serde(default)]
+    pub latency_budget_ms: Option<NonZeroU64>,
+    /// Request headers whose values come from environment variables: header name to variable
+    /// name, e.g. `{ Authorization = "HEALTH_AUTH_HEADER" }`. A variable that is not set makes the
+    /// endpoint's checks `error`.
+    #[serde(default)]
+    #[schemars(with = "BTreeMap<String, String>")]
+    pub headers_from_env: BTreeMap<String, Spanned<String>>,
+}
+
+/// A configuration file that parsed and validated.
+#[derive(Debug)]
+pub struct LoadedConfig {
+    pub config: Config,
+    pub path: PathBuf,
+    /// `sha256:` of the file's bytes, recorded in reports.
+    pub digest: String,
+}
+
+/// A configuration error, located in the file where possible.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfigError {
+    pub path: String,
+    /// 1-based line and column.
+    pub location: Option<(usize, usize)>,
+    pub message: String,
+    /// The offending line and the width to underline, for display.
+    snippet: Option<(String, usize)>,
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.location {
+            Some((line, column)) => write!(f, "{}:{line}:{column}: {}", self.path, self.message)?,
+            None => write!(f, "{}: {}", self.path, self.message)?,
+        }
+        if let (Some((line, column)), Some((text, width))) = (self.location, &self.snippet) {
+            let gutter = line.to_string().len();
+            write!(
+                f,
+                "\n{:gutter$} |\n{line} | {text}\n{:gutter$} | {}{}",
+                "",
+                "",
+                " ".repeat(column - 1),
+                "^".repeat(*width)
+            )?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for ConfigError {}
+
+impl ConfigError {
+    fn at(path: &str, text: &str, span: Option<Range<usize>>, message: impl Into<String>) -> Self {
+        let located = span.map(|span| {
+            let start = span.start.min(text.len());
+            let line_start = text[..start].rfind('\n').map_or(0, |i| i + 1);
+            let line_end = text[start..].find('\n').map_or(text.len(), |i| start + i);
+            let line = text[..start].matches('\n').count() + 1;
+            let column = text[line_start..start].chars().count() + 1;
+            let end = span.end.clamp(start, line_end);
+            let width = text[start..end].chars().count().max(1);
+            ((line, column), (text[line_start..line_end].trim_end().to_owned(), width))
+        });
+        ConfigError {
+            path: path.to_owned(),
+            location: located.as_ref().map(|(loc, _)| *loc),
+            message: message.into(),
+            snippet: located.map(|(_, snippet)| snippet),
+        }
+    }
+
+    /// An error about the file as a whole (unreadable, not UTF-8).
+    pub fn whole_file(path: &Path, message: impl Into<String>) -> Self {
+        ConfigError { path: path.display().to_string(), location: None, message: message.into(), snippet: None }
+    }
+}
+
+/// The 1-based line of a byte offset in `text`.
+pub fn line_of(text: &str, offset: usize) -> u32 {
+    let line = text[..offset.min(text.len())].matches('\n').count() + 1;
+    u32::try_from(line).unwrap_or(u32::MAX)
+}
+
+impl LoadedConfig {
+    /// Reads, parses and validates a configuration file.
+    pub fn load(path: &Path) -> Result<Self, ConfigError> {
+        let bytes = std::fs::read(path)
+            .map_err(|e| ConfigError::whole_file(path, format!("cannot read the configuration: {e}")))?;
+        let text = String::from_utf8(bytes)
+            .map_err(|_| ConfigError::whole_file(path, "the configuration is not valid UTF-8"))?;
+        LoadedConfig::parse(path, &text)
+    }
+
+    /// Parses and validates configuration text; `path` is used in messages and reports.
+    pub fn parse(path: &Path, text: &str) -> Result<Self, ConfigError> {
+        let shown = path.display().to_string();
+        let config: Config =
+            toml::from_str(text).map_err(|e| ConfigError::at(&shown, text, e.span(), e.message().trim()))?;
+        validate(&config).map_err(|(span, message)| ConfigError::at(&shown, text, Some(span), message))?;
+        let digest = format!("sha256:{}", hex::encode(Sha256::digest(text.as_bytes())));
+        Ok(LoadedConfig { config, path: path.to_owned(), digest })
+    }
+}
+
+type Invalid = (Range<usize>, String);
+
+fn validate(config: &Config) -> Result<(), Invalid> {
+    if config.scope.hosts.is_empty() {
+        return Err((0..0, "[scope].hosts is empty: name the hosts launchguard may contact".into()));
+    }
+    for host in &config.scope.hosts {
+        Scope::validate_pattern(host.get_ref()).map_err(|e| (host.span(), e))?;
+    }
+    if let Some(health) = &config.health {
+        validate_health(health)?;
+    }
+    Ok(())
+}
+
+fn validate_health(health: &HealthConfig) -> Result<(), Invalid> {
+    let mut names = HashSet::new();
+    for endpoint in &health.endpoints {
+        let name = endpoint.name.get_ref();
+        if !is_target_name(name) {
+            return Err((
+                endpoint.name.span(),
+                format!("endpoint name `{name}` must be lowercase letters, digits, `-` or `_`"),
+            ));
+        }
+        if !names.insert(name.as_str()) {
+            return Err((endpoint.name.span(), format!("endpoint name `{name}` is used twice")));
+        }
+        let url = url::Url::parse(endpoint.url.get_ref())
+            .map_err(|e| (endpoint.url.span(), format!("not a valid URL: {e}")))?;
+        if !matches!(url.scheme(), "http" | "https") {
+            return Err((endpoint.url.span(), format!("scheme `{}` is not http or https", url.scheme())));
+        }
+        if !url.username().is_empty() || url.password().is_some() {
+            return Err((
+                endpoint.url.span(),
+                "the URL carries credentials; put them in an environment variable and name it in headers_from_env"
+                    .into(),
+            ));
+        }
+        for (header, variable) in &endpoint.headers_from_env {
+            if header.is_empty() || !header.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_') {
+                return Err((variable.span(), format!("`{header}` is not an HTTP header name")));
+            }
+            if !is_env_var_name(variable.get_ref()) {
+                return Err((
+                    variable.span(),
+                    format!(
+                        "`{}` is not an environment variable name (A-Z, 0-9, `_`); the value itself never goes in the file",
+                        variable.get_ref()
+                    ),
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+fn is_target_name(name: &str) -> bool {
+    name.bytes().next().is_some_and(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+        && name.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_')
+}
+
+fn is_env_var_name(name: &str) -> bool {
+    name.bytes().next().is_some_and(|b| b.is_ascii_uppercase() || b == b'_')
+        && name.bytes().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> Result<LoadedConfig, ConfigError> {
+        LoadedConfig::parse(Path::new("launchguard.toml"), text)
+    }
+
+    const GOOD: &str = r#"
+[scope]
+hosts = ["127.0.0.1", "*.example.com"]
+
+[health]
+[[health.endpoints]]
+name = "api"
+url = "https://api.example.com/health"
+headers_from_env = { Authorization = "API_HEALTH_AUTH" }
+"#;
+
+    #[test]
+    fn a_good_config_loads_with_defaults_and_a_digest() {
+        let loaded = parse(GOOD).unwrap();
+        let scope = &loaded.config.scope;
+        assert_eq!(scope.requests_per_host.get(), 200);
+        assert_eq!(scope.request_timeout_ms.get(), 10_000);
+        let health = loaded.config.health.unwrap();
+        assert_eq!(health.latency_budget_ms.get(), 2_000);
+        assert_eq!(line_of(GOOD, health.endpoints[0].url.span().start), 8);
+        assert!(loaded.digest.starts_with("sha256:"));
+    }
+
+    #[test]
+    fn unknown_keys_name_line_and_column() {
+        let text = GOOD.replace("name = \"api\"", "name = \"api\"\nlatency_budget = 300");
+        let err = parse(&text).unwrap_err();
+        assert_eq!(err.location, Some((8, 1)), "{err}");
+        assert!(err.message.contains("unknown field `latency_budget`"), "{err}");
+        let shown = err.to_string();
+        assert!(shown.starts_with("launchguard.toml:8:1: unknown field"), "{shown}");
+        assert!(shown.contains("8 | latency_budget = 300"), "{shown}");
+    }
+
+    #[test]
+    fn unknown_sections_are_errors() {
+        let err = parse(&format!("{GOOD}\n[tlss]\nhosts = []\n")).unwrap_err();
+        assert!(err.message.contains("unknown field `tlss`"), "{err}");
+    }
+
+    #[test]
+    fn bad_values_name_their_line() {
+        let cases = [
+            (GOOD.replace("https://api.example.com/health", "ftp://api.example.com"), 8, "scheme"),
+            (GOOD.replace("https://api.example.com/health", "https://u:pw@api.example.com"), 8, "credentials"),
+            (GOOD.replace("API_HEALTH_AUTH", "Bearer abc123"), 9, "environment variable name"),
+            (GOOD.replace("\"*.example.com\"", "\"https://x.example.com\""), 3, "not a host name"),
+            (GOOD.replace("[scope]\n", "[scope]\nrequest_timeout_ms = 0\n"), 3, "nonzero"),
+            (GOOD.replace("name = \"api\"", "name = \"API Gateway\""), 7, "lowercase"),
+            (format!("{GOOD}[[health.endpoints]]\nname = \"api\"\nurl = \"http://127.0.0.1/\"\n"), 11, "twice"),
+        ];
+        for (text, line, needle) in cases {
+            let err = parse(&text).unwrap_err();
+            assert_eq!(err.location.map(|l| l.0), Some(line), "{err}");
+            assert!(err.to_string().contains(needle), "expected {needle:?} in: {err}");
+        }
+    }
+
+    #[test]
+    fn syntax_errors_and_empty_scope_are_reported() {
+        let err = parse("[scope\nhosts = []").unwrap_err();
+        assert_eq!(err.location.map(|l| l.0), Some(1), "{err}");
+        let err = parse("[scope]\nhosts = []\n").unwrap_err();
+        assert!(err.message.contains("[scope].hosts is empty"), "{err}");
+        let err = parse("").unwrap_err();
+        assert!(err.message.contains("missing field `scope`"), "{err}");
+    }
+}

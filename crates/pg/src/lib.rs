@@ -1,0 +1,4 @@
+//! launchguard's `pg` agent: not implemented yet (tracked in issue 5).
+//!
+//! The crate exists so the workspace has its final shape. It defines no checks, so nothing in a
+//! report can claim that `pg` was verified.

@@ -1,0 +1,4 @@
+//! launchguard's `secrets` agent: not implemented yet (tracked in issue 3).
+//!
+//! The crate exists so the workspace has its final shape. It defines no checks, so nothing in a
+//! report can claim that `secrets` was verified.

@@ -108,6 +108,7 @@ pub struct LoadedConfig {
     pub path: PathBuf,
     /// `sha256:` of the file's bytes, recorded in reports.
     pub digest: String,
+    text: String,
 }
 
 /// A configuration error, located in the file where possible.
@@ -193,7 +194,12 @@ impl LoadedConfig {
             toml::from_str(text).map_err(|e| ConfigError::at(&shown, text, e.span(), e.message().trim()))?;
         validate(&config).map_err(|(span, message)| ConfigError::at(&shown, text, Some(span), message))?;
         let digest = format!("sha256:{}", hex::encode(Sha256::digest(text.as_bytes())));
-        Ok(LoadedConfig { config, path: path.to_owned(), digest })
+        Ok(LoadedConfig { config, path: path.to_owned(), digest, text: text.to_owned() })
+    }
+
+    /// The 1-based line of a byte offset (from a [`Spanned`] value) in the file.
+    pub fn line_of(&self, offset: usize) -> u32 {
+        line_of(&self.text, offset)
     }
 }
 

@@ -1,0 +1,3 @@
+//! The http crate's one integration test binary: agents against real servers on loopback.
+
+mod health;

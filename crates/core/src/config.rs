@@ -146,7 +146,8 @@ impl fmt::Display for ConfigError {
 impl std::error::Error for ConfigError {}
 
 impl ConfigError {
-    fn at(path: &str, text: &str, span: Option<Range<usize>>, message: impl Into<String>) -> Self {
+    /// An error at `span` (byte offsets) of `text`, the contents of the file at `path`.
+    pub fn at(path: &str, text: &str, span: Option<Range<usize>>, message: impl Into<String>) -> Self {
         let located = span.map(|span| {
             let start = span.start.min(text.len());
             let line_start = text[..start].rfind('\n').map_or(0, |i| i + 1);

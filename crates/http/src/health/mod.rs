@@ -230,8 +230,10 @@ fn describe_error(error: &reqwest::Error) -> String {
     } else {
         "no valid HTTP answer"
     };
-    if innermost.is_empty() || innermost.eq_ignore_ascii_case(class) {
+    if innermost.is_empty() {
         class.to_owned()
+    } else if lower.starts_with(&class.to_ascii_lowercase()) {
+        innermost
     } else {
         format!("{class}: {innermost}")
     }

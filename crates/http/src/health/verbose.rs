@@ -92,6 +92,10 @@ pub(crate) struct Leak {
 
 fn shorten(text: &str) -> String {
     let mut short: String = text.chars().take(MAX_EXAMPLE_CHARS).collect();
+    // Never cut a redaction in half: a cut one could look like a different secret.
+    if let (Some(open), None) = (short.rfind('<'), short[short.rfind('<').unwrap_or(0)..].find('>')) {
+        short.truncate(open);
+    }
     if short.len() < text.len() {
         short.push('…');
     }
@@ -110,18 +114,17 @@ fn is_internal_v6(ip: Ipv6Addr) -> bool {
 /// A connection string with its password replaced by its redacted form.
 fn redact_connection_string(raw: &str) -> String {
     match url::Url::parse(raw) {
-        Ok(mut url) => {
-            if let Some(password) = url.password().map(str::to_owned) {
-                let shown = format!("{}", Redacted::new(&password)).replace(['[', ']', ' ', ','], "_");
-                if url.set_password(Some(&shown)).is_err() {
-                    return format!("{}://…{}", url.scheme(), Redacted::new(raw));
-                }
-            }
-            shorten(url.as_str())
-        }
+        Ok(url) => match url.password() {
+            Some(password) => shorten(&raw.replacen(
+                &format!(":{password}@"),
+                &format!(":<{}>@", Redacted::new(password)),
+                1,
+            )),
+            None => shorten(raw),
+        },
         Err(_) => {
             let scheme = raw.split("://").next().unwrap_or("");
-            format!("{scheme}://…{}", Redacted::new(raw))
+            format!("{scheme}://<{}>", Redacted::new(raw))
         }
     }
 }

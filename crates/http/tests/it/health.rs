@@ -160,7 +160,7 @@ async fn healthy_failing_slow_verbose_and_down_services() {
 
     let unreachable = run.get("health.unreachable", "down");
     assert_eq!(unreachable.status, Status::Fail);
-    assert!(unreachable.message.contains("connection refused"), "{}", unreachable.message);
+    assert!(unreachable.message.to_ascii_lowercase().contains("connection refused"), "{}", unreachable.message);
     assert_eq!(unreachable.target.config_line, Some(20));
     for check in ["health.status", "health.slow", "health.verbose"] {
         assert_eq!(run.status(check, "down"), Status::Skipped, "{check} on the down service");

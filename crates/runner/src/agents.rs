@@ -1,0 +1,27 @@
+//! The one list of agents, and with it the registry of every check.
+
+use std::sync::Arc;
+
+use launchguard_core::config::LoadedConfig;
+use launchguard_core::{Agent, CheckDef, Registry};
+
+/// Every agent launchguard has, by the name `--only` / `--skip` and the config section use.
+pub const AGENT_NAMES: &[&str] = &["health"];
+
+/// Every agent's checks, in one list: the registry.
+pub fn check_groups() -> [&'static [&'static CheckDef]; 1] {
+    [launchguard_http::health::CHECKS]
+}
+
+pub fn registry() -> Registry {
+    Registry::new(&check_groups()).expect("the built-in checks form a valid registry (tested)")
+}
+
+/// The agents the configuration sets up, in [`AGENT_NAMES`] order.
+pub fn configured(config: &LoadedConfig) -> Vec<Arc<dyn Agent>> {
+    let mut agents: Vec<Arc<dyn Agent>> = Vec::new();
+    if let Some(health) = &config.config.health {
+        agents.push(Arc::new(launchguard_http::HealthAgent::new(health, |offset| config.line_of(offset))));
+    }
+    agents
+}

@@ -1,0 +1,91 @@
+//! The `launchguard` binary: CLI, configuration, orchestration, reports and weekly-audit tooling.
+
+pub mod agents;
+pub mod audit;
+pub mod baseline;
+pub mod catalog;
+pub mod cli;
+pub mod demo;
+pub mod orchestrate;
+pub mod report;
+
+use std::io::IsTerminal;
+use std::process::ExitCode;
+
+use clap::Parser;
+use cli::{Cli, ColorChoice, Command};
+use report::{EXIT_UNVERIFIED, EXIT_USAGE};
+
+/// A usage or configuration mistake: exit 64.
+#[derive(Debug)]
+pub struct UsageError(pub String);
+
+impl std::fmt::Display for UsageError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for UsageError {}
+
+pub fn usage(message: impl Into<String>) -> anyhow::Error {
+    UsageError(message.into()).into()
+}
+
+/// Parses the command line, runs the command and maps its result to an exit code.
+pub fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return ExitCode::from(if e.use_stderr() { EXIT_USAGE as u8 } else { 0 });
+        }
+    };
+    init_logging(cli.verbose);
+    let color = match cli.color {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => {
+            std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+        }
+    };
+    match run(cli.command, color) {
+        Ok(code) => ExitCode::from(code as u8),
+        Err(error) => {
+            if error.chain().any(|e| e.downcast_ref::<std::io::Error>().is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)) {
+                return ExitCode::SUCCESS;
+            }
+            eprintln!("error: {error:#}");
+            let code = if error.downcast_ref::<UsageError>().is_some() { EXIT_USAGE } else { EXIT_UNVERIFIED };
+            ExitCode::from(code as u8)
+        }
+    }
+}
+
+fn init_logging(verbosity: u8) {
+    let default = match verbosity {
+        0 => "warn",
+        1 => "warn,launchguard=info,launchguard_core=info,launchguard_http=info",
+        _ => "info,launchguard=debug,launchguard_core=debug,launchguard_http=debug",
+    };
+    let filter = std::env::var("LAUNCHGUARD_LOG")
+        .ok()
+        .and_then(|f| tracing_subscriber::EnvFilter::try_new(f).ok())
+        .unwrap_or_else(|| tracing_subscriber::EnvFilter::new(default));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
+        .try_init();
+}
+
+fn run(command: Command, color: bool) -> anyhow::Result<i32> {
+    match command {
+        Command::Audit(args) => audit::audit(args, color),
+        Command::Demo(args) => demo::demo(args, color),
+        Command::Checks(args) => catalog::checks(args.format),
+        Command::Explain { id } => catalog::explain(&id),
+        Command::Init { path, force } => catalog::init(&path, force),
+        Command::Diff(args) => audit::diff(args, color),
+    }
+}

@@ -1,0 +1,226 @@
+//! Runs agents concurrently, each under its deadline, and makes sure every `(check, target)` pair
+//! ends with a finding: what an agent did not conclude becomes `error`, never a silent pass.
+
+use std::collections::HashSet;
+use std::sync::Arc;
+
+use indicatif::{ProgressBar, ProgressStyle};
+use launchguard_core::{Agent, AgentContext, Finding, Scope, Target};
+use tokio::sync::mpsc;
+use tokio::time::Instant;
+use tokio_util::sync::CancellationToken;
+
+/// How an agent's run ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Ending {
+    Completed,
+    DeadlineExceeded,
+    Interrupted,
+    Crashed,
+}
+
+/// Runs every agent at once and returns all findings, one per check and target at least.
+pub async fn run_agents(
+    agents: Vec<Arc<dyn Agent>>,
+    scope: Arc<Scope>,
+    cancel: CancellationToken,
+    progress: Option<ProgressBar>,
+) -> Vec<Finding> {
+    if let Some(bar) = &progress {
+        let total: usize = agents.iter().map(|a| a.checks().len() * a.targets().len()).sum();
+        bar.set_length(total as u64);
+        bar.set_style(
+            ProgressStyle::with_template("{spinner} auditing {msg} [{bar:30}] {pos}/{len} checks {elapsed}")
+                .expect("valid template")
+                .progress_chars("=> "),
+        );
+        bar.set_message(agents.iter().map(|a| a.name()).collect::<Vec<_>>().join(", "));
+        bar.enable_steady_tick(std::time::Duration::from_millis(120));
+    }
+    let tasks: Vec<_> = agents
+        .into_iter()
+        .map(|agent| {
+            let scope = Arc::clone(&scope);
+            let cancel = cancel.clone();
+            let progress = progress.clone();
+            let name = agent.name();
+            let planned_agent = Arc::clone(&agent);
+            let task = tokio::spawn(run_one(agent, scope, cancel, progress));
+            (name, planned_agent, task)
+        })
+        .collect();
+    let mut findings = Vec::new();
+    for (name, agent, task) in tasks {
+        let (mut found, ending) = match task.await {
+            Ok(result) => result,
+            Err(join_error) => {
+                tracing::error!(agent = name, "agent crashed: {join_error}");
+                (Vec::new(), Ending::Crashed)
+            }
+        };
+        fill_missing(agent.as_ref(), &mut found, ending, scope.timeouts.agent_deadline.as_secs());
+        findings.extend(found);
+    }
+    if let Some(bar) = progress {
+        bar.finish_and_clear();
+    }
+    findings
+}
+
+async fn run_one(
+    agent: Arc<dyn Agent>,
+    scope: Arc<Scope>,
+    cancel: CancellationToken,
+    progress: Option<ProgressBar>,
+) -> (Vec<Finding>, Ending) {
+    let deadline = Instant::now() + scope.timeouts.agent_deadline;
+    let (sink, mut received) = mpsc::unbounded_channel();
+    let ctx = AgentContext::new(scope, deadline, cancel.child_token(), sink);
+    tracing::info!(agent = agent.name(), targets = agent.targets().len(), "agent started");
+    let mut findings = Vec::new();
+    let ending = {
+        let run = agent.run(&ctx);
+        tokio::pin!(run);
+        loop {
+            tokio::select! {
+                biased;
+                Some(finding) = received.recv() => {
+                    if let Some(bar) = &progress {
+                        bar.inc(1);
+                    }
+                    findings.push(finding);
+                }
+                () = &mut run => break Ending::Completed,
+                () = tokio::time::sleep_until(deadline) => break Ending::DeadlineExceeded,
+                () = cancel.cancelled() => break Ending::Interrupted,
+            }
+        }
+    };
+    ctx.cancel.cancel();
+    drop(ctx);
+    while let Some(finding) = received.recv().await {
+        findings.push(finding);
+    }
+    tracing::info!(agent = agent.name(), findings = findings.len(), ?ending, "agent ended");
+    (findings, ending)
+}
+
+/// Gives every `(check, target)` pair without a finding an `error` that says why.
+fn fill_missing(agent: &dyn Agent, findings: &mut Vec<Finding>, ending: Ending, deadline_secs: u64) {
+    let seen: HashSet<(String, String)> =
+        findings.iter().map(|f| (f.check.as_str().to_owned(), f.target.id.clone())).collect();
+    let reason = match ending {
+        Ending::Completed => "not verified: the agent ended without a result for this check (a launchguard bug; \
+                              reported so that nothing passes unseen)"
+            .to_owned(),
+        Ending::DeadlineExceeded => format!(
+            "not verified: the {} agent's deadline ({deadline_secs} s, [scope].agent_deadline_secs) ran out first",
+            agent.name()
+        ),
+        Ending::Interrupted => "not verified: the run was interrupted".to_owned(),
+        Ending::Crashed => format!("not verified: the {} agent crashed (see the log)", agent.name()),
+    };
+    let targets: Vec<Target> = agent.targets();
+    for check in agent.checks() {
+        for target in &targets {
+            if !seen.contains(&(check.id.to_owned(), target.id.clone())) {
+                findings.push(Finding::error(check, target.clone(), reason.clone()));
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use launchguard_core::{AgentFuture, CheckDef, Severity, Status, TargetKind, Timeouts};
+
+    use super::*;
+
+    static FIRST: CheckDef = CheckDef {
+        id: "test.first",
+        agent: "test",
+        title: "first",
+        severity: Severity::High,
+        what: "w",
+        why: "y",
+        fix: "f",
+        references: &[],
+    };
+    static SECOND: CheckDef = CheckDef { id: "test.second", ..FIRST };
+    static CHECKS: &[&CheckDef] = &[&FIRST, &SECOND];
+
+    /// Passes `test.first` at once, then does `then`.
+    struct Partial {
+        then: fn() -> AgentFuture<'static>,
+    }
+
+    fn target() -> Target {
+        Target::new("t:1", TargetKind::Host, "t1")
+    }
+
+    impl Agent for Partial {
+        fn name(&self) -> &'static str {
+            "test"
+        }
+        fn checks(&self) -> &'static [&'static CheckDef] {
+            CHECKS
+        }
+        fn targets(&self) -> Vec<Target> {
+            vec![target()]
+        }
+        fn run<'a>(&'a self, ctx: &'a AgentContext) -> AgentFuture<'a> {
+            Box::pin(async move {
+                ctx.report(Finding::pass(&FIRST, target(), "seen"));
+                (self.then)().await;
+            })
+        }
+    }
+
+    fn scope(deadline: Duration) -> Arc<Scope> {
+        let t = Duration::from_secs(1);
+        Arc::new(Scope::new(&["127.0.0.1".into()], 1, Timeouts { connect: t, request: t, agent_deadline: deadline }).unwrap())
+    }
+
+    async fn run(then: fn() -> AgentFuture<'static>, cancel: CancellationToken) -> Vec<Finding> {
+        let mut findings =
+            run_agents(vec![Arc::new(Partial { then })], scope(Duration::from_millis(300)), cancel, None).await;
+        findings.sort_by(|a, b| a.check.cmp(&b.check));
+        findings
+    }
+
+    #[tokio::test]
+    async fn a_forgotten_check_becomes_an_error() {
+        let findings = run(|| Box::pin(async {}), CancellationToken::new()).await;
+        assert_eq!(findings.len(), 2);
+        assert_eq!(findings[0].status, Status::Pass);
+        assert_eq!(findings[1].status, Status::Error);
+        assert!(findings[1].message.contains("launchguard bug"));
+    }
+
+    #[tokio::test]
+    async fn the_deadline_stops_a_hanging_agent_and_keeps_what_it_found() {
+        let findings = run(|| Box::pin(std::future::pending()), CancellationToken::new()).await;
+        assert_eq!(findings[0].status, Status::Pass);
+        assert_eq!(findings[1].status, Status::Error);
+        assert!(findings[1].message.contains("deadline"), "{}", findings[1].message);
+    }
+
+    #[tokio::test]
+    async fn a_crashing_agent_fails_closed() {
+        let findings = run(|| Box::pin(async { panic!("agent bug") }), CancellationToken::new()).await;
+        assert!(findings.iter().any(|f| f.status == Status::Error && f.message.contains("crashed")));
+        assert!(findings.iter().all(|f| f.check.as_str() != "test.second" || f.status == Status::Error));
+    }
+
+    #[tokio::test]
+    async fn interruption_reports_the_rest_as_errors() {
+        let cancel = CancellationToken::new();
+        cancel.cancel();
+        let findings = run(|| Box::pin(std::future::pending()), cancel).await;
+        let second = findings.iter().find(|f| f.check.as_str() == "test.second").unwrap();
+        assert_eq!(second.status, Status::Error);
+        assert!(second.message.contains("interrupted"));
+    }
+}

@@ -1,0 +1,321 @@
+//! The report: one value rendered into every format, written atomically.
+
+pub mod html;
+pub mod json;
+pub mod junit;
+pub mod markdown;
+pub mod sarif;
+pub mod terminal;
+
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use chrono::{DateTime, Utc};
+use launchguard_core::{BaselineState, Finding, Registry, Severity, Status};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+/// MAJOR.MINOR: a minor bump only adds optional fields or enum values; `diff` and `--baseline`
+/// refuse a report of another major version.
+pub const SCHEMA_VERSION: &str = "1.0";
+
+/// A launchguard report (`launchguard-report.json`).
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct Report {
+    pub schema_version: String,
+    pub tool: Tool,
+    pub run: RunInfo,
+    pub summary: Summary,
+    /// Every finding of this run, problems first (fail, error, skipped, pass), then by severity,
+    /// check and target.
+    pub findings: Vec<Finding>,
+    /// Problems of the baseline report that are gone from this run (`baseline: resolved`).
+    #[serde(default)]
+    pub resolved: Vec<Finding>,
+    /// Suppressions that did not apply: expired, or matching nothing.
+    #[serde(default)]
+    pub suppression_notes: Vec<SuppressionNote>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct Tool {
+    pub name: String,
+    pub version: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct RunInfo {
+    pub started_at: DateTime<Utc>,
+    pub finished_at: DateTime<Utc>,
+    /// The configuration file, as given on the command line.
+    pub config_path: String,
+    /// `sha256:` of the configuration file's bytes.
+    pub config_digest: String,
+    /// The agents that ran.
+    pub agents: Vec<String>,
+    pub fail_on: Severity,
+    pub fail_on_new: bool,
+    pub allow_errors: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub baseline: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub suppressions: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct Summary {
+    pub total: usize,
+    pub pass: usize,
+    pub fail: usize,
+    pub error: usize,
+    pub skipped: usize,
+    /// Failing findings by severity (suppressed ones excluded).
+    pub failing_by_severity: BTreeMap<Severity, usize>,
+    pub suppressed: usize,
+    pub new: usize,
+    pub unchanged: usize,
+    pub resolved: usize,
+    /// The process exit code this report led to.
+    pub exit_code: i32,
+    /// Why, in one sentence.
+    pub verdict: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum SuppressionState {
+    /// Past its `expires` date: no longer applied.
+    Expired,
+    /// Matched no finding of this run.
+    Unused,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct SuppressionNote {
+    pub state: SuppressionState,
+    /// `file:line` of the suppression.
+    pub location: String,
+    /// What it matches (a fingerprint or check and target pattern).
+    pub matches: String,
+    pub reason: String,
+    pub expires: String,
+}
+
+/// How findings turn into an exit code.
+#[derive(Debug, Clone, Copy)]
+pub struct Policy {
+    pub fail_on: Severity,
+    pub fail_on_new: bool,
+    pub allow_errors: bool,
+}
+
+pub const EXIT_OK: i32 = 0;
+pub const EXIT_FINDINGS: i32 = 1;
+pub const EXIT_UNVERIFIED: i32 = 2;
+pub const EXIT_USAGE: i32 = 64;
+
+/// Fails on failing findings at or above `fail_on` (only new ones with `fail_on_new`), then on
+/// errors unless `allow_errors`; suppressed findings never count.
+pub fn verdict(findings: &[Finding], policy: Policy) -> (i32, String) {
+    let counted = |f: &&Finding| f.suppressed.is_none();
+    let failing = findings
+        .iter()
+        .filter(counted)
+        .filter(|f| f.status == Status::Fail && f.severity >= policy.fail_on)
+        .filter(|f| !policy.fail_on_new || f.baseline == Some(BaselineState::New))
+        .count();
+    let errors = findings.iter().filter(counted).filter(|f| f.status == Status::Error).count();
+    let qualifier = if policy.fail_on_new { "new " } else { "" };
+    if failing > 0 {
+        (EXIT_FINDINGS, format!("{failing} {qualifier}failing finding(s) at or above {}", policy.fail_on))
+    } else if errors > 0 && !policy.allow_errors {
+        (EXIT_UNVERIFIED, format!("{errors} check(s) could not be verified"))
+    } else if errors > 0 {
+        (EXIT_OK, format!("nothing {qualifier}at or above {}; {errors} check(s) could not be verified (allowed)", policy.fail_on))
+    } else {
+        (EXIT_OK, format!("nothing {qualifier}at or above {}", policy.fail_on))
+    }
+}
+
+/// Problems first, then most severe, then by check and target: a stable order for every format.
+pub fn sort_findings(findings: &mut [Finding]) {
+    findings.sort_by(|a, b| {
+        (a.status, std::cmp::Reverse(a.severity), &a.check, &a.target.id, &a.fingerprint).cmp(&(
+            b.status,
+            std::cmp::Reverse(b.severity),
+            &b.check,
+            &b.target.id,
+            &b.fingerprint,
+        ))
+    });
+}
+
+pub fn summarize(findings: &[Finding], resolved: usize, (exit_code, verdict): (i32, String)) -> Summary {
+    let mut summary = Summary { total: findings.len(), resolved, exit_code, verdict, ..Summary::default() };
+    for finding in findings {
+        match finding.status {
+            Status::Pass => summary.pass += 1,
+            Status::Fail => summary.fail += 1,
+            Status::Error => summary.error += 1,
+            Status::Skipped => summary.skipped += 1,
+        }
+        if finding.suppressed.is_some() {
+            summary.suppressed += 1;
+        } else if finding.status == Status::Fail {
+            *summary.failing_by_severity.entry(finding.severity).or_default() += 1;
+        }
+        match finding.baseline {
+            Some(BaselineState::New) => summary.new += 1,
+            Some(BaselineState::Unchanged) => summary.unchanged += 1,
+            _ => {}
+        }
+    }
+    summary
+}
+
+/// Writes `bytes` to `path` through a temporary file in the same directory and a rename, so that
+/// a reader never sees half a report.
+pub fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let mut file = tempfile::Builder::new().prefix(".launchguard-").tempfile_in(dir)?;
+    file.write_all(bytes)?;
+    file.as_file().sync_all()?;
+    // Reports hold redacted evidence only; make them readable like any other output file.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        file.as_file().set_permissions(std::fs::Permissions::from_mode(0o644))?;
+    }
+    file.persist(path).map_err(|e| e.error)?;
+    Ok(())
+}
+
+/// Renders one file format.
+pub fn render(format: crate::cli::ReportFormat, report: &Report, registry: &Registry) -> anyhow::Result<String> {
+    use crate::cli::ReportFormat as F;
+    Ok(match format {
+        F::Terminal => terminal::render(report, registry, false),
+        F::Json => json::render(report)?,
+        F::Sarif => sarif::render(report, registry)?,
+        F::Junit => junit::render(report)?,
+        F::Markdown => markdown::render(report, registry),
+        F::Html => html::render(report, registry)?,
+    })
+}
+
+/// Writes the file formats among `formats` into `dir` and returns their paths.
+pub fn write_files(
+    dir: &Path,
+    formats: &[crate::cli::ReportFormat],
+    report: &Report,
+    registry: &Registry,
+) -> anyhow::Result<Vec<PathBuf>> {
+    use anyhow::Context;
+    std::fs::create_dir_all(dir).with_context(|| format!("cannot create the output directory {}", dir.display()))?;
+    let mut written = Vec::new();
+    for format in formats {
+        let Some(name) = format.file_name() else { continue };
+        let path = dir.join(name);
+        let text = render(*format, report, registry)?;
+        write_atomically(&path, text.as_bytes()).with_context(|| format!("cannot write {}", path.display()))?;
+        written.push(path);
+    }
+    Ok(written)
+}
+
+/// The first sentence of a text, for one-line displays.
+pub fn first_sentence(text: &str) -> &str {
+    text.match_indices(". ")
+        .map(|(end, _)| end)
+        .find(|&end| !text[..end].ends_with("e.g") && !text[..end].ends_with("i.e"))
+        .map_or(text, |end| &text[..=end])
+}
+
+#[cfg(test)]
+mod tests {
+    use launchguard_core::{CheckDef, Suppressed, Target, TargetKind};
+
+    use super::*;
+
+    static DEF: CheckDef = CheckDef {
+        id: "test.check",
+        agent: "test",
+        title: "t",
+        severity: Severity::Medium,
+        what: "w",
+        why: "y",
+        fix: "f",
+        references: &[],
+    };
+
+    fn finding(status: Status, severity: Severity) -> Finding {
+        let f = Finding::pass(&DEF, Target::new("t", TargetKind::Host, "t"), "m").with_severity(severity);
+        Finding { status, ..f }
+    }
+
+    const POLICY: Policy = Policy { fail_on: Severity::High, fail_on_new: false, allow_errors: false };
+
+    #[test]
+    fn exit_codes_follow_the_policy() {
+        let high = finding(Status::Fail, Severity::High);
+        let medium = finding(Status::Fail, Severity::Medium);
+        let error = finding(Status::Error, Severity::High);
+        let pass = finding(Status::Pass, Severity::Critical);
+        assert_eq!(verdict(&[pass.clone(), medium.clone()], POLICY).0, EXIT_OK);
+        assert_eq!(verdict(&[medium.clone()], Policy { fail_on: Severity::Medium, ..POLICY }).0, EXIT_FINDINGS);
+        assert_eq!(verdict(&[high.clone(), error.clone()], POLICY).0, EXIT_FINDINGS);
+        assert_eq!(verdict(&[medium.clone(), error.clone()], POLICY).0, EXIT_UNVERIFIED);
+        assert_eq!(verdict(&[error.clone()], Policy { allow_errors: true, ..POLICY }).0, EXIT_OK);
+    }
+
+    #[test]
+    fn fail_on_new_counts_only_new_findings_and_suppressed_never_count() {
+        let mut unchanged = finding(Status::Fail, Severity::Critical);
+        unchanged.baseline = Some(BaselineState::Unchanged);
+        let policy = Policy { fail_on_new: true, ..POLICY };
+        assert_eq!(verdict(std::slice::from_ref(&unchanged), policy).0, EXIT_OK);
+        let mut new = unchanged.clone();
+        new.baseline = Some(BaselineState::New);
+        assert_eq!(verdict(std::slice::from_ref(&new), policy).0, EXIT_FINDINGS);
+        new.suppressed = Some(Suppressed { reason: "accepted".into(), expires: "2099-01-01".into() });
+        assert_eq!(verdict(&[new], policy).0, EXIT_OK);
+    }
+
+    #[test]
+    fn problems_sort_first() {
+        let mut findings = vec![
+            finding(Status::Pass, Severity::Critical),
+            finding(Status::Fail, Severity::Low),
+            finding(Status::Error, Severity::Critical),
+            finding(Status::Fail, Severity::Critical),
+        ];
+        sort_findings(&mut findings);
+        let order: Vec<_> = findings.iter().map(|f| (f.status, f.severity)).collect();
+        assert_eq!(
+            order,
+            [
+                (Status::Fail, Severity::Critical),
+                (Status::Fail, Severity::Low),
+                (Status::Error, Severity::Critical),
+                (Status::Pass, Severity::Critical)
+            ]
+        );
+    }
+
+    #[test]
+    fn first_sentence_skips_abbreviations() {
+        assert_eq!(first_sentence("Return little, e.g. a status. Then more."), "Return little, e.g. a status.");
+        assert_eq!(first_sentence("One sentence"), "One sentence");
+    }
+
+    #[test]
+    fn atomic_writes_replace_whole_files() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("r.json");
+        write_atomically(&path, b"first").unwrap();
+        write_atomically(&path, b"second").unwrap();
+        assert_eq!(std::fs::read(&path).unwrap(), b"second");
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1, "no temporary file left behind");
+    }
+}

@@ -1,0 +1,166 @@
+//! SARIF 2.1.0 for code-scanning dashboards (GitHub, GitLab, Azure DevOps).
+//!
+//! One rule per check; one result per failing finding (and per resolved one, as
+//! `baselineState: absent`). Findings about URLs, hosts and tables point at the configuration line
+//! that declared their target, because SARIF consumers need a file location; the URL or table is in
+//! the message and in a logical location. Checks that could not run become tool execution
+//! notifications, and the invocation is then not successful.
+
+use launchguard_core::{BaselineState, Finding, Registry, Severity, Status};
+use serde_json::{Value, json};
+
+use super::Report;
+
+const SCHEMA_URI: &str = "https://json.schemastore.org/sarif-2.1.0.json";
+/// SARIF's text fields are read by tools that cap them at 1024 characters.
+const MAX_DESCRIPTION: usize = 1000;
+
+fn level(severity: Severity) -> &'static str {
+    match severity {
+        Severity::Critical | Severity::High => "error",
+        Severity::Medium => "warning",
+        Severity::Low | Severity::Info => "note",
+    }
+}
+
+fn capped(text: &str) -> String {
+    if text.chars().count() <= MAX_DESCRIPTION {
+        text.to_owned()
+    } else {
+        let mut short: String = text.chars().take(MAX_DESCRIPTION - 1).collect();
+        short.push('…');
+        short
+    }
+}
+
+fn rule(def: &launchguard_core::CheckDef) -> Value {
+    json!({
+        "id": def.id,
+        "name": def.title,
+        "shortDescription": { "text": capped(def.title) },
+        "fullDescription": { "text": capped(def.what) },
+        "help": {
+            "text": format!("Why: {}\n\nHow to fix: {}", def.why, def.fix),
+            "markdown": format!("**Why it matters.** {}\n\n**How to fix.** {}", def.why, def.fix),
+        },
+        "defaultConfiguration": { "level": level(def.severity) },
+        "properties": {
+            "tags": ["security", def.agent],
+            "precision": "high",
+            "problem.severity": level(def.severity),
+            "security-severity": def.severity.security_score(),
+        },
+    })
+}
+
+fn result(finding: &Finding, rule_index: Option<usize>, config_uri: &str) -> Value {
+    let hash = finding.fingerprint.trim_start_matches("lgf1:");
+    let mut result = json!({
+        "ruleId": finding.check.as_str(),
+        "level": level(finding.severity),
+        "message": { "text": if finding.message.contains(&finding.target.display) {
+            finding.message.clone()
+        } else {
+            format!("{} [{}]", finding.message, finding.target.display)
+        } },
+        "locations": [{
+            "physicalLocation": {
+                "artifactLocation": { "uri": config_uri },
+                "region": { "startLine": finding.target.config_line.unwrap_or(1) },
+            },
+            "logicalLocations": [{
+                "kind": "resource",
+                "name": finding.target.id,
+                "fullyQualifiedName": finding.target.display,
+            }],
+        }],
+        "partialFingerprints": {
+            "primaryLocationLineHash": format!("{}:1", &hash[..hash.len().min(16)]),
+            "launchguard/finding/v1": finding.fingerprint,
+        },
+        "properties": {
+            "severity": finding.severity.as_str(),
+            "status": finding.status.as_str(),
+            "target": finding.target.id,
+            "evidence": finding.evidence,
+        },
+    });
+    if let Some(index) = rule_index {
+        result["ruleIndex"] = json!(index);
+    }
+    if let Some(state) = finding.baseline {
+        result["baselineState"] = json!(match state {
+            BaselineState::New => "new",
+            BaselineState::Unchanged => "unchanged",
+            BaselineState::Resolved => "absent",
+        });
+    }
+    if finding.baseline == Some(BaselineState::Resolved) {
+        result["kind"] = json!("pass");
+        result["level"] = json!("none");
+    }
+    if let Some(suppressed) = &finding.suppressed {
+        result["suppressions"] = json!([{
+            "kind": "external",
+            "status": "accepted",
+            "justification": format!("{} (expires {})", suppressed.reason, suppressed.expires),
+        }]);
+    }
+    result
+}
+
+/// Repository-relative paths are what code-scanning uploads expect; keep what the user gave,
+/// with forward slashes.
+fn config_uri(path: &str) -> String {
+    let path = path.replace('\\', "/");
+    path.strip_prefix("./").map(str::to_owned).unwrap_or(path)
+}
+
+pub fn render(report: &Report, registry: &Registry) -> anyhow::Result<String> {
+    let defs: Vec<_> = registry.iter().collect();
+    let index_of = |id: &str| defs.iter().position(|d| d.id == id);
+    let uri = config_uri(&report.run.config_path);
+    let results: Vec<Value> = report
+        .findings
+        .iter()
+        .filter(|f| f.status == Status::Fail)
+        .chain(report.resolved.iter())
+        .map(|f| result(f, index_of(f.check.as_str()), &uri))
+        .collect();
+    let notifications: Vec<Value> = report
+        .findings
+        .iter()
+        .filter(|f| f.status == Status::Error)
+        .map(|f| {
+            json!({
+                "level": "error",
+                "message": { "text": format!("{} could not verify {}: {}", f.check, f.target.display, f.message) },
+                "descriptor": { "id": f.check.as_str() },
+            })
+        })
+        .collect();
+    let log = json!({
+        "$schema": SCHEMA_URI,
+        "version": "2.1.0",
+        "runs": [{
+            "tool": { "driver": {
+                "name": report.tool.name,
+                "version": report.tool.version,
+                "semanticVersion": report.tool.version,
+                "rules": defs.iter().map(|d| rule(d)).collect::<Vec<_>>(),
+            }},
+            "automationDetails": { "id": "launchguard/" },
+            "invocations": [{
+                "executionSuccessful": notifications.is_empty(),
+                "exitCode": report.summary.exit_code,
+                "startTimeUtc": report.run.started_at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+                "endTimeUtc": report.run.finished_at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+                "toolExecutionNotifications": notifications,
+            }],
+            "results": results,
+        }],
+    });
+    let mut text = serde_json::to_string_pretty(&log)?;
+    text.push('\n');
+    Ok(text)
+}

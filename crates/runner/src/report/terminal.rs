@@ -1,0 +1,170 @@
+//! The terminal report: failures grouped by severity, then what could not be verified, then a
+//! one-line summary. Colour only when asked for (a TTY without NO_COLOR, or --color always).
+
+use std::fmt::Write;
+
+use anstyle::{AnsiColor, Style};
+use launchguard_core::{BaselineState, Finding, Registry, Severity, Status};
+
+use super::{Report, SuppressionState, first_sentence};
+
+struct Palette {
+    on: bool,
+}
+
+impl Palette {
+    fn paint(&self, style: Style, text: &str) -> String {
+        if self.on { format!("{style}{text}{style:#}") } else { text.to_owned() }
+    }
+
+    fn severity(&self, severity: Severity, text: &str) -> String {
+        let style = match severity {
+            Severity::Critical => Style::new().bold().fg_color(Some(AnsiColor::BrightRed.into())),
+            Severity::High => Style::new().bold().fg_color(Some(AnsiColor::Red.into())),
+            Severity::Medium => Style::new().bold().fg_color(Some(AnsiColor::Yellow.into())),
+            Severity::Low => Style::new().bold().fg_color(Some(AnsiColor::Blue.into())),
+            Severity::Info => Style::new().bold(),
+        };
+        self.paint(style, text)
+    }
+
+    fn dim(&self, text: &str) -> String {
+        self.paint(Style::new().dimmed(), text)
+    }
+
+    fn bold(&self, text: &str) -> String {
+        self.paint(Style::new().bold(), text)
+    }
+
+    fn status(&self, status: Status) -> String {
+        let (color, label) = match status {
+            Status::Fail => (AnsiColor::Red, "FAIL "),
+            Status::Error => (AnsiColor::Magenta, "ERROR"),
+            Status::Skipped => (AnsiColor::BrightBlack, "SKIP "),
+            Status::Pass => (AnsiColor::Green, "PASS "),
+        };
+        self.paint(Style::new().bold().fg_color(Some(color.into())), label)
+    }
+}
+
+fn baseline_tag(finding: &Finding) -> &'static str {
+    match finding.baseline {
+        Some(BaselineState::New) => "  [new]",
+        Some(BaselineState::Unchanged) => "  [unchanged]",
+        Some(BaselineState::Resolved) => "  [resolved]",
+        None => "",
+    }
+}
+
+fn write_finding(out: &mut String, p: &Palette, finding: &Finding, registry: &Registry) {
+    let _ = writeln!(
+        out,
+        "  {} {}  {}{}",
+        p.status(finding.status),
+        p.bold(finding.check.as_str()),
+        finding.target.display,
+        baseline_tag(finding)
+    );
+    let _ = writeln!(out, "        {}", finding.message);
+    if !finding.evidence.is_empty() {
+        let evidence: Vec<String> = finding.evidence.iter().map(|(k, v)| format!("{k}={v}")).collect();
+        let _ = writeln!(out, "        {}", p.dim(&format!("evidence: {}", evidence.join("; "))));
+    }
+    if finding.status == Status::Fail {
+        if let Some(def) = registry.get(finding.check.as_str()) {
+            let _ = writeln!(out, "        fix: {}  {}", first_sentence(def.fix), p.dim(&format!("(launchguard explain {})", def.id)));
+        }
+    }
+    if let Some(suppressed) = &finding.suppressed {
+        let _ = writeln!(out, "        {}", p.dim(&format!("suppressed until {}: {}", suppressed.expires, suppressed.reason)));
+    }
+}
+
+pub fn render(report: &Report, registry: &Registry, color: bool) -> String {
+    let p = Palette { on: color };
+    let mut out = String::new();
+    let elapsed = (report.run.finished_at - report.run.started_at).num_milliseconds() as f64 / 1000.0;
+    let _ = writeln!(
+        out,
+        "{} {} · {} · agents: {} · {:.1} s\n",
+        p.bold(&report.tool.name),
+        report.tool.version,
+        report.run.config_path,
+        report.run.agents.join(", "),
+        elapsed
+    );
+    let open: Vec<&Finding> = report.findings.iter().filter(|f| f.suppressed.is_none()).collect();
+    for severity in Severity::ALL_DESC {
+        let failing: Vec<&&Finding> = open.iter().filter(|f| f.status == Status::Fail && f.severity == severity).collect();
+        if failing.is_empty() {
+            continue;
+        }
+        let _ = writeln!(out, "{}", p.severity(severity, &format!("{} ({})", severity.as_str().to_uppercase(), failing.len())));
+        for finding in failing {
+            write_finding(&mut out, &p, finding, registry);
+        }
+        out.push('\n');
+    }
+    let errors: Vec<&&Finding> = open.iter().filter(|f| f.status == Status::Error).collect();
+    if !errors.is_empty() {
+        let _ = writeln!(out, "{}", p.paint(Style::new().bold().fg_color(Some(AnsiColor::Magenta.into())), &format!("COULD NOT VERIFY ({})", errors.len())));
+        for finding in errors {
+            write_finding(&mut out, &p, finding, registry);
+        }
+        out.push('\n');
+    }
+    let suppressed: Vec<&Finding> = report.findings.iter().filter(|f| f.suppressed.is_some()).collect();
+    if !suppressed.is_empty() {
+        let _ = writeln!(out, "{}", p.bold(&format!("SUPPRESSED ({})", suppressed.len())));
+        for finding in suppressed {
+            write_finding(&mut out, &p, finding, registry);
+        }
+        out.push('\n');
+    }
+    if !report.resolved.is_empty() {
+        let _ = writeln!(out, "{}", p.bold(&format!("RESOLVED SINCE BASELINE ({})", report.resolved.len())));
+        for finding in &report.resolved {
+            let _ = writeln!(out, "  {}  {}  {}", p.status(Status::Pass), finding.check, finding.target.display);
+        }
+        out.push('\n');
+    }
+    for note in &report.suppression_notes {
+        let what = match note.state {
+            SuppressionState::Expired => format!("expired on {} and no longer applies", note.expires),
+            SuppressionState::Unused => "matched nothing in this run".to_owned(),
+        };
+        let _ = writeln!(out, "warning: suppression at {} ({}) {what}", note.location, note.matches);
+    }
+    if !report.suppression_notes.is_empty() {
+        out.push('\n');
+    }
+    out.push_str(&render_summary(report, color));
+    out
+}
+
+/// The two closing lines: counts and the exit code with its reason.
+pub fn render_summary(report: &Report, color: bool) -> String {
+    let p = Palette { on: color };
+    let mut out = String::new();
+    let s = &report.summary;
+    let by_severity: Vec<String> = Severity::ALL_DESC
+        .iter()
+        .filter_map(|sev| s.failing_by_severity.get(sev).map(|n| format!("{n} {sev}")))
+        .collect();
+    let open_failures: usize = s.failing_by_severity.values().sum();
+    let failed = if by_severity.is_empty() {
+        "0 failed".to_owned()
+    } else {
+        format!("{open_failures} failed ({})", by_severity.join(", "))
+    };
+    let mut parts = vec![failed, format!("{} could not verify", s.error), format!("{} passed", s.pass), format!("{} skipped", s.skipped)];
+    if s.suppressed > 0 {
+        parts.push(format!("{} suppressed", s.suppressed));
+    }
+    if report.run.baseline.is_some() {
+        parts.push(format!("{} new, {} unchanged, {} resolved", s.new, s.unchanged, s.resolved));
+    }
+    let _ = writeln!(out, "{} {}", p.bold("Summary:"), parts.join(" · "));
+    let _ = writeln!(out, "{} exit {}: {}", p.bold("Result:"), s.exit_code, s.verdict);
+    out
+}

@@ -1,0 +1,8 @@
+//! The runner's one integration test binary: the real `launchguard` binary against real servers on
+//! loopback, report formats, weekly-audit flows and generated docs.
+
+mod cli;
+mod docs;
+mod formats;
+mod support;
+mod weekly;

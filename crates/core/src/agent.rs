@@ -46,7 +46,12 @@ impl AgentContext {
         cancel: CancellationToken,
         sink: mpsc::UnboundedSender<Finding>,
     ) -> Self {
-        AgentContext { scope, deadline, cancel, sink }
+        AgentContext {
+            scope,
+            deadline,
+            cancel,
+            sink,
+        }
     }
 
     /// Hands one finding to the runner as soon as it is known, so that findings reported before a

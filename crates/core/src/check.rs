@@ -64,13 +64,17 @@ impl FromStr for Severity {
         Severity::ALL_DESC
             .into_iter()
             .find(|sev| sev.as_str().eq_ignore_ascii_case(s))
-            .ok_or_else(|| format!("unknown severity `{s}` (expected critical, high, medium, low or info)"))
+            .ok_or_else(|| {
+                format!("unknown severity `{s}` (expected critical, high, medium, low or info)")
+            })
     }
 }
 
 /// A stable, dotted, lowercase check ID such as `health.unreachable` or `tls.cert.expired`.
 /// IDs are never reused for another meaning.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema)]
+#[derive(
+    Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema,
+)]
 #[serde(try_from = "String", into = "String")]
 pub struct CheckId(String);
 
@@ -172,7 +176,10 @@ impl Registry {
                 ("`fix` text", def.fix),
             ] {
                 if text.trim().is_empty() {
-                    return Err(RegistryError::MissingDocs { id: def.id.to_owned(), field });
+                    return Err(RegistryError::MissingDocs {
+                        id: def.id.to_owned(),
+                        field,
+                    });
                 }
             }
             if checks.insert(def.id, def).is_some() {
@@ -253,15 +260,28 @@ mod tests {
     fn registry_rejects_checks_without_docs() {
         assert!(matches!(
             Registry::new(&[&[&NO_FIX]]).unwrap_err(),
-            RegistryError::MissingDocs { field: "`fix` text", .. }
+            RegistryError::MissingDocs {
+                field: "`fix` text",
+                ..
+            }
         ));
     }
 
     #[test]
     fn check_ids_parse_only_when_well_formed() {
         assert!(CheckId::try_from("tls.cert.expired".to_owned()).is_ok());
-        for bad in ["", "tls", "tls..expired", "tls.Cert", "tls.cert-expired", "1tls.cert"] {
-            assert!(CheckId::try_from(bad.to_owned()).is_err(), "{bad:?} was accepted");
+        for bad in [
+            "",
+            "tls",
+            "tls..expired",
+            "tls.Cert",
+            "tls.cert-expired",
+            "1tls.cert",
+        ] {
+            assert!(
+                CheckId::try_from(bad.to_owned()).is_err(),
+                "{bad:?} was accepted"
+            );
         }
     }
 

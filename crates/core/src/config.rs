@@ -147,7 +147,12 @@ impl std::error::Error for ConfigError {}
 
 impl ConfigError {
     /// An error at `span` (byte offsets) of `text`, the contents of the file at `path`.
-    pub fn at(path: &str, text: &str, span: Option<Range<usize>>, message: impl Into<String>) -> Self {
+    pub fn at(
+        path: &str,
+        text: &str,
+        span: Option<Range<usize>>,
+        message: impl Into<String>,
+    ) -> Self {
         let located = span.map(|span| {
             let start = span.start.min(text.len());
             let line_start = text[..start].rfind('\n').map_or(0, |i| i + 1);
@@ -156,7 +161,10 @@ impl ConfigError {
             let column = text[line_start..start].chars().count() + 1;
             let end = span.end.clamp(start, line_end);
             let width = text[start..end].chars().count().max(1);
-            ((line, column), (text[line_start..line_end].trim_end().to_owned(), width))
+            (
+                (line, column),
+                (text[line_start..line_end].trim_end().to_owned(), width),
+            )
         });
         ConfigError {
             path: path.to_owned(),
@@ -168,7 +176,12 @@ impl ConfigError {
 
     /// An error about the file as a whole (unreadable, not UTF-8).
     pub fn whole_file(path: &Path, message: impl Into<String>) -> Self {
-        ConfigError { path: path.display().to_string(), location: None, message: message.into(), snippet: None }
+        ConfigError {
+            path: path.display().to_string(),
+            location: None,
+            message: message.into(),
+            snippet: None,
+        }
     }
 }
 
@@ -181,8 +194,9 @@ pub fn line_of(text: &str, offset: usize) -> u32 {
 impl LoadedConfig {
     /// Reads, parses and validates a configuration file.
     pub fn load(path: &Path) -> Result<Self, ConfigError> {
-        let bytes = std::fs::read(path)
-            .map_err(|e| ConfigError::whole_file(path, format!("cannot read the configuration: {e}")))?;
+        let bytes = std::fs::read(path).map_err(|e| {
+            ConfigError::whole_file(path, format!("cannot read the configuration: {e}"))
+        })?;
         let text = String::from_utf8(bytes)
             .map_err(|_| ConfigError::whole_file(path, "the configuration is not valid UTF-8"))?;
         LoadedConfig::parse(path, &text)
@@ -191,11 +205,17 @@ impl LoadedConfig {
     /// Parses and validates configuration text; `path` is used in messages and reports.
     pub fn parse(path: &Path, text: &str) -> Result<Self, ConfigError> {
         let shown = path.display().to_string();
-        let config: Config =
-            toml::from_str(text).map_err(|e| ConfigError::at(&shown, text, e.span(), e.message().trim()))?;
-        validate(&config).map_err(|(span, message)| ConfigError::at(&shown, text, Some(span), message))?;
+        let config: Config = toml::from_str(text)
+            .map_err(|e| ConfigError::at(&shown, text, e.span(), e.message().trim()))?;
+        validate(&config)
+            .map_err(|(span, message)| ConfigError::at(&shown, text, Some(span), message))?;
         let digest = format!("sha256:{}", hex::encode(Sha256::digest(text.as_bytes())));
-        Ok(LoadedConfig { config, path: path.to_owned(), digest, text: text.to_owned() })
+        Ok(LoadedConfig {
+            config,
+            path: path.to_owned(),
+            digest,
+            text: text.to_owned(),
+        })
     }
 
     /// The 1-based line of a byte offset (from a [`Spanned`] value) in the file.
@@ -208,7 +228,10 @@ type Invalid = (Range<usize>, String);
 
 fn validate(config: &Config) -> Result<(), Invalid> {
     if config.scope.hosts.is_empty() {
-        return Err((0..0, "[scope].hosts is empty: name the hosts launchguard may contact".into()));
+        return Err((
+            0..0,
+            "[scope].hosts is empty: name the hosts launchguard may contact".into(),
+        ));
     }
     for host in &config.scope.hosts {
         Scope::validate_pattern(host.get_ref()).map_err(|e| (host.span(), e))?;
@@ -230,12 +253,18 @@ fn validate_health(health: &HealthConfig) -> Result<(), Invalid> {
             ));
         }
         if !names.insert(name.as_str()) {
-            return Err((endpoint.name.span(), format!("endpoint name `{name}` is used twice")));
+            return Err((
+                endpoint.name.span(),
+                format!("endpoint name `{name}` is used twice"),
+            ));
         }
         let url = url::Url::parse(endpoint.url.get_ref())
             .map_err(|e| (endpoint.url.span(), format!("not a valid URL: {e}")))?;
         if !matches!(url.scheme(), "http" | "https") {
-            return Err((endpoint.url.span(), format!("scheme `{}` is not http or https", url.scheme())));
+            return Err((
+                endpoint.url.span(),
+                format!("scheme `{}` is not http or https", url.scheme()),
+            ));
         }
         if !url.username().is_empty() || url.password().is_some() {
             return Err((
@@ -245,8 +274,15 @@ fn validate_health(health: &HealthConfig) -> Result<(), Invalid> {
             ));
         }
         for (header, variable) in &endpoint.headers_from_env {
-            if header.is_empty() || !header.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_') {
-                return Err((variable.span(), format!("`{header}` is not an HTTP header name")));
+            if header.is_empty()
+                || !header
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+            {
+                return Err((
+                    variable.span(),
+                    format!("`{header}` is not an HTTP header name"),
+                ));
             }
             if !is_env_var_name(variable.get_ref()) {
                 return Err((
@@ -263,13 +299,21 @@ fn validate_health(health: &HealthConfig) -> Result<(), Invalid> {
 }
 
 fn is_target_name(name: &str) -> bool {
-    name.bytes().next().is_some_and(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
-        && name.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_')
+    name.bytes()
+        .next()
+        .is_some_and(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_')
 }
 
 fn is_env_var_name(name: &str) -> bool {
-    name.bytes().next().is_some_and(|b| b.is_ascii_uppercase() || b == b'_')
-        && name.bytes().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_')
+    name.bytes()
+        .next()
+        .is_some_and(|b| b.is_ascii_uppercase() || b == b'_')
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_')
 }
 
 #[cfg(test)]
@@ -308,9 +352,15 @@ headers_from_env = { Authorization = "API_HEALTH_AUTH" }
         let text = GOOD.replace("name = \"api\"", "name = \"api\"\nlatency_budget = 300");
         let err = parse(&text).unwrap_err();
         assert_eq!(err.location, Some((8, 1)), "{err}");
-        assert!(err.message.contains("unknown field `latency_budget`"), "{err}");
+        assert!(
+            err.message.contains("unknown field `latency_budget`"),
+            "{err}"
+        );
         let shown = err.to_string();
-        assert!(shown.starts_with("launchguard.toml:8:1: unknown field"), "{shown}");
+        assert!(
+            shown.starts_with("launchguard.toml:8:1: unknown field"),
+            "{shown}"
+        );
         assert!(shown.contains("8 | latency_budget = 300"), "{shown}");
     }
 
@@ -323,18 +373,54 @@ headers_from_env = { Authorization = "API_HEALTH_AUTH" }
     #[test]
     fn bad_values_name_their_line() {
         let cases = [
-            (GOOD.replace("https://api.example.com/health", "ftp://api.example.com"), 8, "scheme"),
-            (GOOD.replace("https://api.example.com/health", "https://u:pw@api.example.com"), 8, "credentials"),
-            (GOOD.replace("API_HEALTH_AUTH", "Bearer abc123"), 9, "environment variable name"),
-            (GOOD.replace("\"*.example.com\"", "\"https://x.example.com\""), 3, "not a host name"),
-            (GOOD.replace("[scope]\n", "[scope]\nrequest_timeout_ms = 0\n"), 3, "nonzero"),
-            (GOOD.replace("name = \"api\"", "name = \"API Gateway\""), 7, "lowercase"),
-            (format!("{GOOD}[[health.endpoints]]\nname = \"api\"\nurl = \"http://127.0.0.1/\"\n"), 11, "twice"),
+            (
+                GOOD.replace("https://api.example.com/health", "ftp://api.example.com"),
+                8,
+                "scheme",
+            ),
+            (
+                GOOD.replace(
+                    "https://api.example.com/health",
+                    "https://u:pw@api.example.com",
+                ),
+                8,
+                "credentials",
+            ),
+            (
+                GOOD.replace("API_HEALTH_AUTH", "Bearer abc123"),
+                9,
+                "environment variable name",
+            ),
+            (
+                GOOD.replace("\"*.example.com\"", "\"https://x.example.com\""),
+                3,
+                "not a host name",
+            ),
+            (
+                GOOD.replace("[scope]\n", "[scope]\nrequest_timeout_ms = 0\n"),
+                3,
+                "nonzero",
+            ),
+            (
+                GOOD.replace("name = \"api\"", "name = \"API Gateway\""),
+                7,
+                "lowercase",
+            ),
+            (
+                format!(
+                    "{GOOD}[[health.endpoints]]\nname = \"api\"\nurl = \"http://127.0.0.1/\"\n"
+                ),
+                11,
+                "twice",
+            ),
         ];
         for (text, line, needle) in cases {
             let err = parse(&text).unwrap_err();
             assert_eq!(err.location.map(|l| l.0), Some(line), "{err}");
-            assert!(err.to_string().contains(needle), "expected {needle:?} in: {err}");
+            assert!(
+                err.to_string().contains(needle),
+                "expected {needle:?} in: {err}"
+            );
         }
     }
 

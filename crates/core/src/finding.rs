@@ -11,7 +11,9 @@ use crate::check::{CheckDef, CheckId, Severity};
 use crate::redact::Redacted;
 
 /// The outcome of one check on one target.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Status {
     /// The check looked and found the problem.
@@ -69,7 +71,12 @@ pub struct Target {
 
 impl Target {
     pub fn new(id: impl Into<String>, kind: TargetKind, display: impl Into<String>) -> Self {
-        Target { id: id.into(), kind, display: display.into(), config_line: None }
+        Target {
+            id: id.into(),
+            kind,
+            display: display.into(),
+            config_line: None,
+        }
     }
 
     pub fn declared_at(mut self, line: u32) -> Self {
@@ -278,8 +285,10 @@ mod tests {
 
     #[test]
     fn fingerprint_ignores_display_message_and_evidence_but_not_stable_key() {
-        let a = Finding::fail(&DEF, target("http://127.0.0.1:1/health"), "503").with_evidence("ms", 12u64);
-        let b = Finding::pass(&DEF, target("http://127.0.0.1:2/health"), "200").with_evidence("ms", 99u64);
+        let a = Finding::fail(&DEF, target("http://127.0.0.1:1/health"), "503")
+            .with_evidence("ms", 12u64);
+        let b = Finding::pass(&DEF, target("http://127.0.0.1:2/health"), "200")
+            .with_evidence("ms", 99u64);
         assert_eq!(a.fingerprint, b.fingerprint);
         assert!(a.fingerprint.starts_with("lgf1:"));
         assert_ne!(a.fingerprint, a.clone().with_stable_key("k").fingerprint);
@@ -287,7 +296,10 @@ mod tests {
 
     #[test]
     fn only_failures_carry_remediation() {
-        assert_eq!(Finding::fail(&DEF, target("u"), "m").remediation.as_deref(), Some("do this"));
+        assert_eq!(
+            Finding::fail(&DEF, target("u"), "m").remediation.as_deref(),
+            Some("do this")
+        );
         assert_eq!(Finding::pass(&DEF, target("u"), "m").remediation, None);
         assert!(Finding::error(&DEF, target("u"), "m").is_problem());
         assert!(!Finding::skipped(&DEF, target("u"), "m").is_problem());

@@ -16,6 +16,8 @@ pub mod scope;
 
 pub use agent::{Agent, AgentContext, AgentFuture};
 pub use check::{CheckDef, CheckId, Registry, RegistryError, Severity};
-pub use finding::{BaselineState, Evidence, EvidenceValue, Finding, Status, Suppressed, Target, TargetKind};
+pub use finding::{
+    BaselineState, Evidence, EvidenceValue, Finding, Status, Suppressed, Target, TargetKind,
+};
 pub use redact::Redacted;
 pub use scope::{Scope, ScopeError, Timeouts};

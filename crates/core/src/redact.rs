@@ -44,13 +44,21 @@ impl Redacted {
             Hmac::<Sha256>::new_from_slice(redaction_key()).expect("HMAC accepts any key length");
         mac.update(secret.as_bytes());
         let digest = mac.finalize().into_bytes();
-        Redacted { prefix, length, fingerprint: hex::encode(&digest[..6]) }
+        Redacted {
+            prefix,
+            length,
+            fingerprint: hex::encode(&digest[..6]),
+        }
     }
 }
 
 impl fmt::Display for Redacted {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}…[redacted, {} chars, fp {}]", self.prefix, self.length, self.fingerprint)
+        write!(
+            f,
+            "{}…[redacted, {} chars, fp {}]",
+            self.prefix, self.length, self.fingerprint
+        )
     }
 }
 
@@ -73,8 +81,14 @@ mod tests {
 
     #[test]
     fn same_secret_same_fingerprint_different_secret_different_fingerprint() {
-        assert_eq!(Redacted::new("s3cret-value").fingerprint, Redacted::new("s3cret-value").fingerprint);
-        assert_ne!(Redacted::new("s3cret-value").fingerprint, Redacted::new("s3cret-valuf").fingerprint);
+        assert_eq!(
+            Redacted::new("s3cret-value").fingerprint,
+            Redacted::new("s3cret-value").fingerprint
+        );
+        assert_ne!(
+            Redacted::new("s3cret-value").fingerprint,
+            Redacted::new("s3cret-valuf").fingerprint
+        );
         assert_eq!(Redacted::new("x").fingerprint.len(), 12);
     }
 

@@ -24,7 +24,9 @@ pub enum ScopeError {
     OutOfScope(String),
     #[error("URL `{0}` has no host")]
     NoHost(String),
-    #[error("the request budget for `{host}` ({budget} requests, [scope].requests_per_host) is spent")]
+    #[error(
+        "the request budget for `{host}` ({budget} requests, [scope].requests_per_host) is spent"
+    )]
     BudgetSpent { host: String, budget: u32 },
 }
 
@@ -48,7 +50,9 @@ impl HostPattern {
                 && name.split('.').all(|label| {
                     !label.is_empty()
                         && label.len() <= 63
-                        && label.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+                        && label
+                            .chars()
+                            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
                 })
         };
         match pattern.strip_prefix("*.") {
@@ -67,7 +71,9 @@ impl HostPattern {
             (HostPattern::Exact(name), Host::Domain(d)) => normalize(d) == *name,
             (HostPattern::Subdomains(base), Host::Domain(d)) => {
                 let d = normalize(d);
-                d.len() > base.len() + 1 && d.ends_with(base.as_str()) && d[..d.len() - base.len()].ends_with('.')
+                d.len() > base.len() + 1
+                    && d.ends_with(base.as_str())
+                    && d[..d.len() - base.len()].ends_with('.')
             }
             _ => false,
         }
@@ -89,9 +95,21 @@ pub struct Scope {
 
 impl Scope {
     /// Fails on the first pattern that is not a host name, `*.domain` or IP address.
-    pub fn new(hosts: &[String], requests_per_host: u32, timeouts: Timeouts) -> Result<Self, String> {
-        let patterns = hosts.iter().map(|h| HostPattern::parse(h)).collect::<Result<_, _>>()?;
-        Ok(Scope { patterns, requests_per_host, spent: Mutex::new(HashMap::new()), timeouts })
+    pub fn new(
+        hosts: &[String],
+        requests_per_host: u32,
+        timeouts: Timeouts,
+    ) -> Result<Self, String> {
+        let patterns = hosts
+            .iter()
+            .map(|h| HostPattern::parse(h))
+            .collect::<Result<_, _>>()?;
+        Ok(Scope {
+            patterns,
+            requests_per_host,
+            spent: Mutex::new(HashMap::new()),
+            timeouts,
+        })
     }
 
     /// Checks a pattern without building a scope (for config validation).
@@ -100,7 +118,9 @@ impl Scope {
     }
 
     fn host_key(url: &Url) -> Result<(Host<&str>, String), ScopeError> {
-        let host = url.host().ok_or_else(|| ScopeError::NoHost(url.to_string()))?;
+        let host = url
+            .host()
+            .ok_or_else(|| ScopeError::NoHost(url.to_string()))?;
         let key = match &host {
             Host::Domain(d) => normalize(d),
             other => other.to_string(),
@@ -122,10 +142,16 @@ impl Scope {
     pub fn take_request(&self, url: &Url) -> Result<(), ScopeError> {
         self.check_url(url)?;
         let (_, key) = Scope::host_key(url)?;
-        let mut spent = self.spent.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let mut spent = self
+            .spent
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
         let used = spent.entry(key.clone()).or_insert(0);
         if *used >= self.requests_per_host {
-            return Err(ScopeError::BudgetSpent { host: key, budget: self.requests_per_host });
+            return Err(ScopeError::BudgetSpent {
+                host: key,
+                budget: self.requests_per_host,
+            });
         }
         *used += 1;
         Ok(())
@@ -133,7 +159,10 @@ impl Scope {
 
     /// Requests taken so far from `host`'s budget.
     pub fn requests_spent(&self, host: &str) -> u32 {
-        let spent = self.spent.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let spent = self
+            .spent
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
         spent.get(&normalize(host)).copied().unwrap_or(0)
     }
 }
@@ -145,7 +174,16 @@ mod tests {
     fn scope(hosts: &[&str], budget: u32) -> Scope {
         let hosts: Vec<String> = hosts.iter().map(|h| h.to_string()).collect();
         let t = Duration::from_secs(1);
-        Scope::new(&hosts, budget, Timeouts { connect: t, request: t, agent_deadline: t }).unwrap()
+        Scope::new(
+            &hosts,
+            budget,
+            Timeouts {
+                connect: t,
+                request: t,
+                agent_deadline: t,
+            },
+        )
+        .unwrap()
     }
 
     fn url(u: &str) -> Url {
@@ -154,10 +192,21 @@ mod tests {
 
     #[test]
     fn exact_wildcard_and_ip_patterns() {
-        let s = scope(&["App.Example.com.", "*.tenants.example.com", "127.0.0.1", "::1"], 10);
+        let s = scope(
+            &[
+                "App.Example.com.",
+                "*.tenants.example.com",
+                "127.0.0.1",
+                "::1",
+            ],
+            10,
+        );
         assert!(s.check_url(&url("https://app.example.com/health")).is_ok());
         assert!(s.check_url(&url("https://APP.example.com./x")).is_ok());
-        assert!(s.check_url(&url("https://acme.tenants.example.com")).is_ok());
+        assert!(
+            s.check_url(&url("https://acme.tenants.example.com"))
+                .is_ok()
+        );
         assert!(s.check_url(&url("https://a.b.tenants.example.com")).is_ok());
         assert!(s.check_url(&url("http://127.0.0.1:8080/")).is_ok());
         assert!(s.check_url(&url("http://[::1]:8080/")).is_ok());
@@ -165,7 +214,10 @@ mod tests {
 
     #[test]
     fn everything_else_is_out_of_scope() {
-        let s = scope(&["app.example.com", "*.tenants.example.com", "127.0.0.1"], 10);
+        let s = scope(
+            &["app.example.com", "*.tenants.example.com", "127.0.0.1"],
+            10,
+        );
         for u in [
             "https://example.com",
             "https://tenants.example.com",
@@ -175,7 +227,10 @@ mod tests {
             "http://127.0.0.2/",
             "http://[::1]/",
         ] {
-            assert!(matches!(s.check_url(&url(u)), Err(ScopeError::OutOfScope(_))), "{u} allowed");
+            assert!(
+                matches!(s.check_url(&url(u)), Err(ScopeError::OutOfScope(_))),
+                "{u} allowed"
+            );
         }
     }
 
@@ -194,7 +249,13 @@ mod tests {
 
     #[test]
     fn bad_patterns_are_refused() {
-        for bad in ["https://app.example.com", "app.example.com:443", "*", "a..b", ""] {
+        for bad in [
+            "https://app.example.com",
+            "app.example.com:443",
+            "*",
+            "a..b",
+            "",
+        ] {
             assert!(Scope::validate_pattern(bad).is_err(), "{bad:?} accepted");
         }
     }

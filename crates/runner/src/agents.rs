@@ -21,7 +21,10 @@ pub fn registry() -> Registry {
 pub fn configured(config: &LoadedConfig) -> Vec<Arc<dyn Agent>> {
     let mut agents: Vec<Arc<dyn Agent>> = Vec::new();
     if let Some(health) = &config.config.health {
-        agents.push(Arc::new(launchguard_http::HealthAgent::new(health, |offset| config.line_of(offset))));
+        agents.push(Arc::new(launchguard_http::HealthAgent::new(
+            health,
+            |offset| config.line_of(offset),
+        )));
     }
     agents
 }

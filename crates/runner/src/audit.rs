@@ -14,14 +14,17 @@ use tokio_util::sync::CancellationToken;
 use crate::agents::{self, AGENT_NAMES};
 use crate::baseline::{self, Suppression};
 use crate::cli::{AuditArgs, CatalogFormat, DiffArgs, PolicyArgs, ReportFormat};
-use crate::report::{self, Policy, Report, RunInfo, SCHEMA_VERSION, Tool, EXIT_FINDINGS, EXIT_OK};
+use crate::report::{self, EXIT_FINDINGS, EXIT_OK, Policy, Report, RunInfo, SCHEMA_VERSION, Tool};
 use crate::usage;
 
 pub fn audit(args: AuditArgs, color: bool) -> anyhow::Result<i32> {
     let loaded = LoadedConfig::load(&args.config).map_err(|e| usage(e.to_string()))?;
     for name in args.only.iter().chain(&args.skip) {
         if !AGENT_NAMES.contains(&name.as_str()) {
-            return Err(usage(format!("unknown agent `{name}` (agents: {})", AGENT_NAMES.join(", "))));
+            return Err(usage(format!(
+                "unknown agent `{name}` (agents: {})",
+                AGENT_NAMES.join(", ")
+            )));
         }
     }
     let configured = agents::configured(&loaded);
@@ -34,7 +37,10 @@ pub fn audit(args: AuditArgs, color: bool) -> anyhow::Result<i32> {
     }
     for name in &args.only {
         if !configured.iter().any(|a| a.name() == name) {
-            return Err(usage(format!("--only {name}: {} has no [{name}] section", args.config.display())));
+            return Err(usage(format!(
+                "--only {name}: {} has no [{name}] section",
+                args.config.display()
+            )));
         }
     }
     let selected: Vec<_> = configured
@@ -45,7 +51,14 @@ pub fn audit(args: AuditArgs, color: bool) -> anyhow::Result<i32> {
     if selected.is_empty() {
         return Err(usage("--only / --skip left no agent to run"));
     }
-    run_and_report(&loaded, selected, &args.report.policy, &args.report.formats, &args.report.output_dir, color)
+    run_and_report(
+        &loaded,
+        selected,
+        &args.report.policy,
+        &args.report.formats,
+        &args.report.output_dir,
+        color,
+    )
 }
 
 /// Runs `agents` against `loaded`, writes the reports and returns the exit code.
@@ -72,17 +85,26 @@ pub fn run_and_report(
         .map_err(|e| usage(e.to_string()))?
         .unwrap_or_default();
     let scope_config = &loaded.config.scope;
-    let hosts: Vec<String> = scope_config.hosts.iter().map(|h| h.get_ref().clone()).collect();
+    let hosts: Vec<String> = scope_config
+        .hosts
+        .iter()
+        .map(|h| h.get_ref().clone())
+        .collect();
     let timeouts = Timeouts {
         connect: Duration::from_millis(scope_config.connect_timeout_ms.get()),
         request: Duration::from_millis(scope_config.request_timeout_ms.get()),
         agent_deadline: Duration::from_secs(scope_config.agent_deadline_secs.get()),
     };
-    let scope = Arc::new(Scope::new(&hosts, scope_config.requests_per_host.get(), timeouts).map_err(usage)?);
+    let scope = Arc::new(
+        Scope::new(&hosts, scope_config.requests_per_host.get(), timeouts).map_err(usage)?,
+    );
     let agent_names: Vec<String> = agents.iter().map(|a| a.name().to_owned()).collect();
     let show_progress = !policy_args.quiet && std::io::stderr().is_terminal();
 
-    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().context("cannot start the async runtime")?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
     let started_at = Utc::now();
     let findings = runtime.block_on(async {
         let cancel = CancellationToken::new();
@@ -110,11 +132,24 @@ pub fn run_and_report(
             fail_on: policy_args.fail_on,
             fail_on_new: policy_args.fail_on_new,
             allow_errors: policy_args.allow_errors,
-            baseline: policy_args.baseline.as_ref().map(|p| p.display().to_string()),
-            suppressions: policy_args.suppressions.as_ref().map(|p| p.display().to_string()),
+            baseline: policy_args
+                .baseline
+                .as_ref()
+                .map(|p| p.display().to_string()),
+            suppressions: policy_args
+                .suppressions
+                .as_ref()
+                .map(|p| p.display().to_string()),
         },
     );
-    emit(&report, &registry, formats, output_dir, color, policy_args.quiet)?;
+    emit(
+        &report,
+        &registry,
+        formats,
+        output_dir,
+        color,
+        policy_args.quiet,
+    )?;
     Ok(report.summary.exit_code)
 }
 
@@ -125,15 +160,29 @@ pub fn assemble(
     suppressions: &[Suppression],
     run: RunInfo,
 ) -> Report {
-    let mut resolved = previous.map(|prev| baseline::apply_baseline(&mut findings, prev, &run.agents)).unwrap_or_default();
-    let suppression_notes = baseline::apply_suppressions(&mut findings, suppressions, run.finished_at.date_naive());
+    let mut resolved = previous
+        .map(|prev| baseline::apply_baseline(&mut findings, prev, &run.agents))
+        .unwrap_or_default();
+    let suppression_notes =
+        baseline::apply_suppressions(&mut findings, suppressions, run.finished_at.date_naive());
     report::sort_findings(&mut findings);
     report::sort_findings(&mut resolved);
-    let policy = Policy { fail_on: run.fail_on, fail_on_new: run.fail_on_new, allow_errors: run.allow_errors };
-    let summary = report::summarize(&findings, resolved.len(), report::verdict(&findings, policy));
+    let policy = Policy {
+        fail_on: run.fail_on,
+        fail_on_new: run.fail_on_new,
+        allow_errors: run.allow_errors,
+    };
+    let summary = report::summarize(
+        &findings,
+        resolved.len(),
+        report::verdict(&findings, policy),
+    );
     Report {
         schema_version: SCHEMA_VERSION.to_owned(),
-        tool: Tool { name: "launchguard".to_owned(), version: env!("CARGO_PKG_VERSION").to_owned() },
+        tool: Tool {
+            name: "launchguard".to_owned(),
+            version: env!("CARGO_PKG_VERSION").to_owned(),
+        },
         run,
         summary,
         findings,
@@ -181,13 +230,40 @@ pub fn diff(args: DiffArgs, color: bool) -> anyhow::Result<i32> {
         CatalogFormat::Text | CatalogFormat::Markdown => {
             let markdown = args.format == CatalogFormat::Markdown;
             let mut out = String::new();
-            let bold = |t: &str| if color && !markdown { format!("\x1b[1m{t}\x1b[0m") } else if markdown { format!("**{t}**") } else { t.to_owned() };
-            out.push_str(&format!("{} {} → {}\n\n", bold("launchguard diff"), diff.old, diff.new));
-            for (title, findings) in [("New", &diff.new_problems), ("Resolved", &diff.resolved), ("Unchanged", &diff.unchanged)] {
+            let bold = |t: &str| {
+                if color && !markdown {
+                    format!("\x1b[1m{t}\x1b[0m")
+                } else if markdown {
+                    format!("**{t}**")
+                } else {
+                    t.to_owned()
+                }
+            };
+            out.push_str(&format!(
+                "{} {} → {}\n\n",
+                bold("launchguard diff"),
+                diff.old,
+                diff.new
+            ));
+            for (title, findings) in [
+                ("New", &diff.new_problems),
+                ("Resolved", &diff.resolved),
+                ("Unchanged", &diff.unchanged),
+            ] {
                 out.push_str(&format!("{} ({})\n", bold(title), findings.len()));
                 for f in findings {
-                    let status = if f.status == Status::Error { "could not verify" } else { f.severity.as_str() };
-                    out.push_str(&format!("{}{status}  {}  {}  — {}\n", if markdown { "- " } else { "  " }, f.check, f.target.display, f.message));
+                    let status = if f.status == Status::Error {
+                        "could not verify"
+                    } else {
+                        f.severity.as_str()
+                    };
+                    out.push_str(&format!(
+                        "{}{status}  {}  {}  — {}\n",
+                        if markdown { "- " } else { "  " },
+                        f.check,
+                        f.target.display,
+                        f.message
+                    ));
                 }
                 out.push('\n');
             }
@@ -195,6 +271,9 @@ pub fn diff(args: DiffArgs, color: bool) -> anyhow::Result<i32> {
         }
     };
     std::io::stdout().lock().write_all(text.as_bytes())?;
-    let regressed = diff.new_problems.iter().any(|f| f.status == Status::Fail && f.severity >= args.fail_on && f.suppressed.is_none());
+    let regressed = diff
+        .new_problems
+        .iter()
+        .any(|f| f.status == Status::Fail && f.severity >= args.fail_on && f.suppressed.is_none());
     Ok(if regressed { EXIT_FINDINGS } else { EXIT_OK })
 }

@@ -19,10 +19,14 @@ fn major(version: &str) -> &str {
 
 /// Reads a JSON report, refusing one of another major schema version.
 pub fn load_report(path: &Path) -> anyhow::Result<Report> {
-    let text = std::fs::read_to_string(path).with_context(|| format!("cannot read the report {}", path.display()))?;
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("cannot read the report {}", path.display()))?;
     let value: serde_json::Value = serde_json::from_str(&text)
         .with_context(|| format!("{} is not a JSON report", path.display()))?;
-    let version = value.get("schema_version").and_then(|v| v.as_str()).unwrap_or("unknown");
+    let version = value
+        .get("schema_version")
+        .and_then(|v| v.as_str())
+        .unwrap_or("unknown");
     if major(version) != major(SCHEMA_VERSION) {
         bail!(
             "{} has report schema version {version}; this launchguard reads {}.x",
@@ -30,15 +34,24 @@ pub fn load_report(path: &Path) -> anyhow::Result<Report> {
             major(SCHEMA_VERSION)
         );
     }
-    serde_json::from_value(value).with_context(|| format!("{} is not a launchguard report", path.display()))
+    serde_json::from_value(value)
+        .with_context(|| format!("{} is not a launchguard report", path.display()))
 }
 
 /// Marks each problem of `findings` new or unchanged against `previous`, and returns the previous
 /// problems that are gone, marked resolved. Problems of agents that did not run this time are not
 /// called resolved: nobody looked.
-pub fn apply_baseline(findings: &mut [Finding], previous: &Report, agents_run: &[String]) -> Vec<Finding> {
-    let before: HashSet<&str> =
-        previous.findings.iter().filter(|f| f.is_problem()).map(|f| f.fingerprint.as_str()).collect();
+pub fn apply_baseline(
+    findings: &mut [Finding],
+    previous: &Report,
+    agents_run: &[String],
+) -> Vec<Finding> {
+    let before: HashSet<&str> = previous
+        .findings
+        .iter()
+        .filter(|f| f.is_problem())
+        .map(|f| f.fingerprint.as_str())
+        .collect();
     let mut now = HashSet::new();
     for finding in findings.iter_mut().filter(|f| f.is_problem()) {
         now.insert(finding.fingerprint.clone());
@@ -51,8 +64,14 @@ pub fn apply_baseline(findings: &mut [Finding], previous: &Report, agents_run: &
     previous
         .findings
         .iter()
-        .filter(|f| f.is_problem() && !now.contains(&f.fingerprint) && agents_run.contains(&f.agent))
-        .map(|f| Finding { baseline: Some(BaselineState::Resolved), suppressed: None, ..f.clone() })
+        .filter(|f| {
+            f.is_problem() && !now.contains(&f.fingerprint) && agents_run.contains(&f.agent)
+        })
+        .map(|f| Finding {
+            baseline: Some(BaselineState::Resolved),
+            suppressed: None,
+            ..f.clone()
+        })
         .collect()
 }
 
@@ -94,27 +113,42 @@ pub struct Suppression {
 
 impl Suppression {
     fn applies_to(&self, finding: &Finding) -> bool {
-        self.fingerprint.as_deref().is_none_or(|fp| fp == finding.fingerprint)
-            && self.check.as_ref().is_none_or(|m| m.is_match(finding.check.as_str()))
+        self.fingerprint
+            .as_deref()
+            .is_none_or(|fp| fp == finding.fingerprint)
             && self
-                .target
+                .check
                 .as_ref()
-                .is_none_or(|m| m.is_match(&finding.target.id) || m.is_match(&finding.target.display))
+                .is_none_or(|m| m.is_match(finding.check.as_str()))
+            && self.target.as_ref().is_none_or(|m| {
+                m.is_match(&finding.target.id) || m.is_match(&finding.target.display)
+            })
     }
 }
 
-fn glob(pattern: &Spanned<String>, at: &dyn Fn(&Spanned<String>, String) -> ConfigError) -> Result<GlobMatcher, ConfigError> {
-    Glob::new(pattern.get_ref()).map(|g| g.compile_matcher()).map_err(|e| at(pattern, format!("bad pattern: {e}")))
+fn glob(
+    pattern: &Spanned<String>,
+    at: &dyn Fn(&Spanned<String>, String) -> ConfigError,
+) -> Result<GlobMatcher, ConfigError> {
+    Glob::new(pattern.get_ref())
+        .map(|g| g.compile_matcher())
+        .map_err(|e| at(pattern, format!("bad pattern: {e}")))
 }
 
 /// Reads a suppressions file; every mistake names its line.
-pub fn load_suppressions(path: &Path, registry: &Registry) -> Result<Vec<Suppression>, ConfigError> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| ConfigError::whole_file(path, format!("cannot read the suppressions file: {e}")))?;
+pub fn load_suppressions(
+    path: &Path,
+    registry: &Registry,
+) -> Result<Vec<Suppression>, ConfigError> {
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        ConfigError::whole_file(path, format!("cannot read the suppressions file: {e}"))
+    })?;
     let shown = path.display().to_string();
-    let parsed: SuppressionsFile =
-        toml::from_str(&text).map_err(|e| ConfigError::at(&shown, &text, e.span(), e.message().trim()))?;
-    let at = |value: &Spanned<String>, message: String| ConfigError::at(&shown, &text, Some(value.span()), message);
+    let parsed: SuppressionsFile = toml::from_str(&text)
+        .map_err(|e| ConfigError::at(&shown, &text, e.span(), e.message().trim()))?;
+    let at = |value: &Spanned<String>, message: String| {
+        ConfigError::at(&shown, &text, Some(value.span()), message)
+    };
     let mut suppressions = Vec::new();
     for raw in parsed.suppress {
         let line = launchguard_core::config::line_of(&text, raw.reason.span().start);
@@ -123,23 +157,39 @@ pub fn load_suppressions(path: &Path, registry: &Registry) -> Result<Vec<Suppres
             DateValue::Text(t) => t.clone(),
         };
         let expires = NaiveDate::parse_from_str(&expires_text, "%Y-%m-%d").map_err(|_| {
-            ConfigError::at(&shown, &text, Some(raw.expires.span()), format!("`{expires_text}` is not a YYYY-MM-DD date"))
+            ConfigError::at(
+                &shown,
+                &text,
+                Some(raw.expires.span()),
+                format!("`{expires_text}` is not a YYYY-MM-DD date"),
+            )
         })?;
         if raw.reason.get_ref().trim().is_empty() {
             return Err(at(&raw.reason, "a suppression needs a reason".into()));
         }
         if raw.fingerprint.is_none() && raw.check.is_none() {
-            return Err(at(&raw.reason, "a suppression needs `fingerprint` or `check` (with an optional `target`)".into()));
+            return Err(at(
+                &raw.reason,
+                "a suppression needs `fingerprint` or `check` (with an optional `target`)".into(),
+            ));
         }
         if let Some(check) = &raw.check {
             let is_pattern = check.get_ref().contains(['*', '?', '[']);
             if !is_pattern && registry.get(check.get_ref()).is_none() {
-                return Err(at(check, format!("unknown check `{}` (see `launchguard checks`)", check.get_ref())));
+                return Err(at(
+                    check,
+                    format!(
+                        "unknown check `{}` (see `launchguard checks`)",
+                        check.get_ref()
+                    ),
+                ));
             }
         }
         let matches = match (&raw.fingerprint, &raw.check, &raw.target) {
             (Some(fp), _, _) => format!("fingerprint {}", fp.get_ref()),
-            (None, Some(check), Some(target)) => format!("{} on {}", check.get_ref(), target.get_ref()),
+            (None, Some(check), Some(target)) => {
+                format!("{} on {}", check.get_ref(), target.get_ref())
+            }
             (None, Some(check), None) => format!("{} on any target", check.get_ref()),
             (None, None, _) => unreachable!("refused above"),
         };
@@ -158,7 +208,11 @@ pub fn load_suppressions(path: &Path, registry: &Registry) -> Result<Vec<Suppres
 
 /// Marks the problems that an unexpired suppression covers; returns notes on expired and unused
 /// suppressions, which every report shows.
-pub fn apply_suppressions(findings: &mut [Finding], suppressions: &[Suppression], today: NaiveDate) -> Vec<SuppressionNote> {
+pub fn apply_suppressions(
+    findings: &mut [Finding],
+    suppressions: &[Suppression],
+    today: NaiveDate,
+) -> Vec<SuppressionNote> {
     let mut notes = Vec::new();
     for suppression in suppressions {
         let note = |state| SuppressionNote {
@@ -173,7 +227,10 @@ pub fn apply_suppressions(findings: &mut [Finding], suppressions: &[Suppression]
             continue;
         }
         let mut used = false;
-        for finding in findings.iter_mut().filter(|f| f.is_problem() && suppression.applies_to(f)) {
+        for finding in findings
+            .iter_mut()
+            .filter(|f| f.is_problem() && suppression.applies_to(f))
+        {
             used = true;
             finding.suppressed.get_or_insert_with(|| Suppressed {
                 reason: suppression.reason.clone(),
@@ -200,7 +257,13 @@ pub struct Diff {
 pub fn diff(old_path: &Path, old: &Report, new_path: &Path, new: &Report) -> Diff {
     let mut current = new.findings.clone();
     let resolved = apply_baseline(&mut current, old, &new.run.agents);
-    let by_state = |state| current.iter().filter(|f| f.baseline == Some(state)).cloned().collect::<Vec<_>>();
+    let by_state = |state| {
+        current
+            .iter()
+            .filter(|f| f.baseline == Some(state))
+            .cloned()
+            .collect::<Vec<_>>()
+    };
     Diff {
         old: old_path.display().to_string(),
         new: new_path.display().to_string(),

@@ -39,9 +39,20 @@ fn text_catalog(registry: &Registry) -> String {
     let width = registry.iter().map(|d| d.id.len()).max().unwrap_or(0);
     let mut out = String::new();
     for def in registry.iter() {
-        let _ = writeln!(out, "{:width$}  {:8}  {:8}  {}", def.id, def.severity.as_str(), def.agent, def.title);
+        let _ = writeln!(
+            out,
+            "{:width$}  {:8}  {:8}  {}",
+            def.id,
+            def.severity.as_str(),
+            def.agent,
+            def.title
+        );
     }
-    let _ = writeln!(out, "\n{} checks. `launchguard explain ID` prints one check's docs.", registry.len());
+    let _ = writeln!(
+        out,
+        "\n{} checks. `launchguard explain ID` prints one check's docs.",
+        registry.len()
+    );
     out
 }
 
@@ -67,8 +78,16 @@ pub fn explain(id: &str) -> anyhow::Result<i32> {
             Ok(EXIT_OK)
         }
         None => {
-            let near: Vec<&str> = registry.iter().map(|d| d.id).filter(|c| c.contains(id) || id.contains(c)).collect();
-            let hint = if near.is_empty() { "see `launchguard checks`".to_owned() } else { format!("did you mean: {}?", near.join(", ")) };
+            let near: Vec<&str> = registry
+                .iter()
+                .map(|d| d.id)
+                .filter(|c| c.contains(id) || id.contains(c))
+                .collect();
+            let hint = if near.is_empty() {
+                "see `launchguard checks`".to_owned()
+            } else {
+                format!("did you mean: {}?", near.join(", "))
+            };
             Err(usage(format!("no check `{id}`; {hint}")))
         }
     }
@@ -82,7 +101,15 @@ pub fn markdown_catalog(registry: &Registry) -> String {
          this list and `launchguard explain ID` one entry.\n\n| ID | Severity | Agent | Title |\n|---|---|---|---|\n",
     );
     for def in registry.iter() {
-        let _ = writeln!(out, "| [`{}`](#{}) | {} | {} | {} |", def.id, def.id.replace('.', ""), def.severity, def.agent, def.title);
+        let _ = writeln!(
+            out,
+            "| [`{}`](#{}) | {} | {} | {} |",
+            def.id,
+            def.id.replace('.', ""),
+            def.severity,
+            def.agent,
+            def.title
+        );
     }
     for def in registry.iter() {
         let _ = write!(
@@ -102,10 +129,17 @@ pub fn markdown_catalog(registry: &Registry) -> String {
 
 pub fn init(path: &Path, force: bool) -> anyhow::Result<i32> {
     if path.exists() && !force {
-        return Err(usage(format!("{} exists; use --force to overwrite it", path.display())));
+        return Err(usage(format!(
+            "{} exists; use --force to overwrite it",
+            path.display()
+        )));
     }
     write_atomically(path, STARTER_CONFIG.as_bytes())
         .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", path.display()))?;
-    eprintln!("wrote {}: edit [scope] and the agent sections, then run `launchguard audit --config {}`", path.display(), path.display());
+    eprintln!(
+        "wrote {}: edit [scope] and the agent sections, then run `launchguard audit --config {}`",
+        path.display(),
+        path.display()
+    );
     Ok(EXIT_OK)
 }

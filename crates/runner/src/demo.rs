@@ -33,7 +33,9 @@ fn verbose_body() -> String {
 }
 
 async fn serve(router: Router) -> anyhow::Result<SocketAddr> {
-    let listener = TcpListener::bind("127.0.0.1:0").await.context("cannot bind a loopback port for the lab")?;
+    let listener = TcpListener::bind("127.0.0.1:0")
+        .await
+        .context("cannot bind a loopback port for the lab")?;
     let addr = listener.local_addr()?;
     tokio::spawn(async move {
         if let Err(e) = axum::serve(listener, router).await {
@@ -51,10 +53,16 @@ async fn closed_port() -> anyhow::Result<SocketAddr> {
 
 /// Starts the lab's services on the current runtime and returns the configuration that audits it.
 pub async fn start_lab() -> anyhow::Result<String> {
-    let healthy = serve(Router::new().route("/health", get(|| async { r#"{"status":"ok"}"# }))).await?;
+    let healthy =
+        serve(Router::new().route("/health", get(|| async { r#"{"status":"ok"}"# }))).await?;
     let failing = serve(Router::new().route(
         "/health",
-        get(|| async { (StatusCode::SERVICE_UNAVAILABLE, r#"{"status":"degraded","checks":{"db":"down"}}"#) }),
+        get(|| async {
+            (
+                StatusCode::SERVICE_UNAVAILABLE,
+                r#"{"status":"degraded","checks":{"db":"down"}}"#,
+            )
+        }),
     ))
     .await?;
     let slow = serve(Router::new().route(
@@ -111,14 +119,21 @@ url = "http://{down}/health"
 }
 
 pub fn demo(args: DemoArgs, color: bool) -> anyhow::Result<i32> {
-    let formats = if args.formats.is_empty() { ReportFormat::ALL.to_vec() } else { args.formats.clone() };
+    let formats = if args.formats.is_empty() {
+        ReportFormat::ALL.to_vec()
+    } else {
+        args.formats.clone()
+    };
     std::fs::create_dir_all(&args.output_dir)
         .with_context(|| format!("cannot create {}", args.output_dir.display()))?;
     // The lab lives on its own runtime thread for the whole audit.
     let (config_tx, config_rx) = std::sync::mpsc::channel();
     let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
     let lab = std::thread::spawn(move || -> anyhow::Result<()> {
-        let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?;
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()?;
         runtime.block_on(async {
             let _ = config_tx.send(start_lab().await);
             let _ = stop_rx.await;
@@ -130,10 +145,21 @@ pub fn demo(args: DemoArgs, color: bool) -> anyhow::Result<i32> {
     crate::report::write_atomically(&config_path, config_text.as_bytes())
         .with_context(|| format!("cannot write {}", config_path.display()))?;
     if !args.policy.quiet {
-        eprintln!("lab started on 127.0.0.1; configuration written to {}", config_path.display());
+        eprintln!(
+            "lab started on 127.0.0.1; configuration written to {}",
+            config_path.display()
+        );
     }
-    let loaded = LoadedConfig::load(&config_path).map_err(|e| anyhow::anyhow!("the demo configuration is invalid: {e}"))?;
-    let result = run_and_report(&loaded, agents::configured(&loaded), &args.policy, &formats, &args.output_dir, color);
+    let loaded = LoadedConfig::load(&config_path)
+        .map_err(|e| anyhow::anyhow!("the demo configuration is invalid: {e}"))?;
+    let result = run_and_report(
+        &loaded,
+        agents::configured(&loaded),
+        &args.policy,
+        &formats,
+        &args.output_dir,
+        color,
+    );
     let _ = stop_tx.send(());
     let _ = lab.join();
     result

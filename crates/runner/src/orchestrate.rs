@@ -27,14 +27,25 @@ pub async fn run_agents(
     progress: Option<ProgressBar>,
 ) -> Vec<Finding> {
     if let Some(bar) = &progress {
-        let total: usize = agents.iter().map(|a| a.checks().len() * a.targets().len()).sum();
+        let total: usize = agents
+            .iter()
+            .map(|a| a.checks().len() * a.targets().len())
+            .sum();
         bar.set_length(total as u64);
         bar.set_style(
-            ProgressStyle::with_template("{spinner} auditing {msg} [{bar:30}] {pos}/{len} checks {elapsed}")
-                .expect("valid template")
-                .progress_chars("=> "),
+            ProgressStyle::with_template(
+                "{spinner} auditing {msg} [{bar:30}] {pos}/{len} checks {elapsed}",
+            )
+            .expect("valid template")
+            .progress_chars("=> "),
         );
-        bar.set_message(agents.iter().map(|a| a.name()).collect::<Vec<_>>().join(", "));
+        bar.set_message(
+            agents
+                .iter()
+                .map(|a| a.name())
+                .collect::<Vec<_>>()
+                .join(", "),
+        );
         bar.enable_steady_tick(std::time::Duration::from_millis(120));
     }
     let tasks: Vec<_> = agents
@@ -58,7 +69,12 @@ pub async fn run_agents(
                 (Vec::new(), Ending::Crashed)
             }
         };
-        fill_missing(agent.as_ref(), &mut found, ending, scope.timeouts.agent_deadline.as_secs());
+        fill_missing(
+            agent.as_ref(),
+            &mut found,
+            ending,
+            scope.timeouts.agent_deadline.as_secs(),
+        );
         findings.extend(found);
     }
     if let Some(bar) = progress {
@@ -76,7 +92,11 @@ async fn run_one(
     let deadline = Instant::now() + scope.timeouts.agent_deadline;
     let (sink, mut received) = mpsc::unbounded_channel();
     let ctx = AgentContext::new(scope, deadline, cancel.child_token(), sink);
-    tracing::info!(agent = agent.name(), targets = agent.targets().len(), "agent started");
+    tracing::info!(
+        agent = agent.name(),
+        targets = agent.targets().len(),
+        "agent started"
+    );
     let mut findings = Vec::new();
     let ending = {
         let run = agent.run(&ctx);
@@ -101,24 +121,41 @@ async fn run_one(
     while let Some(finding) = received.recv().await {
         findings.push(finding);
     }
-    tracing::info!(agent = agent.name(), findings = findings.len(), ?ending, "agent ended");
+    tracing::info!(
+        agent = agent.name(),
+        findings = findings.len(),
+        ?ending,
+        "agent ended"
+    );
     (findings, ending)
 }
 
 /// Gives every `(check, target)` pair without a finding an `error` that says why.
-fn fill_missing(agent: &dyn Agent, findings: &mut Vec<Finding>, ending: Ending, deadline_secs: u64) {
-    let seen: HashSet<(String, String)> =
-        findings.iter().map(|f| (f.check.as_str().to_owned(), f.target.id.clone())).collect();
+fn fill_missing(
+    agent: &dyn Agent,
+    findings: &mut Vec<Finding>,
+    ending: Ending,
+    deadline_secs: u64,
+) {
+    let seen: HashSet<(String, String)> = findings
+        .iter()
+        .map(|f| (f.check.as_str().to_owned(), f.target.id.clone()))
+        .collect();
     let reason = match ending {
-        Ending::Completed => "not verified: the agent ended without a result for this check (a launchguard bug; \
+        Ending::Completed => {
+            "not verified: the agent ended without a result for this check (a launchguard bug; \
                               reported so that nothing passes unseen)"
-            .to_owned(),
+                .to_owned()
+        }
         Ending::DeadlineExceeded => format!(
             "not verified: the {} agent's deadline ({deadline_secs} s, [scope].agent_deadline_secs) ran out first",
             agent.name()
         ),
         Ending::Interrupted => "not verified: the run was interrupted".to_owned(),
-        Ending::Crashed => format!("not verified: the {} agent crashed (see the log)", agent.name()),
+        Ending::Crashed => format!(
+            "not verified: the {} agent crashed (see the log)",
+            agent.name()
+        ),
     };
     let targets: Vec<Target> = agent.targets();
     for check in agent.checks() {
@@ -148,7 +185,10 @@ mod tests {
         fix: "f",
         references: &[],
     };
-    static SECOND: CheckDef = CheckDef { id: "test.second", ..FIRST };
+    static SECOND: CheckDef = CheckDef {
+        id: "test.second",
+        ..FIRST
+    };
     static CHECKS: &[&CheckDef] = &[&FIRST, &SECOND];
 
     /// Passes `test.first` at once, then does `then`.
@@ -180,12 +220,28 @@ mod tests {
 
     fn scope(deadline: Duration) -> Arc<Scope> {
         let t = Duration::from_secs(1);
-        Arc::new(Scope::new(&["127.0.0.1".into()], 1, Timeouts { connect: t, request: t, agent_deadline: deadline }).unwrap())
+        Arc::new(
+            Scope::new(
+                &["127.0.0.1".into()],
+                1,
+                Timeouts {
+                    connect: t,
+                    request: t,
+                    agent_deadline: deadline,
+                },
+            )
+            .unwrap(),
+        )
     }
 
     async fn run(then: fn() -> AgentFuture<'static>, cancel: CancellationToken) -> Vec<Finding> {
-        let mut findings =
-            run_agents(vec![Arc::new(Partial { then })], scope(Duration::from_millis(300)), cancel, None).await;
+        let mut findings = run_agents(
+            vec![Arc::new(Partial { then })],
+            scope(Duration::from_millis(300)),
+            cancel,
+            None,
+        )
+        .await;
         findings.sort_by(|a, b| a.check.cmp(&b.check));
         findings
     }
@@ -201,17 +257,37 @@ mod tests {
 
     #[tokio::test]
     async fn the_deadline_stops_a_hanging_agent_and_keeps_what_it_found() {
-        let findings = run(|| Box::pin(std::future::pending()), CancellationToken::new()).await;
+        let findings = run(
+            || Box::pin(std::future::pending()),
+            CancellationToken::new(),
+        )
+        .await;
         assert_eq!(findings[0].status, Status::Pass);
         assert_eq!(findings[1].status, Status::Error);
-        assert!(findings[1].message.contains("deadline"), "{}", findings[1].message);
+        assert!(
+            findings[1].message.contains("deadline"),
+            "{}",
+            findings[1].message
+        );
     }
 
     #[tokio::test]
     async fn a_crashing_agent_fails_closed() {
-        let findings = run(|| Box::pin(async { panic!("agent bug") }), CancellationToken::new()).await;
-        assert!(findings.iter().any(|f| f.status == Status::Error && f.message.contains("crashed")));
-        assert!(findings.iter().all(|f| f.check.as_str() != "test.second" || f.status == Status::Error));
+        let findings = run(
+            || Box::pin(async { panic!("agent bug") }),
+            CancellationToken::new(),
+        )
+        .await;
+        assert!(
+            findings
+                .iter()
+                .any(|f| f.status == Status::Error && f.message.contains("crashed"))
+        );
+        assert!(
+            findings
+                .iter()
+                .all(|f| f.check.as_str() != "test.second" || f.status == Status::Error)
+        );
     }
 
     #[tokio::test]
@@ -219,7 +295,10 @@ mod tests {
         let cancel = CancellationToken::new();
         cancel.cancel();
         let findings = run(|| Box::pin(std::future::pending()), cancel).await;
-        let second = findings.iter().find(|f| f.check.as_str() == "test.second").unwrap();
+        let second = findings
+            .iter()
+            .find(|f| f.check.as_str() == "test.second")
+            .unwrap();
         assert_eq!(second.status, Status::Error);
         assert!(second.message.contains("interrupted"));
     }

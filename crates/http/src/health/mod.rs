@@ -23,7 +23,12 @@ pub const BODY_CAP: usize = 64 * 1024;
 /// Endpoints probed at once.
 const CONCURRENCY: usize = 8;
 
-pub static CHECKS: &[&CheckDef] = &[&unreachable::CHECK, &status::CHECK, &slow::CHECK, &verbose::CHECK];
+pub static CHECKS: &[&CheckDef] = &[
+    &unreachable::CHECK,
+    &status::CHECK,
+    &slow::CHECK,
+    &verbose::CHECK,
+];
 
 /// One configured endpoint.
 #[derive(Debug, Clone)]
@@ -51,7 +56,10 @@ pub(crate) enum Outcome {
     /// Not attempted (out of scope, budget spent, a credential variable unset): nothing verified.
     NotAttempted(String),
     /// Attempted, no HTTP answer: refused, DNS, TLS, timeout or not HTTP.
-    Unreachable { reason: String, elapsed: Duration },
+    Unreachable {
+        reason: String,
+        elapsed: Duration,
+    },
     Answered(Answer),
 }
 
@@ -69,13 +77,20 @@ impl HealthAgent {
             .endpoints
             .iter()
             .map(|e| {
-                let url = Url::parse(e.url.get_ref()).expect("validated when the config was loaded");
+                let url =
+                    Url::parse(e.url.get_ref()).expect("validated when the config was loaded");
                 Endpoint {
-                    target: Target::new(format!("health:{}", e.name.get_ref()), TargetKind::Url, url.as_str())
-                        .declared_at(line_of(e.url.span().start)),
+                    target: Target::new(
+                        format!("health:{}", e.name.get_ref()),
+                        TargetKind::Url,
+                        url.as_str(),
+                    )
+                    .declared_at(line_of(e.url.span().start)),
                     url,
                     latency_budget: Duration::from_millis(
-                        e.latency_budget_ms.unwrap_or(config.latency_budget_ms).get(),
+                        e.latency_budget_ms
+                            .unwrap_or(config.latency_budget_ms)
+                            .get(),
                     ),
                     headers_from_env: e
                         .headers_from_env
@@ -142,7 +157,11 @@ fn build_client(ctx: &AgentContext) -> Result<reqwest::Client, String> {
         .no_proxy()
         .connect_timeout(ctx.scope.timeouts.connect)
         .timeout(ctx.scope.timeouts.request)
-        .user_agent(concat!("launchguard/", env!("CARGO_PKG_VERSION"), " (health check)"))
+        .user_agent(concat!(
+            "launchguard/",
+            env!("CARGO_PKG_VERSION"),
+            " (health check)"
+        ))
         .build()
         .map_err(|e| format!("could not set up the HTTP client: {}", e.without_url()))
 }
@@ -173,7 +192,10 @@ async fn probe(client: &reqwest::Client, ctx: &AgentContext, endpoint: &Endpoint
             truncated,
             location,
         }),
-        Ok(Err(reason)) => Outcome::Unreachable { reason, elapsed: started.elapsed() },
+        Ok(Err(reason)) => Outcome::Unreachable {
+            reason,
+            elapsed: started.elapsed(),
+        },
         Err(_) => Outcome::Unreachable {
             reason: format!("timed out after {} ms", hard_limit.as_millis()),
             elapsed: started.elapsed(),
@@ -186,10 +208,12 @@ type Fetched = (u16, Option<String>, Vec<u8>, bool);
 async fn fetch(request: reqwest::RequestBuilder) -> Result<Fetched, String> {
     let mut response = request.send().await.map_err(|e| describe_error(&e))?;
     let status = response.status().as_u16();
-    let location = response
-        .headers()
-        .get(reqwest::header::LOCATION)
-        .map(|v| String::from_utf8_lossy(v.as_bytes()).chars().take(200).collect());
+    let location = response.headers().get(reqwest::header::LOCATION).map(|v| {
+        String::from_utf8_lossy(v.as_bytes())
+            .chars()
+            .take(200)
+            .collect()
+    });
     let mut body = Vec::new();
     let mut truncated = false;
     while let Some(chunk) = response.chunk().await.map_err(|e| describe_error(&e))? {
@@ -221,9 +245,13 @@ fn describe_error(error: &reqwest::Error) -> String {
         "timed out"
     } else if refused || lower.contains("connection refused") {
         "connection refused"
-    } else if lower.contains("dns") || lower.contains("lookup") || lower.contains("name or service not known") {
+    } else if lower.contains("dns")
+        || lower.contains("lookup")
+        || lower.contains("name or service not known")
+    {
         "DNS lookup failed"
-    } else if lower.contains("certificate") || lower.contains("tls") || lower.contains("handshake") {
+    } else if lower.contains("certificate") || lower.contains("tls") || lower.contains("handshake")
+    {
         "TLS handshake failed"
     } else if error.is_connect() {
         "could not connect"
@@ -244,7 +272,11 @@ fn report(ctx: &AgentContext, endpoint: &Endpoint, outcome: &Outcome) {
     match outcome {
         Outcome::NotAttempted(reason) => {
             for check in CHECKS {
-                ctx.report(Finding::error(check, target.clone(), format!("not verified: {reason}")));
+                ctx.report(Finding::error(
+                    check,
+                    target.clone(),
+                    format!("not verified: {reason}"),
+                ));
             }
         }
         Outcome::Unreachable { .. } => {

@@ -18,7 +18,9 @@ pub static CHECK: CheckDef = CheckDef {
     fix: "Keep the health handler cheap: answer from cached dependency state instead of querying every \
           dependency on each call, and give each dependency check its own short timeout. If the budget is too \
           strict for this endpoint, raise its latency_budget_ms.",
-    references: &["https://kubernetes.io/docs/tasks/configure-pod-container/configure-liveness-readiness-startup-probes/"],
+    references: &[
+        "https://kubernetes.io/docs/tasks/configure-pod-container/configure-liveness-readiness-startup-probes/",
+    ],
 };
 
 pub(crate) fn judge(target: &Target, answer: &Answer, budget: Duration) -> Finding {
@@ -28,12 +30,21 @@ pub(crate) fn judge(target: &Target, answer: &Answer, budget: Duration) -> Findi
         Finding::fail(
             &CHECK,
             target.clone(),
-            format!("{} took {elapsed_ms} ms, over its {budget_ms} ms budget", target.display),
+            format!(
+                "{} took {elapsed_ms} ms, over its {budget_ms} ms budget",
+                target.display
+            ),
         )
     } else {
-        Finding::pass(&CHECK, target.clone(), format!("{elapsed_ms} ms (budget {budget_ms} ms)"))
+        Finding::pass(
+            &CHECK,
+            target.clone(),
+            format!("{elapsed_ms} ms (budget {budget_ms} ms)"),
+        )
     };
-    finding.with_evidence("elapsed_ms", elapsed_ms).with_evidence("budget_ms", budget_ms)
+    finding
+        .with_evidence("elapsed_ms", elapsed_ms)
+        .with_evidence("budget_ms", budget_ms)
 }
 
 #[cfg(test)]
@@ -45,7 +56,11 @@ mod tests {
 
     #[test]
     fn over_budget_fails_and_reports_the_time() {
-        let finding = judge(&target(), &answer(200, 2_500, ""), Duration::from_millis(2_000));
+        let finding = judge(
+            &target(),
+            &answer(200, 2_500, ""),
+            Duration::from_millis(2_000),
+        );
         assert_eq!(finding.status, Status::Fail);
         assert!(finding.message.contains("2500 ms"));
         assert_eq!(finding.evidence["elapsed_ms"].to_string(), "2500");
@@ -53,7 +68,11 @@ mod tests {
 
     #[test]
     fn within_budget_passes() {
-        let finding = judge(&target(), &answer(200, 2_000, ""), Duration::from_millis(2_000));
+        let finding = judge(
+            &target(),
+            &answer(200, 2_000, ""),
+            Duration::from_millis(2_000),
+        );
         assert_eq!(finding.status, Status::Pass);
     }
 }

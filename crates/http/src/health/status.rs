@@ -46,7 +46,11 @@ mod tests {
     #[test]
     fn non_2xx_fails() {
         for code in [301, 401, 404, 500, 503] {
-            assert_eq!(judge(&target(), &answer(code, 1, "")).status, Status::Fail, "{code}");
+            assert_eq!(
+                judge(&target(), &answer(code, 1, "")).status,
+                Status::Fail,
+                "{code}"
+            );
         }
     }
 
@@ -61,7 +65,11 @@ mod tests {
     #[test]
     fn success_codes_pass() {
         for code in [200, 204] {
-            assert_eq!(judge(&target(), &answer(code, 1, "")).status, Status::Pass, "{code}");
+            assert_eq!(
+                judge(&target(), &answer(code, 1, "")).status,
+                Status::Pass,
+                "{code}"
+            );
         }
     }
 }

@@ -15,21 +15,29 @@ pub static CHECK: CheckDef = CheckDef {
     fix: "Check that the service runs and listens on the configured address, that DNS resolves the name, that \
           the certificate is valid for it, and that no firewall or security group drops the traffic. The \
           reason in the finding says which step failed.",
-    references: &["https://kubernetes.io/docs/tasks/configure-pod-container/configure-liveness-readiness-startup-probes/"],
+    references: &[
+        "https://kubernetes.io/docs/tasks/configure-pod-container/configure-liveness-readiness-startup-probes/",
+    ],
 };
 
 pub(crate) fn judge(target: &Target, outcome: &Outcome) -> Finding {
     match outcome {
-        Outcome::Unreachable { reason, elapsed } => {
-            Finding::fail(&CHECK, target.clone(), format!("no answer from {}: {reason}", target.display))
-                .with_evidence("reason", reason.as_str())
-                .with_evidence("elapsed_ms", elapsed.as_millis() as u64)
+        Outcome::Unreachable { reason, elapsed } => Finding::fail(
+            &CHECK,
+            target.clone(),
+            format!("no answer from {}: {reason}", target.display),
+        )
+        .with_evidence("reason", reason.as_str())
+        .with_evidence("elapsed_ms", elapsed.as_millis() as u64),
+        Outcome::Answered(answer) => Finding::pass(
+            &CHECK,
+            target.clone(),
+            format!("answered with HTTP {}", answer.status),
+        )
+        .with_evidence("http_status", answer.status),
+        Outcome::NotAttempted(reason) => {
+            Finding::error(&CHECK, target.clone(), format!("not verified: {reason}"))
         }
-        Outcome::Answered(answer) => {
-            Finding::pass(&CHECK, target.clone(), format!("answered with HTTP {}", answer.status))
-                .with_evidence("http_status", answer.status)
-        }
-        Outcome::NotAttempted(reason) => Finding::error(&CHECK, target.clone(), format!("not verified: {reason}")),
     }
 }
 
@@ -44,7 +52,10 @@ mod tests {
 
     #[test]
     fn fails_without_an_answer() {
-        let outcome = Outcome::Unreachable { reason: "connection refused".into(), elapsed: Duration::from_millis(3) };
+        let outcome = Outcome::Unreachable {
+            reason: "connection refused".into(),
+            elapsed: Duration::from_millis(3),
+        };
         let finding = judge(&target(), &outcome);
         assert_eq!(finding.status, Status::Fail);
         assert_eq!(finding.severity, Severity::Critical);
@@ -59,7 +70,10 @@ mod tests {
 
     #[test]
     fn not_attempted_is_an_error_never_a_pass() {
-        let finding = judge(&target(), &Outcome::NotAttempted("host out of scope".into()));
+        let finding = judge(
+            &target(),
+            &Outcome::NotAttempted("host out of scope".into()),
+        );
         assert_eq!(finding.status, Status::Error);
     }
 }

@@ -36,7 +36,9 @@ fn regex(pattern: &str) -> Regex {
 
 static VERSION: LazyLock<Vec<Regex>> = LazyLock::new(|| {
     vec![
-        regex(r#"(?i)"(?:[a-z_]*version|build(?:_?id)?|commit|git_?sha|git_?commit|revision)"\s*:\s*"[^"]{1,80}""#),
+        regex(
+            r#"(?i)"(?:[a-z_]*version|build(?:_?id)?|commit|git_?sha|git_?commit|revision)"\s*:\s*"[^"]{1,80}""#,
+        ),
         regex(
             r"(?i)\b(?:nginx|apache|express|gunicorn|uvicorn|python|node(?:\.js)?|php|openssl|postgresql|postgres|redis|django|flask|fastapi|werkzeug|next\.js|tomcat|jetty|spring(?:[- ]boot)?)[/ ]v?\d+\.\d+(?:\.\d+)?\b",
         ),
@@ -48,13 +50,16 @@ static HOSTNAME: LazyLock<Vec<Regex>> = LazyLock::new(|| {
         regex(
             r#"(?i)"(?:hostname|host_name|host|server|node_?name|pod(?:_?name)?|instance(?:_?id)?|container(?:_?id)?)"\s*:\s*"[^"]{1,120}""#,
         ),
-        regex(r"(?i)\b(?:[a-z0-9-]+\.)+(?:internal|localdomain|svc\.cluster\.local|cluster\.local|corp|lan|intranet)\b"),
+        regex(
+            r"(?i)\b(?:[a-z0-9-]+\.)+(?:internal|localdomain|svc\.cluster\.local|cluster\.local|corp|lan|intranet)\b",
+        ),
         regex(r"\bip-\d{1,3}-\d{1,3}-\d{1,3}-\d{1,3}\b"),
     ]
 });
 
 static IPV4: LazyLock<Regex> = LazyLock::new(|| regex(r"\b\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}\b"));
-static IPV6_ULA: LazyLock<Regex> = LazyLock::new(|| regex(r"(?i)\bf[cd][0-9a-f]{2}:[0-9a-f:]*[0-9a-f]\b"));
+static IPV6_ULA: LazyLock<Regex> =
+    LazyLock::new(|| regex(r"(?i)\bf[cd][0-9a-f]{2}:[0-9a-f:]*[0-9a-f]\b"));
 
 static STACK_TRACE: LazyLock<Vec<Regex>> = LazyLock::new(|| {
     vec![
@@ -93,7 +98,10 @@ pub(crate) struct Leak {
 fn shorten(text: &str) -> String {
     let mut short: String = text.chars().take(MAX_EXAMPLE_CHARS).collect();
     // Never cut a redaction in half: a cut one could look like a different secret.
-    if let (Some(open), None) = (short.rfind('<'), short[short.rfind('<').unwrap_or(0)..].find('>')) {
+    if let (Some(open), None) = (
+        short.rfind('<'),
+        short[short.rfind('<').unwrap_or(0)..].find('>'),
+    ) {
         short.truncate(open);
     }
     if short.len() < text.len() {
@@ -140,11 +148,19 @@ pub(crate) fn find_leaks(body: &str) -> Vec<Leak> {
             }
         }
         if !unique.is_empty() {
-            leaks.push(Leak { category, examples: unique });
+            leaks.push(Leak {
+                category,
+                examples: unique,
+            });
         }
     };
-    let whole_matches =
-        |patterns: &[Regex]| -> Vec<String> { patterns.iter().flat_map(|p| p.find_iter(body)).map(|m| shorten(m.as_str())).collect() };
+    let whole_matches = |patterns: &[Regex]| -> Vec<String> {
+        patterns
+            .iter()
+            .flat_map(|p| p.find_iter(body))
+            .map(|m| shorten(m.as_str()))
+            .collect()
+    };
 
     add("version", whole_matches(&VERSION));
     add("hostname", whole_matches(&HOSTNAME));
@@ -170,7 +186,13 @@ pub(crate) fn find_leaks(body: &str) -> Vec<Leak> {
             .filter_map(|c| c.get(1).map(|m| m.as_str().to_owned()))
             .collect(),
     );
-    add("connection_string", CONNECTION_STRING.find_iter(body).map(|m| redact_connection_string(m.as_str())).collect());
+    add(
+        "connection_string",
+        CONNECTION_STRING
+            .find_iter(body)
+            .map(|m| redact_connection_string(m.as_str()))
+            .collect(),
+    );
     leaks
 }
 
@@ -178,16 +200,35 @@ pub(crate) fn judge(target: &Target, answer: &Answer) -> Finding {
     let body = String::from_utf8_lossy(&answer.body);
     let leaks = find_leaks(&body);
     let finding = if leaks.is_empty() {
-        Finding::pass(&CHECK, target.clone(), format!("{} bytes examined, nothing internal seen", answer.body.len()))
+        Finding::pass(
+            &CHECK,
+            target.clone(),
+            format!(
+                "{} bytes examined, nothing internal seen",
+                answer.body.len()
+            ),
+        )
     } else {
         let categories: Vec<&str> = leaks.iter().map(|l| l.category).collect();
-        let examples: Vec<String> =
-            leaks.iter().flat_map(|l| l.examples.iter().map(move |e| format!("{}: {e}", l.category))).collect();
-        Finding::fail(&CHECK, target.clone(), format!("{} reveals {}", target.display, categories.join(", ")))
-            .with_evidence("categories", categories)
-            .with_evidence("examples", examples)
+        let examples: Vec<String> = leaks
+            .iter()
+            .flat_map(|l| {
+                l.examples
+                    .iter()
+                    .map(move |e| format!("{}: {e}", l.category))
+            })
+            .collect();
+        Finding::fail(
+            &CHECK,
+            target.clone(),
+            format!("{} reveals {}", target.display, categories.join(", ")),
+        )
+        .with_evidence("categories", categories)
+        .with_evidence("examples", examples)
     };
-    finding.with_evidence("body_bytes_examined", answer.body.len() as u64).with_evidence("body_truncated", answer.truncated)
+    finding
+        .with_evidence("body_bytes_examined", answer.body.len() as u64)
+        .with_evidence("body_truncated", answer.truncated)
 }
 
 #[cfg(test)]
@@ -203,16 +244,37 @@ mod tests {
 
     #[test]
     fn each_category_is_recognised() {
-        assert_eq!(categories(r#"{"status":"ok","version":"2.4.1"}"#), ["version"]);
+        assert_eq!(
+            categories(r#"{"status":"ok","version":"2.4.1"}"#),
+            ["version"]
+        );
         assert_eq!(categories("Server: gunicorn/21.2.0"), ["version"]);
         assert_eq!(categories(r#"{"hostname":"api-7f9c"}"#), ["hostname"]);
-        assert_eq!(categories("db at pg-primary.prod.svc.cluster.local"), ["hostname"]);
-        assert_eq!(categories("upstream 10.0.3.7 and 172.20.1.1 and 100.64.0.9"), ["internal_ip"]);
+        assert_eq!(
+            categories("db at pg-primary.prod.svc.cluster.local"),
+            ["hostname"]
+        );
+        assert_eq!(
+            categories("upstream 10.0.3.7 and 172.20.1.1 and 100.64.0.9"),
+            ["internal_ip"]
+        );
         assert_eq!(categories("peer fd12:3456:789a::1"), ["internal_ip"]);
-        assert_eq!(categories("Traceback (most recent call last):\n  boom"), ["stack_trace"]);
-        assert_eq!(categories(r#"{"err":"  File \"/app/db.py\", line 12, in connect"}"#), ["stack_trace"]);
-        assert_eq!(categories("    at Object.<anonymous> (/srv/app/index.js:10:15)"), ["stack_trace"]);
-        assert_eq!(categories("thread 'main' panicked at src/main.rs:3:5"), ["stack_trace"]);
+        assert_eq!(
+            categories("Traceback (most recent call last):\n  boom"),
+            ["stack_trace"]
+        );
+        assert_eq!(
+            categories(r#"{"err":"  File \"/app/db.py\", line 12, in connect"}"#),
+            ["stack_trace"]
+        );
+        assert_eq!(
+            categories("    at Object.<anonymous> (/srv/app/index.js:10:15)"),
+            ["stack_trace"]
+        );
+        assert_eq!(
+            categories("thread 'main' panicked at src/main.rs:3:5"),
+            ["stack_trace"]
+        );
         assert_eq!(categories(r#"{"NODE_ENV":"production"}"#), ["environment"]);
         assert_eq!(categories("PATH=/usr/local/bin"), ["environment"]);
         assert_eq!(categories("redis://cache:6379/0"), ["connection_string"]);
@@ -226,8 +288,15 @@ mod tests {
         assert!(!shown.contains("Sup3r-S3cret-pw"), "{shown}");
         assert!(shown.contains("DATABASE_URL"));
         assert!(shown.contains("10.0.3.7"));
-        let connection = leaks.iter().find(|l| l.category == "connection_string").unwrap();
-        assert!(connection.examples[0].starts_with("postgres://app:"), "{:?}", connection.examples);
+        let connection = leaks
+            .iter()
+            .find(|l| l.category == "connection_string")
+            .unwrap();
+        assert!(
+            connection.examples[0].starts_with("postgres://app:"),
+            "{:?}",
+            connection.examples
+        );
     }
 
     #[test]
@@ -239,7 +308,11 @@ mod tests {
             "public 8.8.8.8 and loopback 127.0.0.1, date 2026-11-26T10:00:00Z",
             "",
         ] {
-            assert!(categories(body).is_empty(), "{body:?} -> {:?}", categories(body));
+            assert!(
+                categories(body).is_empty(),
+                "{body:?} -> {:?}",
+                categories(body)
+            );
         }
         let finding = judge(&target(), &answer(200, 1, r#"{"status":"ok"}"#));
         assert_eq!(finding.status, Status::Pass);
@@ -255,9 +328,20 @@ mod tests {
 
     #[test]
     fn a_leaky_answer_fails_with_examples() {
-        let finding = judge(&target(), &answer(503, 1, "Traceback (most recent call last):\n version 10.1.1.1"));
+        let finding = judge(
+            &target(),
+            &answer(
+                503,
+                1,
+                "Traceback (most recent call last):\n version 10.1.1.1",
+            ),
+        );
         assert_eq!(finding.status, Status::Fail);
         assert!(finding.message.contains("stack_trace"));
-        assert!(finding.evidence["examples"].to_string().contains("10.1.1.1"));
+        assert!(
+            finding.evidence["examples"]
+                .to_string()
+                .contains("10.1.1.1")
+        );
     }
 }

@@ -30,7 +30,9 @@ async fn raw_peer(reply: &'static [u8], then_hang: bool) -> SocketAddr {
     let addr = listener.local_addr().unwrap();
     tokio::spawn(async move {
         loop {
-            let Ok((mut socket, _)) = listener.accept().await else { return };
+            let Ok((mut socket, _)) = listener.accept().await else {
+                return;
+            };
             tokio::spawn(async move {
                 let mut buf = [0u8; 4096];
                 let _ = socket.read(&mut buf).await;
@@ -84,7 +86,9 @@ async fn run(config: &str, requests_per_host: u32) -> Run {
         CancellationToken::new(),
         tx,
     );
-    tokio::time::timeout(timeouts.agent_deadline, agent.run(&ctx)).await.expect("agent finished in time");
+    tokio::time::timeout(timeouts.agent_deadline, agent.run(&ctx))
+        .await
+        .expect("agent finished in time");
     drop(ctx);
     let mut findings = Vec::new();
     while let Some(f) = rx.recv().await {
@@ -93,9 +97,14 @@ async fn run(config: &str, requests_per_host: u32) -> Run {
     // Exactly one finding per check and endpoint.
     let mut seen = HashMap::new();
     for f in &findings {
-        *seen.entry((f.check.clone(), f.target.id.clone())).or_insert(0) += 1;
+        *seen
+            .entry((f.check.clone(), f.target.id.clone()))
+            .or_insert(0) += 1;
     }
-    assert!(seen.values().all(|n| *n == 1), "duplicate findings: {findings:#?}");
+    assert!(
+        seen.values().all(|n| *n == 1),
+        "duplicate findings: {findings:#?}"
+    );
     assert_eq!(findings.len(), agent.targets().len() * agent.checks().len());
     Run { findings }
 }
@@ -105,12 +114,16 @@ fn endpoint(name: &str, url: &str) -> String {
 }
 
 fn config(endpoints: &[String]) -> String {
-    format!("[scope]\nhosts = [\"127.0.0.1\"]\n\n[health]\nlatency_budget_ms = 400\n{}", endpoints.concat())
+    format!(
+        "[scope]\nhosts = [\"127.0.0.1\"]\n\n[health]\nlatency_budget_ms = 400\n{}",
+        endpoints.concat()
+    )
 }
 
 #[tokio::test]
 async fn healthy_failing_slow_verbose_and_down_services() {
-    let healthy = serve(Router::new().route("/health", get(|| async { r#"{"status":"ok"}"# }))).await;
+    let healthy =
+        serve(Router::new().route("/health", get(|| async { r#"{"status":"ok"}"# }))).await;
     let failing = serve(Router::new().route(
         "/health",
         get(|| async { (StatusCode::SERVICE_UNAVAILABLE, r#"{"status":"degraded"}"#) }),
@@ -143,8 +156,17 @@ async fn healthy_failing_slow_verbose_and_down_services() {
     )
     .await;
 
-    for check in ["health.unreachable", "health.status", "health.slow", "health.verbose"] {
-        assert_eq!(run.status(check, "healthy"), Status::Pass, "{check} on the healthy control");
+    for check in [
+        "health.unreachable",
+        "health.status",
+        "health.slow",
+        "health.verbose",
+    ] {
+        assert_eq!(
+            run.status(check, "healthy"),
+            Status::Pass,
+            "{check} on the healthy control"
+        );
     }
     assert_eq!(run.status("health.status", "failing"), Status::Fail);
     assert!(run.get("health.status", "failing").message.contains("503"));
@@ -155,15 +177,33 @@ async fn healthy_failing_slow_verbose_and_down_services() {
 
     assert_eq!(run.status("health.verbose", "verbose"), Status::Fail);
     let leak = serde_json::to_string(run.get("health.verbose", "verbose")).unwrap();
-    assert!(!leak.contains("pw-9f8e7d6c5b"), "password leaked into evidence: {leak}");
-    assert!(leak.contains("connection_string") && leak.contains("internal_ip") && leak.contains("version"));
+    assert!(
+        !leak.contains("pw-9f8e7d6c5b"),
+        "password leaked into evidence: {leak}"
+    );
+    assert!(
+        leak.contains("connection_string")
+            && leak.contains("internal_ip")
+            && leak.contains("version")
+    );
 
     let unreachable = run.get("health.unreachable", "down");
     assert_eq!(unreachable.status, Status::Fail);
-    assert!(unreachable.message.to_ascii_lowercase().contains("connection refused"), "{}", unreachable.message);
+    assert!(
+        unreachable
+            .message
+            .to_ascii_lowercase()
+            .contains("connection refused"),
+        "{}",
+        unreachable.message
+    );
     assert_eq!(unreachable.target.config_line, Some(20));
     for check in ["health.status", "health.slow", "health.verbose"] {
-        assert_eq!(run.status(check, "down"), Status::Skipped, "{check} on the down service");
+        assert_eq!(
+            run.status(check, "down"),
+            Status::Skipped,
+            "{check} on the down service"
+        );
     }
 }
 
@@ -171,8 +211,13 @@ async fn healthy_failing_slow_verbose_and_down_services() {
 async fn hostile_peers_give_clear_failures_without_hanging() {
     let silent = raw_peer(b"", true).await;
     let garbage = raw_peer(b"\x16\x03\x01 this is not http\r\n\r\n", false).await;
-    let closes = raw_peer(b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\npartial", false).await;
-    let endless = serve(Router::new().route("/health", get(|| async { "A".repeat(5 * 1024 * 1024) }))).await;
+    let closes = raw_peer(
+        b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\npartial",
+        false,
+    )
+    .await;
+    let endless =
+        serve(Router::new().route("/health", get(|| async { "A".repeat(5 * 1024 * 1024) }))).await;
     let tls_expected = healthy_plain().await;
 
     let run = run(
@@ -194,7 +239,11 @@ async fn hostile_peers_give_clear_failures_without_hanging() {
     assert_eq!(run.status("health.unreachable", "closes"), Status::Fail);
     let tls = run.get("health.unreachable", "tls");
     assert_eq!(tls.status, Status::Fail);
-    assert!(tls.message.to_ascii_lowercase().contains("tls") || tls.message.contains("connect"), "{}", tls.message);
+    assert!(
+        tls.message.to_ascii_lowercase().contains("tls") || tls.message.contains("connect"),
+        "{}",
+        tls.message
+    );
 
     let endless = run.get("health.verbose", "endless");
     assert_eq!(endless.status, Status::Pass);
@@ -210,7 +259,8 @@ async fn healthy_plain() -> SocketAddr {
 async fn what_cannot_be_attempted_is_an_error_never_a_pass() {
     let healthy = healthy_plain().await;
     let mut with_missing_credential = endpoint("needs-token", &format!("http://{healthy}/health"));
-    with_missing_credential.push_str("headers_from_env = { Authorization = \"LAUNCHGUARD_TEST_UNSET_VARIABLE\" }\n");
+    with_missing_credential
+        .push_str("headers_from_env = { Authorization = \"LAUNCHGUARD_TEST_UNSET_VARIABLE\" }\n");
     let run = run(
         &config(&[
             endpoint("outside", "http://127.0.0.2:9/health"),
@@ -222,15 +272,34 @@ async fn what_cannot_be_attempted_is_an_error_never_a_pass() {
     )
     .await;
 
-    for check in ["health.unreachable", "health.status", "health.slow", "health.verbose"] {
+    for check in [
+        "health.unreachable",
+        "health.status",
+        "health.slow",
+        "health.verbose",
+    ] {
         let outside = run.get(check, "outside");
         assert_eq!(outside.status, Status::Error, "{check}");
-        assert!(outside.message.contains("not in [scope].hosts"), "{}", outside.message);
+        assert!(
+            outside.message.contains("not in [scope].hosts"),
+            "{}",
+            outside.message
+        );
         let missing = run.get(check, "needs-token");
         assert_eq!(missing.status, Status::Error, "{check}");
-        assert!(missing.message.contains("LAUNCHGUARD_TEST_UNSET_VARIABLE (for header Authorization) is not set"));
+        assert!(
+            missing
+                .message
+                .contains("LAUNCHGUARD_TEST_UNSET_VARIABLE (for header Authorization) is not set")
+        );
     }
     // A budget of one request: one endpoint is probed, the other is refused.
-    let statuses = [run.status("health.status", "first"), run.status("health.status", "second")];
-    assert!(statuses.contains(&Status::Pass) && statuses.contains(&Status::Error), "{statuses:?}");
+    let statuses = [
+        run.status("health.status", "first"),
+        run.status("health.status", "second"),
+    ];
+    assert!(
+        statuses.contains(&Status::Pass) && statuses.contains(&Status::Error),
+        "{statuses:?}"
+    );
 }

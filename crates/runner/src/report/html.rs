@@ -31,7 +31,11 @@ impl Row {
             title: def.map(|d| d.title.to_owned()).unwrap_or_default(),
             target: finding.target.display.clone(),
             message: finding.message.clone(),
-            evidence: finding.evidence.iter().map(|(k, v)| (k.clone(), v.to_string())).collect(),
+            evidence: finding
+                .evidence
+                .iter()
+                .map(|(k, v)| (k.clone(), v.to_string()))
+                .collect(),
             why: def.map(|d| d.why.to_owned()).unwrap_or_default(),
             fix: finding.remediation.clone().unwrap_or_default(),
             fingerprint: finding.fingerprint.clone(),
@@ -68,25 +72,53 @@ pub fn render(report: &Report, registry: &Registry) -> anyhow::Result<String> {
         .iter()
         .map(|n| match n.state {
             SuppressionState::Expired => {
-                format!("Suppression at {} ({}) expired on {} and no longer applies.", n.location, n.matches, n.expires)
+                format!(
+                    "Suppression at {} ({}) expired on {} and no longer applies.",
+                    n.location, n.matches, n.expires
+                )
             }
-            SuppressionState::Unused => format!("Suppression at {} ({}) matched nothing.", n.location, n.matches),
+            SuppressionState::Unused => format!(
+                "Suppression at {} ({}) matched nothing.",
+                n.location, n.matches
+            ),
         })
         .collect();
     let page = Page {
         report,
-        rows: report.findings.iter().map(|f| Row::new(f, registry)).collect(),
-        resolved: report.resolved.iter().map(|f| Row::new(f, registry)).collect(),
+        rows: report
+            .findings
+            .iter()
+            .map(|f| Row::new(f, registry))
+            .collect(),
+        resolved: report
+            .resolved
+            .iter()
+            .map(|f| Row::new(f, registry))
+            .collect(),
         notes,
         severities: Severity::ALL_DESC
             .iter()
-            .map(|s| (s.as_str(), report.summary.failing_by_severity.get(s).copied().unwrap_or(0)))
+            .map(|s| {
+                (
+                    s.as_str(),
+                    report
+                        .summary
+                        .failing_by_severity
+                        .get(s)
+                        .copied()
+                        .unwrap_or(0),
+                )
+            })
             .collect(),
         elapsed: format!(
             "{:.1} s",
             (report.run.finished_at - report.run.started_at).num_milliseconds() as f64 / 1000.0
         ),
-        started: report.run.started_at.format("%Y-%m-%d %H:%M:%S UTC").to_string(),
+        started: report
+            .run
+            .started_at
+            .format("%Y-%m-%d %H:%M:%S UTC")
+            .to_string(),
     };
     Ok(page.render()?)
 }

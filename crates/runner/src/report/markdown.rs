@@ -21,7 +21,10 @@ fn baseline(finding: &Finding) -> &'static str {
 }
 
 fn table(out: &mut String, findings: &[&Finding]) {
-    let _ = writeln!(out, "| Severity | Check | Target | Finding | Baseline |\n|---|---|---|---|---|");
+    let _ = writeln!(
+        out,
+        "| Severity | Check | Target | Finding | Baseline |\n|---|---|---|---|---|"
+    );
     for f in findings {
         let _ = writeln!(
             out,
@@ -51,14 +54,29 @@ pub fn render(report: &Report, registry: &Registry) -> String {
         report.run.started_at.format("%Y-%m-%d %H:%M:%S UTC"),
         report.run.finished_at.format("%H:%M:%S UTC"),
     );
-    let _ = writeln!(out, "| fail | could not verify | pass | skipped | suppressed |\n|---|---|---|---|---|");
-    let _ = writeln!(out, "| {} | {} | {} | {} | {} |\n", s.fail, s.error, s.pass, s.skipped, s.suppressed);
+    let _ = writeln!(
+        out,
+        "| fail | could not verify | pass | skipped | suppressed |\n|---|---|---|---|---|"
+    );
+    let _ = writeln!(
+        out,
+        "| {} | {} | {} | {} | {} |\n",
+        s.fail, s.error, s.pass, s.skipped, s.suppressed
+    );
     if report.run.baseline.is_some() {
-        let _ = writeln!(out, "Against the baseline: **{} new**, {} unchanged, {} resolved.\n", s.new, s.unchanged, s.resolved);
+        let _ = writeln!(
+            out,
+            "Against the baseline: **{} new**, {} unchanged, {} resolved.\n",
+            s.new, s.unchanged, s.resolved
+        );
     }
 
     let open = |status: Status| -> Vec<&Finding> {
-        report.findings.iter().filter(|f| f.status == status && f.suppressed.is_none()).collect()
+        report
+            .findings
+            .iter()
+            .filter(|f| f.status == status && f.suppressed.is_none())
+            .collect()
     };
     let failures = open(Status::Fail);
     if !failures.is_empty() {
@@ -66,13 +84,27 @@ pub fn render(report: &Report, registry: &Registry) -> String {
         table(&mut out, &failures);
         for severity in Severity::ALL_DESC {
             for f in failures.iter().filter(|f| f.severity == severity) {
-                let _ = writeln!(out, "<details><summary><b>{}</b> {} — {}</summary>\n", f.check, f.severity, cell(&f.target.display));
+                let _ = writeln!(
+                    out,
+                    "<details><summary><b>{}</b> {} — {}</summary>\n",
+                    f.check,
+                    f.severity,
+                    cell(&f.target.display)
+                );
                 let _ = writeln!(out, "{}\n", f.message);
                 for (key, value) in &f.evidence {
-                    let _ = writeln!(out, "- **{key}**: `{}`", value.to_string().replace('`', "'"));
+                    let _ = writeln!(
+                        out,
+                        "- **{key}**: `{}`",
+                        value.to_string().replace('`', "'")
+                    );
                 }
                 if let Some(def) = registry.get(f.check.as_str()) {
-                    let _ = writeln!(out, "\n**Why it matters.** {}\n\n**How to fix.** {}", def.why, def.fix);
+                    let _ = writeln!(
+                        out,
+                        "\n**Why it matters.** {}\n\n**How to fix.** {}",
+                        def.why, def.fix
+                    );
                 }
                 let _ = writeln!(out, "\nFingerprint `{}`\n</details>\n", f.fingerprint);
             }
@@ -83,7 +115,11 @@ pub fn render(report: &Report, registry: &Registry) -> String {
         let _ = writeln!(out, "## Could not verify\n");
         table(&mut out, &errors);
     }
-    let suppressed: Vec<&Finding> = report.findings.iter().filter(|f| f.suppressed.is_some()).collect();
+    let suppressed: Vec<&Finding> = report
+        .findings
+        .iter()
+        .filter(|f| f.suppressed.is_some())
+        .collect();
     if !suppressed.is_empty() {
         let _ = writeln!(out, "## Suppressed\n");
         table(&mut out, &suppressed);
@@ -99,10 +135,18 @@ pub fn render(report: &Report, registry: &Registry) -> String {
                 SuppressionState::Expired => format!("expired on {}", note.expires),
                 SuppressionState::Unused => "matched nothing".to_owned(),
             };
-            let _ = writeln!(out, "- `{}` ({}): {state} — {}", note.location, note.matches, note.reason);
+            let _ = writeln!(
+                out,
+                "- `{}` ({}): {state} — {}",
+                note.location, note.matches, note.reason
+            );
         }
         out.push('\n');
     }
-    let _ = writeln!(out, "<sub>{} {} · report schema {}</sub>", report.tool.name, report.tool.version, report.schema_version);
+    let _ = writeln!(
+        out,
+        "<sub>{} {} · report schema {}</sub>",
+        report.tool.name, report.tool.version, report.schema_version
+    );
     out
 }

@@ -125,34 +125,73 @@ pub fn verdict(findings: &[Finding], policy: Policy) -> (i32, String) {
         .filter(|f| f.status == Status::Fail && f.severity >= policy.fail_on)
         .filter(|f| !policy.fail_on_new || f.baseline == Some(BaselineState::New))
         .count();
-    let errors = findings.iter().filter(counted).filter(|f| f.status == Status::Error).count();
+    let errors = findings
+        .iter()
+        .filter(counted)
+        .filter(|f| f.status == Status::Error)
+        .count();
     let qualifier = if policy.fail_on_new { "new " } else { "" };
     if failing > 0 {
-        (EXIT_FINDINGS, format!("{failing} {qualifier}failing finding(s) at or above {}", policy.fail_on))
+        (
+            EXIT_FINDINGS,
+            format!(
+                "{failing} {qualifier}failing finding(s) at or above {}",
+                policy.fail_on
+            ),
+        )
     } else if errors > 0 && !policy.allow_errors {
-        (EXIT_UNVERIFIED, format!("{errors} check(s) could not be verified"))
+        (
+            EXIT_UNVERIFIED,
+            format!("{errors} check(s) could not be verified"),
+        )
     } else if errors > 0 {
-        (EXIT_OK, format!("nothing {qualifier}at or above {}; {errors} check(s) could not be verified (allowed)", policy.fail_on))
+        (
+            EXIT_OK,
+            format!(
+                "nothing {qualifier}at or above {}; {errors} check(s) could not be verified (allowed)",
+                policy.fail_on
+            ),
+        )
     } else {
-        (EXIT_OK, format!("nothing {qualifier}at or above {}", policy.fail_on))
+        (
+            EXIT_OK,
+            format!("nothing {qualifier}at or above {}", policy.fail_on),
+        )
     }
 }
 
 /// Problems first, then most severe, then by check and target: a stable order for every format.
 pub fn sort_findings(findings: &mut [Finding]) {
     findings.sort_by(|a, b| {
-        (a.status, std::cmp::Reverse(a.severity), &a.check, &a.target.id, &a.fingerprint).cmp(&(
-            b.status,
-            std::cmp::Reverse(b.severity),
-            &b.check,
-            &b.target.id,
-            &b.fingerprint,
-        ))
+        (
+            a.status,
+            std::cmp::Reverse(a.severity),
+            &a.check,
+            &a.target.id,
+            &a.fingerprint,
+        )
+            .cmp(&(
+                b.status,
+                std::cmp::Reverse(b.severity),
+                &b.check,
+                &b.target.id,
+                &b.fingerprint,
+            ))
     });
 }
 
-pub fn summarize(findings: &[Finding], resolved: usize, (exit_code, verdict): (i32, String)) -> Summary {
-    let mut summary = Summary { total: findings.len(), resolved, exit_code, verdict, ..Summary::default() };
+pub fn summarize(
+    findings: &[Finding],
+    resolved: usize,
+    (exit_code, verdict): (i32, String),
+) -> Summary {
+    let mut summary = Summary {
+        total: findings.len(),
+        resolved,
+        exit_code,
+        verdict,
+        ..Summary::default()
+    };
     for finding in findings {
         match finding.status {
             Status::Pass => summary.pass += 1,
@@ -163,7 +202,10 @@ pub fn summarize(findings: &[Finding], resolved: usize, (exit_code, verdict): (i
         if finding.suppressed.is_some() {
             summary.suppressed += 1;
         } else if finding.status == Status::Fail {
-            *summary.failing_by_severity.entry(finding.severity).or_default() += 1;
+            *summary
+                .failing_by_severity
+                .entry(finding.severity)
+                .or_default() += 1;
         }
         match finding.baseline {
             Some(BaselineState::New) => summary.new += 1,
@@ -177,22 +219,32 @@ pub fn summarize(findings: &[Finding], resolved: usize, (exit_code, verdict): (i
 /// Writes `bytes` to `path` through a temporary file in the same directory and a rename, so that
 /// a reader never sees half a report.
 pub fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    let mut file = tempfile::Builder::new().prefix(".launchguard-").tempfile_in(dir)?;
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let mut file = tempfile::Builder::new()
+        .prefix(".launchguard-")
+        .tempfile_in(dir)?;
     file.write_all(bytes)?;
     file.as_file().sync_all()?;
     // Reports hold redacted evidence only; make them readable like any other output file.
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
-        file.as_file().set_permissions(std::fs::Permissions::from_mode(0o644))?;
+        file.as_file()
+            .set_permissions(std::fs::Permissions::from_mode(0o644))?;
     }
     file.persist(path).map_err(|e| e.error)?;
     Ok(())
 }
 
 /// Renders one file format.
-pub fn render(format: crate::cli::ReportFormat, report: &Report, registry: &Registry) -> anyhow::Result<String> {
+pub fn render(
+    format: crate::cli::ReportFormat,
+    report: &Report,
+    registry: &Registry,
+) -> anyhow::Result<String> {
     use crate::cli::ReportFormat as F;
     Ok(match format {
         F::Terminal => terminal::render(report, registry, false),
@@ -212,13 +264,17 @@ pub fn write_files(
     registry: &Registry,
 ) -> anyhow::Result<Vec<PathBuf>> {
     use anyhow::Context;
-    std::fs::create_dir_all(dir).with_context(|| format!("cannot create the output directory {}", dir.display()))?;
+    std::fs::create_dir_all(dir)
+        .with_context(|| format!("cannot create the output directory {}", dir.display()))?;
     let mut written = Vec::new();
     for format in formats {
-        let Some(name) = format.file_name() else { continue };
+        let Some(name) = format.file_name() else {
+            continue;
+        };
         let path = dir.join(name);
         let text = render(*format, report, registry)?;
-        write_atomically(&path, text.as_bytes()).with_context(|| format!("cannot write {}", path.display()))?;
+        write_atomically(&path, text.as_bytes())
+            .with_context(|| format!("cannot write {}", path.display()))?;
         written.push(path);
     }
     Ok(written)
@@ -250,11 +306,16 @@ mod tests {
     };
 
     fn finding(status: Status, severity: Severity) -> Finding {
-        let f = Finding::pass(&DEF, Target::new("t", TargetKind::Host, "t"), "m").with_severity(severity);
+        let f = Finding::pass(&DEF, Target::new("t", TargetKind::Host, "t"), "m")
+            .with_severity(severity);
         Finding { status, ..f }
     }
 
-    const POLICY: Policy = Policy { fail_on: Severity::High, fail_on_new: false, allow_errors: false };
+    const POLICY: Policy = Policy {
+        fail_on: Severity::High,
+        fail_on_new: false,
+        allow_errors: false,
+    };
 
     #[test]
     fn exit_codes_follow_the_policy() {
@@ -263,22 +324,54 @@ mod tests {
         let error = finding(Status::Error, Severity::High);
         let pass = finding(Status::Pass, Severity::Critical);
         assert_eq!(verdict(&[pass.clone(), medium.clone()], POLICY).0, EXIT_OK);
-        assert_eq!(verdict(&[medium.clone()], Policy { fail_on: Severity::Medium, ..POLICY }).0, EXIT_FINDINGS);
-        assert_eq!(verdict(&[high.clone(), error.clone()], POLICY).0, EXIT_FINDINGS);
-        assert_eq!(verdict(&[medium.clone(), error.clone()], POLICY).0, EXIT_UNVERIFIED);
-        assert_eq!(verdict(&[error.clone()], Policy { allow_errors: true, ..POLICY }).0, EXIT_OK);
+        assert_eq!(
+            verdict(
+                std::slice::from_ref(&medium),
+                Policy {
+                    fail_on: Severity::Medium,
+                    ..POLICY
+                }
+            )
+            .0,
+            EXIT_FINDINGS
+        );
+        assert_eq!(
+            verdict(&[high.clone(), error.clone()], POLICY).0,
+            EXIT_FINDINGS
+        );
+        assert_eq!(
+            verdict(&[medium.clone(), error.clone()], POLICY).0,
+            EXIT_UNVERIFIED
+        );
+        assert_eq!(
+            verdict(
+                std::slice::from_ref(&error),
+                Policy {
+                    allow_errors: true,
+                    ..POLICY
+                }
+            )
+            .0,
+            EXIT_OK
+        );
     }
 
     #[test]
     fn fail_on_new_counts_only_new_findings_and_suppressed_never_count() {
         let mut unchanged = finding(Status::Fail, Severity::Critical);
         unchanged.baseline = Some(BaselineState::Unchanged);
-        let policy = Policy { fail_on_new: true, ..POLICY };
+        let policy = Policy {
+            fail_on_new: true,
+            ..POLICY
+        };
         assert_eq!(verdict(std::slice::from_ref(&unchanged), policy).0, EXIT_OK);
         let mut new = unchanged.clone();
         new.baseline = Some(BaselineState::New);
         assert_eq!(verdict(std::slice::from_ref(&new), policy).0, EXIT_FINDINGS);
-        new.suppressed = Some(Suppressed { reason: "accepted".into(), expires: "2099-01-01".into() });
+        new.suppressed = Some(Suppressed {
+            reason: "accepted".into(),
+            expires: "2099-01-01".into(),
+        });
         assert_eq!(verdict(&[new], policy).0, EXIT_OK);
     }
 
@@ -305,7 +398,10 @@ mod tests {
 
     #[test]
     fn first_sentence_skips_abbreviations() {
-        assert_eq!(first_sentence("Return little, e.g. a status. Then more."), "Return little, e.g. a status.");
+        assert_eq!(
+            first_sentence("Return little, e.g. a status. Then more."),
+            "Return little, e.g. a status."
+        );
         assert_eq!(first_sentence("One sentence"), "One sentence");
     }
 
@@ -316,6 +412,10 @@ mod tests {
         write_atomically(&path, b"first").unwrap();
         write_atomically(&path, b"second").unwrap();
         assert_eq!(std::fs::read(&path).unwrap(), b"second");
-        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1, "no temporary file left behind");
+        assert_eq!(
+            std::fs::read_dir(dir.path()).unwrap().count(),
+            1,
+            "no temporary file left behind"
+        );
     }
 }

@@ -14,12 +14,18 @@ struct Palette {
 
 impl Palette {
     fn paint(&self, style: Style, text: &str) -> String {
-        if self.on { format!("{style}{text}{style:#}") } else { text.to_owned() }
+        if self.on {
+            format!("{style}{text}{style:#}")
+        } else {
+            text.to_owned()
+        }
     }
 
     fn severity(&self, severity: Severity, text: &str) -> String {
         let style = match severity {
-            Severity::Critical => Style::new().bold().fg_color(Some(AnsiColor::BrightRed.into())),
+            Severity::Critical => Style::new()
+                .bold()
+                .fg_color(Some(AnsiColor::BrightRed.into())),
             Severity::High => Style::new().bold().fg_color(Some(AnsiColor::Red.into())),
             Severity::Medium => Style::new().bold().fg_color(Some(AnsiColor::Yellow.into())),
             Severity::Low => Style::new().bold().fg_color(Some(AnsiColor::Blue.into())),
@@ -67,23 +73,44 @@ fn write_finding(out: &mut String, p: &Palette, finding: &Finding, registry: &Re
     );
     let _ = writeln!(out, "        {}", finding.message);
     if !finding.evidence.is_empty() {
-        let evidence: Vec<String> = finding.evidence.iter().map(|(k, v)| format!("{k}={v}")).collect();
-        let _ = writeln!(out, "        {}", p.dim(&format!("evidence: {}", evidence.join("; "))));
+        let evidence: Vec<String> = finding
+            .evidence
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect();
+        let _ = writeln!(
+            out,
+            "        {}",
+            p.dim(&format!("evidence: {}", evidence.join("; ")))
+        );
     }
-    if finding.status == Status::Fail {
-        if let Some(def) = registry.get(finding.check.as_str()) {
-            let _ = writeln!(out, "        fix: {}  {}", first_sentence(def.fix), p.dim(&format!("(launchguard explain {})", def.id)));
-        }
+    if finding.status == Status::Fail
+        && let Some(def) = registry.get(finding.check.as_str())
+    {
+        let _ = writeln!(
+            out,
+            "        fix: {}  {}",
+            first_sentence(def.fix),
+            p.dim(&format!("(launchguard explain {})", def.id))
+        );
     }
     if let Some(suppressed) = &finding.suppressed {
-        let _ = writeln!(out, "        {}", p.dim(&format!("suppressed until {}: {}", suppressed.expires, suppressed.reason)));
+        let _ = writeln!(
+            out,
+            "        {}",
+            p.dim(&format!(
+                "suppressed until {}: {}",
+                suppressed.expires, suppressed.reason
+            ))
+        );
     }
 }
 
 pub fn render(report: &Report, registry: &Registry, color: bool) -> String {
     let p = Palette { on: color };
     let mut out = String::new();
-    let elapsed = (report.run.finished_at - report.run.started_at).num_milliseconds() as f64 / 1000.0;
+    let elapsed =
+        (report.run.finished_at - report.run.started_at).num_milliseconds() as f64 / 1000.0;
     let _ = writeln!(
         out,
         "{} {} · {} · agents: {} · {:.1} s\n",
@@ -93,13 +120,27 @@ pub fn render(report: &Report, registry: &Registry, color: bool) -> String {
         report.run.agents.join(", "),
         elapsed
     );
-    let open: Vec<&Finding> = report.findings.iter().filter(|f| f.suppressed.is_none()).collect();
+    let open: Vec<&Finding> = report
+        .findings
+        .iter()
+        .filter(|f| f.suppressed.is_none())
+        .collect();
     for severity in Severity::ALL_DESC {
-        let failing: Vec<&&Finding> = open.iter().filter(|f| f.status == Status::Fail && f.severity == severity).collect();
+        let failing: Vec<&&Finding> = open
+            .iter()
+            .filter(|f| f.status == Status::Fail && f.severity == severity)
+            .collect();
         if failing.is_empty() {
             continue;
         }
-        let _ = writeln!(out, "{}", p.severity(severity, &format!("{} ({})", severity.as_str().to_uppercase(), failing.len())));
+        let _ = writeln!(
+            out,
+            "{}",
+            p.severity(
+                severity,
+                &format!("{} ({})", severity.as_str().to_uppercase(), failing.len())
+            )
+        );
         for finding in failing {
             write_finding(&mut out, &p, finding, registry);
         }
@@ -107,33 +148,69 @@ pub fn render(report: &Report, registry: &Registry, color: bool) -> String {
     }
     let errors: Vec<&&Finding> = open.iter().filter(|f| f.status == Status::Error).collect();
     if !errors.is_empty() {
-        let _ = writeln!(out, "{}", p.paint(Style::new().bold().fg_color(Some(AnsiColor::Magenta.into())), &format!("COULD NOT VERIFY ({})", errors.len())));
+        let _ = writeln!(
+            out,
+            "{}",
+            p.paint(
+                Style::new()
+                    .bold()
+                    .fg_color(Some(AnsiColor::Magenta.into())),
+                &format!("COULD NOT VERIFY ({})", errors.len())
+            )
+        );
         for finding in errors {
             write_finding(&mut out, &p, finding, registry);
         }
         out.push('\n');
     }
-    let suppressed: Vec<&Finding> = report.findings.iter().filter(|f| f.suppressed.is_some()).collect();
+    let suppressed: Vec<&Finding> = report
+        .findings
+        .iter()
+        .filter(|f| f.suppressed.is_some())
+        .collect();
     if !suppressed.is_empty() {
-        let _ = writeln!(out, "{}", p.bold(&format!("SUPPRESSED ({})", suppressed.len())));
+        let _ = writeln!(
+            out,
+            "{}",
+            p.bold(&format!("SUPPRESSED ({})", suppressed.len()))
+        );
         for finding in suppressed {
             write_finding(&mut out, &p, finding, registry);
         }
         out.push('\n');
     }
     if !report.resolved.is_empty() {
-        let _ = writeln!(out, "{}", p.bold(&format!("RESOLVED SINCE BASELINE ({})", report.resolved.len())));
+        let _ = writeln!(
+            out,
+            "{}",
+            p.bold(&format!(
+                "RESOLVED SINCE BASELINE ({})",
+                report.resolved.len()
+            ))
+        );
         for finding in &report.resolved {
-            let _ = writeln!(out, "  {}  {}  {}", p.status(Status::Pass), finding.check, finding.target.display);
+            let _ = writeln!(
+                out,
+                "  {}  {}  {}",
+                p.status(Status::Pass),
+                finding.check,
+                finding.target.display
+            );
         }
         out.push('\n');
     }
     for note in &report.suppression_notes {
         let what = match note.state {
-            SuppressionState::Expired => format!("expired on {} and no longer applies", note.expires),
+            SuppressionState::Expired => {
+                format!("expired on {} and no longer applies", note.expires)
+            }
             SuppressionState::Unused => "matched nothing in this run".to_owned(),
         };
-        let _ = writeln!(out, "warning: suppression at {} ({}) {what}", note.location, note.matches);
+        let _ = writeln!(
+            out,
+            "warning: suppression at {} ({}) {what}",
+            note.location, note.matches
+        );
     }
     if !report.suppression_notes.is_empty() {
         out.push('\n');
@@ -157,14 +234,28 @@ pub fn render_summary(report: &Report, color: bool) -> String {
     } else {
         format!("{open_failures} failed ({})", by_severity.join(", "))
     };
-    let mut parts = vec![failed, format!("{} could not verify", s.error), format!("{} passed", s.pass), format!("{} skipped", s.skipped)];
+    let mut parts = vec![
+        failed,
+        format!("{} could not verify", s.error),
+        format!("{} passed", s.pass),
+        format!("{} skipped", s.skipped),
+    ];
     if s.suppressed > 0 {
         parts.push(format!("{} suppressed", s.suppressed));
     }
     if report.run.baseline.is_some() {
-        parts.push(format!("{} new, {} unchanged, {} resolved", s.new, s.unchanged, s.resolved));
+        parts.push(format!(
+            "{} new, {} unchanged, {} resolved",
+            s.new, s.unchanged, s.resolved
+        ));
     }
     let _ = writeln!(out, "{} {}", p.bold("Summary:"), parts.join(" · "));
-    let _ = writeln!(out, "{} exit {}: {}", p.bold("Result:"), s.exit_code, s.verdict);
+    let _ = writeln!(
+        out,
+        "{} exit {}: {}",
+        p.bold("Result:"),
+        s.exit_code,
+        s.verdict
+    );
     out
 }

@@ -21,12 +21,21 @@ fn statuses(report: &Value, endpoint: &str) -> Vec<(String, String)> {
         .unwrap()
         .iter()
         .filter(|f| f["target"]["id"] == format!("health:{endpoint}"))
-        .map(|f| (f["check"].as_str().unwrap().to_owned(), f["status"].as_str().unwrap().to_owned()))
+        .map(|f| {
+            (
+                f["check"].as_str().unwrap().to_owned(),
+                f["status"].as_str().unwrap().to_owned(),
+            )
+        })
         .collect()
 }
 
 fn status_of(report: &Value, check: &str, endpoint: &str) -> String {
-    statuses(report, endpoint).into_iter().find(|(c, _)| c == check).map(|(_, s)| s).unwrap_or_else(|| panic!("no {check} on {endpoint}"))
+    statuses(report, endpoint)
+        .into_iter()
+        .find(|(c, _)| c == check)
+        .map(|(_, s)| s)
+        .unwrap_or_else(|| panic!("no {check} on {endpoint}"))
 }
 
 #[test]
@@ -39,8 +48,20 @@ fn demo_reports_the_lab_in_every_format_and_a_second_run_matches_the_baseline() 
         assert!(out.join(name).is_file(), "{name} missing: {first:?}");
     }
     // The terminal report shows the planted flaws and a one-line summary.
-    for expected in ["CRITICAL (1)", "health.unreachable", "HIGH (1)", "health.status", "MEDIUM (2)", "health.slow", "health.verbose", "Summary: 4 failed"] {
-        assert!(first.stdout.contains(expected), "{expected:?} not in the terminal report: {first:?}");
+    for expected in [
+        "CRITICAL (1)",
+        "health.unreachable",
+        "HIGH (1)",
+        "health.status",
+        "MEDIUM (2)",
+        "health.slow",
+        "health.verbose",
+        "Summary: 4 failed",
+    ] {
+        assert!(
+            first.stdout.contains(expected),
+            "{expected:?} not in the terminal report: {first:?}"
+        );
     }
 
     let report = read_json(&out.join("launchguard-report.json"));
@@ -52,65 +73,128 @@ fn demo_reports_the_lab_in_every_format_and_a_second_run_matches_the_baseline() 
         assert_eq!(status, "pass", "{check} on the clean control");
     }
     for (check, status) in statuses(&report, "down") {
-        assert!(status == "fail" || status == "skipped", "{check} on the down service is {status}");
+        assert!(
+            status == "fail" || status == "skipped",
+            "{check} on the down service is {status}"
+        );
     }
 
     // Schemas: ours for JSON, the official one for SARIF.
     let schema = read_json(&workspace_root().join("docs/report.schema.json"));
     assert_valid(&schema, &report, "the demo JSON report");
     let sarif = read_json(&out.join("launchguard-report.sarif"));
-    match std::env::var_os("LAUNCHGUARD_SARIF_SCHEMA").map(std::path::PathBuf::from).filter(|p| p.is_file()) {
+    match std::env::var_os("LAUNCHGUARD_SARIF_SCHEMA")
+        .map(std::path::PathBuf::from)
+        .filter(|p| p.is_file())
+    {
         Some(path) => assert_valid(&read_json(&path), &sarif, "the demo SARIF report"),
-        None => eprintln!("SKIPPED full SARIF validation: set LAUNCHGUARD_SARIF_SCHEMA to the official sarif-schema-2.1.0.json (scripts/test.sh does)"),
+        None => eprintln!(
+            "SKIPPED full SARIF validation: set LAUNCHGUARD_SARIF_SCHEMA to the official sarif-schema-2.1.0.json (scripts/test.sh does)"
+        ),
     }
     assert_eq!(sarif["version"], "2.1.0");
-    assert_eq!(sarif["runs"][0]["results"].as_array().unwrap().len(), 4, "one SARIF result per failing finding");
+    assert_eq!(
+        sarif["runs"][0]["results"].as_array().unwrap().len(),
+        4,
+        "one SARIF result per failing finding"
+    );
 
     // No report format ever carries the planted password.
     for name in FILES.iter().chain(&["launchguard.toml"]) {
         let text = std::fs::read_to_string(out.join(name)).unwrap();
-        assert!(!text.contains(PLANTED_DB_PASSWORD), "{name} contains the planted secret");
+        assert!(
+            !text.contains(PLANTED_DB_PASSWORD),
+            "{name} contains the planted secret"
+        );
     }
-    assert!(!first.stdout.contains(PLANTED_DB_PASSWORD) && !first.stderr.contains(PLANTED_DB_PASSWORD));
+    assert!(
+        !first.stdout.contains(PLANTED_DB_PASSWORD) && !first.stderr.contains(PLANTED_DB_PASSWORD)
+    );
 
     // Second run against the first as baseline: everything unchanged, nothing new.
     let second_out = dir.path().join("second");
     let baseline = out.join("launchguard-report.json");
     let second = launchguard(
-        &["demo", "--output-dir", second_out.to_str().unwrap(), "--baseline", baseline.to_str().unwrap()],
+        &[
+            "demo",
+            "--output-dir",
+            second_out.to_str().unwrap(),
+            "--baseline",
+            baseline.to_str().unwrap(),
+        ],
         dir.path(),
     );
     assert_eq!(second.code, 1, "{second:?}");
     let report = read_json(&second_out.join("launchguard-report.json"));
-    let problems: Vec<&Value> = report["findings"].as_array().unwrap().iter().filter(|f| f["status"] == "fail" || f["status"] == "error").collect();
+    let problems: Vec<&Value> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["status"] == "fail" || f["status"] == "error")
+        .collect();
     assert_eq!(problems.len(), 4);
-    assert!(problems.iter().all(|f| f["baseline"] == "unchanged"), "{problems:#?}");
+    assert!(
+        problems.iter().all(|f| f["baseline"] == "unchanged"),
+        "{problems:#?}"
+    );
     assert_eq!(report["summary"]["new"], 0);
     assert_eq!(report["summary"]["unchanged"], 4);
-    assert!(second.stdout.contains("0 new, 4 unchanged, 0 resolved"), "{second:?}");
-    for name in ["launchguard-report.sarif", "launchguard-report.junit.xml", "launchguard-report.md", "launchguard-report.html"] {
+    assert!(
+        second.stdout.contains("0 new, 4 unchanged, 0 resolved"),
+        "{second:?}"
+    );
+    for name in [
+        "launchguard-report.sarif",
+        "launchguard-report.junit.xml",
+        "launchguard-report.md",
+        "launchguard-report.html",
+    ] {
         let text = std::fs::read_to_string(second_out.join(name)).unwrap();
-        assert!(text.contains("unchanged"), "{name} does not mark baseline state");
+        assert!(
+            text.contains("unchanged"),
+            "{name} does not mark baseline state"
+        );
     }
 
     // With --fail-on-new, nothing new means exit 0.
     let third = launchguard(
-        &["demo", "--output-dir", dir.path().join("third").to_str().unwrap(), "--baseline", baseline.to_str().unwrap(), "--fail-on-new", "--format", "json"],
+        &[
+            "demo",
+            "--output-dir",
+            dir.path().join("third").to_str().unwrap(),
+            "--baseline",
+            baseline.to_str().unwrap(),
+            "--fail-on-new",
+            "--format",
+            "json",
+        ],
         dir.path(),
     );
     assert_eq!(third.code, 0, "{third:?}");
 
     // diff of the two runs: nothing new.
-    let diff = launchguard(&["diff", baseline.to_str().unwrap(), second_out.join("launchguard-report.json").to_str().unwrap()], dir.path());
+    let diff = launchguard(
+        &[
+            "diff",
+            baseline.to_str().unwrap(),
+            second_out.join("launchguard-report.json").to_str().unwrap(),
+        ],
+        dir.path(),
+    );
     assert_eq!(diff.code, 0, "{diff:?}");
-    assert!(diff.stdout.contains("New (0)") && diff.stdout.contains("Unchanged (4)"), "{diff:?}");
+    assert!(
+        diff.stdout.contains("New (0)") && diff.stdout.contains("Unchanged (4)"),
+        "{diff:?}"
+    );
 }
 
 fn config_with_endpoint(dir: &Path, url: &str, extra_scope: &str) -> std::path::PathBuf {
     write(
         dir,
         "launchguard.toml",
-        &format!("[scope]\nhosts = [\"127.0.0.1\"]\n{extra_scope}\n[health]\n[[health.endpoints]]\nname = \"api\"\nurl = \"{url}\"\n"),
+        &format!(
+            "[scope]\nhosts = [\"127.0.0.1\"]\n{extra_scope}\n[health]\n[[health.endpoints]]\nname = \"api\"\nurl = \"{url}\"\n"
+        ),
     )
 }
 
@@ -118,15 +202,40 @@ fn config_with_endpoint(dir: &Path, url: &str, extra_scope: &str) -> std::path::
 fn a_check_that_cannot_run_is_an_error_and_exit_2() {
     let dir = tempfile::tempdir().unwrap();
     let config = config_with_endpoint(dir.path(), "http://127.0.0.2:9/health", "");
-    let run = launchguard(&["audit", "--config", config.to_str().unwrap(), "--format", "json", "--format", "terminal"], dir.path());
+    let run = launchguard(
+        &[
+            "audit",
+            "--config",
+            config.to_str().unwrap(),
+            "--format",
+            "json",
+            "--format",
+            "terminal",
+        ],
+        dir.path(),
+    );
     assert_eq!(run.code, 2, "{run:?}");
     let report = read_json(&dir.path().join("launchguard-report.json"));
     let all: Vec<&Value> = report["findings"].as_array().unwrap().iter().collect();
     assert_eq!(all.len(), 4);
-    assert!(all.iter().all(|f| f["status"] == "error"), "nothing out of scope may pass or fail: {all:#?}");
-    assert!(run.stdout.contains("COULD NOT VERIFY (4)") && run.stdout.contains("not in [scope].hosts"), "{run:?}");
+    assert!(
+        all.iter().all(|f| f["status"] == "error"),
+        "nothing out of scope may pass or fail: {all:#?}"
+    );
+    assert!(
+        run.stdout.contains("COULD NOT VERIFY (4)") && run.stdout.contains("not in [scope].hosts"),
+        "{run:?}"
+    );
 
-    let allowed = launchguard(&["audit", "--config", config.to_str().unwrap(), "--allow-errors"], dir.path());
+    let allowed = launchguard(
+        &[
+            "audit",
+            "--config",
+            config.to_str().unwrap(),
+            "--allow-errors",
+        ],
+        dir.path(),
+    );
     assert_eq!(allowed.code, 0, "{allowed:?}");
 }
 
@@ -139,30 +248,70 @@ fn an_agent_past_its_deadline_reports_error_not_pass() {
         &format!("http://{silent}/health"),
         "request_timeout_ms = 30000\nagent_deadline_secs = 1\n",
     );
-    let run = launchguard(&["audit", "--config", config.to_str().unwrap(), "--format", "json", "--quiet"], dir.path());
+    let run = launchguard(
+        &[
+            "audit",
+            "--config",
+            config.to_str().unwrap(),
+            "--format",
+            "json",
+            "--quiet",
+        ],
+        dir.path(),
+    );
     assert_eq!(run.code, 2, "{run:?}");
-    assert!(run.stdout.is_empty() && run.stderr.is_empty(), "--quiet prints nothing: {run:?}");
-    let json_only = launchguard(&["audit", "--config", config.to_str().unwrap(), "--format", "json"], dir.path());
+    assert!(
+        run.stdout.is_empty() && run.stderr.is_empty(),
+        "--quiet prints nothing: {run:?}"
+    );
+    let json_only = launchguard(
+        &[
+            "audit",
+            "--config",
+            config.to_str().unwrap(),
+            "--format",
+            "json",
+        ],
+        dir.path(),
+    );
     assert!(json_only.stdout.is_empty(), "{json_only:?}");
-    assert!(json_only.stderr.contains("Result: exit 2"), "the verdict is always said: {json_only:?}");
+    assert!(
+        json_only.stderr.contains("Result: exit 2"),
+        "the verdict is always said: {json_only:?}"
+    );
     let report = read_json(&dir.path().join("launchguard-report.json"));
     for finding in report["findings"].as_array().unwrap() {
         assert_eq!(finding["status"], "error");
-        assert!(finding["message"].as_str().unwrap().contains("deadline"), "{finding}");
+        assert!(
+            finding["message"].as_str().unwrap().contains("deadline"),
+            "{finding}"
+        );
     }
 }
 
 #[test]
 fn config_mistakes_exit_64_with_the_line() {
     let dir = tempfile::tempdir().unwrap();
-    let config = write(dir.path(), "bad.toml", "[scope]\nhosts = [\"127.0.0.1\"]\ntimeout = 5\n");
+    let config = write(
+        dir.path(),
+        "bad.toml",
+        "[scope]\nhosts = [\"127.0.0.1\"]\ntimeout = 5\n",
+    );
     let run = launchguard(&["audit", "--config", config.to_str().unwrap()], dir.path());
     assert_eq!(run.code, 64, "{run:?}");
-    assert!(run.stderr.contains("bad.toml:3:1: unknown field `timeout`"), "{run:?}");
+    assert!(
+        run.stderr.contains("bad.toml:3:1: unknown field `timeout`"),
+        "{run:?}"
+    );
 
     let missing = launchguard(&["audit", "--config", "nope.toml"], dir.path());
     assert_eq!(missing.code, 64, "{missing:?}");
-    assert!(missing.stderr.contains("nope.toml: cannot read the configuration"), "{missing:?}");
+    assert!(
+        missing
+            .stderr
+            .contains("nope.toml: cannot read the configuration"),
+        "{missing:?}"
+    );
 
     let binary = dir.path().join("binary.toml");
     std::fs::write(&binary, [0xff, 0xfe, 0x00, 0x41]).unwrap();
@@ -170,18 +319,49 @@ fn config_mistakes_exit_64_with_the_line() {
     assert_eq!(run.code, 64);
     assert!(run.stderr.contains("not valid UTF-8"), "{run:?}");
 
-    let no_agents = write(dir.path(), "empty.toml", "[scope]\nhosts = [\"127.0.0.1\"]\n");
-    let run = launchguard(&["audit", "--config", no_agents.to_str().unwrap()], dir.path());
+    let no_agents = write(
+        dir.path(),
+        "empty.toml",
+        "[scope]\nhosts = [\"127.0.0.1\"]\n",
+    );
+    let run = launchguard(
+        &["audit", "--config", no_agents.to_str().unwrap()],
+        dir.path(),
+    );
     assert_eq!(run.code, 64);
     assert!(run.stderr.contains("configures no agent"), "{run:?}");
 
     let good = config_with_endpoint(dir.path(), "http://127.0.0.1:9/health", "");
     for args in [
-        vec!["audit", "--config", good.to_str().unwrap(), "--only", "nosuch"],
-        vec!["audit", "--config", good.to_str().unwrap(), "--skip", "health"],
-        vec!["audit", "--config", good.to_str().unwrap(), "--fail-on", "urgent"],
+        vec![
+            "audit",
+            "--config",
+            good.to_str().unwrap(),
+            "--only",
+            "nosuch",
+        ],
+        vec![
+            "audit",
+            "--config",
+            good.to_str().unwrap(),
+            "--skip",
+            "health",
+        ],
+        vec![
+            "audit",
+            "--config",
+            good.to_str().unwrap(),
+            "--fail-on",
+            "urgent",
+        ],
         vec!["audit", "--config", good.to_str().unwrap(), "--fail-on-new"],
-        vec!["audit", "--config", good.to_str().unwrap(), "--baseline", "missing.json"],
+        vec![
+            "audit",
+            "--config",
+            good.to_str().unwrap(),
+            "--baseline",
+            "missing.json",
+        ],
         vec!["frobnicate"],
     ] {
         let run = launchguard(&args, dir.path());
@@ -197,20 +377,41 @@ fn checks_lists_every_check_with_docs_and_explain_prints_one() {
     assert_eq!(run.code, 0, "{run:?}");
     let checks: Vec<Value> = serde_json::from_str(&run.stdout).unwrap();
     let ids: Vec<&str> = checks.iter().map(|c| c["id"].as_str().unwrap()).collect();
-    assert_eq!(ids, ["health.slow", "health.status", "health.unreachable", "health.verbose"]);
+    assert_eq!(
+        ids,
+        [
+            "health.slow",
+            "health.status",
+            "health.unreachable",
+            "health.verbose"
+        ]
+    );
     for check in &checks {
         for field in ["severity", "title", "what", "why", "fix"] {
-            assert!(!check[field].as_str().unwrap_or("").is_empty(), "{} has no {field}", check["id"]);
+            assert!(
+                !check[field].as_str().unwrap_or("").is_empty(),
+                "{} has no {field}",
+                check["id"]
+            );
         }
     }
     let explain = launchguard(&["explain", "health.verbose"], dir.path());
     assert_eq!(explain.code, 0);
-    assert!(explain.stdout.contains("Why it matters") && explain.stdout.contains("severity: medium"), "{explain:?}");
+    assert!(
+        explain.stdout.contains("Why it matters") && explain.stdout.contains("severity: medium"),
+        "{explain:?}"
+    );
     let unknown = launchguard(&["explain", "verbose"], dir.path());
     assert_eq!(unknown.code, 64);
-    assert!(unknown.stderr.contains("did you mean: health.verbose"), "{unknown:?}");
+    assert!(
+        unknown.stderr.contains("did you mean: health.verbose"),
+        "{unknown:?}"
+    );
     let text = launchguard(&["checks"], dir.path());
-    assert!(text.stdout.contains("health.unreachable") && text.stdout.contains("critical"), "{text:?}");
+    assert!(
+        text.stdout.contains("health.unreachable") && text.stdout.contains("critical"),
+        "{text:?}"
+    );
 }
 
 #[test]
@@ -218,7 +419,8 @@ fn init_writes_a_starter_that_loads_and_refuses_to_overwrite() {
     let dir = tempfile::tempdir().unwrap();
     assert_eq!(launchguard(&["init"], dir.path()).code, 0);
     let written = dir.path().join("launchguard.toml");
-    launchguard_core::config::LoadedConfig::load(&written).expect("the starter configuration loads");
+    launchguard_core::config::LoadedConfig::load(&written)
+        .expect("the starter configuration loads");
     let again = launchguard(&["init"], dir.path());
     assert_eq!(again.code, 64);
     assert!(again.stderr.contains("--force"), "{again:?}");

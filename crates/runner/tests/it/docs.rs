@@ -20,7 +20,10 @@ fn assert_current(relative: &str, generated: &str) {
         return;
     }
     let on_disk = std::fs::read_to_string(&path).unwrap_or_default();
-    assert!(on_disk == generated, "{relative} is stale: run scripts/generate-docs.sh and commit the result");
+    assert!(
+        on_disk == generated,
+        "{relative} is stale: run scripts/generate-docs.sh and commit the result"
+    );
 }
 
 #[test]
@@ -34,7 +37,12 @@ fn the_registry_of_every_agent_is_valid() {
     let registry = Registry::new(&check_groups()).expect("unique, well-formed, documented checks");
     assert!(registry.len() >= 4);
     for def in registry.iter() {
-        assert!(launchguard::agents::AGENT_NAMES.contains(&def.agent), "{} names unknown agent {}", def.id, def.agent);
+        assert!(
+            launchguard::agents::AGENT_NAMES.contains(&def.agent),
+            "{} names unknown agent {}",
+            def.id,
+            def.agent
+        );
     }
 }
 
@@ -56,11 +64,19 @@ fn config_reference_documents_every_key() {
     let schema = serde_json::to_value(schemars::schema_for!(Config)).unwrap();
     let mut keys = BTreeSet::new();
     property_names(&schema, &mut keys);
-    assert!(keys.contains("latency_budget_ms") && keys.contains("hosts"), "{keys:?}");
+    assert!(
+        keys.contains("latency_budget_ms") && keys.contains("hosts"),
+        "{keys:?}"
+    );
     let reference = std::fs::read_to_string(workspace_root().join("docs/config.md")).unwrap();
-    let documented = |k: &String| reference.contains(&format!("`{k}`")) || reference.contains(&format!("`[{k}]`"));
+    let documented = |k: &String| {
+        reference.contains(&format!("`{k}`")) || reference.contains(&format!("`[{k}]`"))
+    };
     let missing: Vec<&String> = keys.iter().filter(|k| !documented(k)).collect();
-    assert!(missing.is_empty(), "docs/config.md does not document {missing:?}");
+    assert!(
+        missing.is_empty(),
+        "docs/config.md does not document {missing:?}"
+    );
 }
 
 #[test]

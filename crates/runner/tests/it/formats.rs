@@ -16,7 +16,12 @@ fn check(id: &str) -> &'static CheckDef {
 }
 
 fn target(name: &str, line: u32) -> Target {
-    Target::new(format!("health:{name}"), TargetKind::Url, format!("https://{name}.example.com/health")).declared_at(line)
+    Target::new(
+        format!("health:{name}"),
+        TargetKind::Url,
+        format!("https://{name}.example.com/health"),
+    )
+    .declared_at(line)
 }
 
 fn run_info(baseline: bool) -> RunInfo {
@@ -39,11 +44,18 @@ fn run_info(baseline: bool) -> RunInfo {
 fn fixture() -> Report {
     let previous = Report {
         schema_version: SCHEMA_VERSION.into(),
-        tool: Tool { name: "launchguard".into(), version: "0.0.9".into() },
+        tool: Tool {
+            name: "launchguard".into(),
+            version: "0.0.9".into(),
+        },
         run: run_info(false),
         summary: Summary::default(),
         findings: vec![
-            Finding::fail(check("health.status"), target("api", 12), "https://api.example.com/health answered HTTP 503"),
+            Finding::fail(
+                check("health.status"),
+                target("api", 12),
+                "https://api.example.com/health answered HTTP 503",
+            ),
             Finding::fail(check("health.slow"), target("legacy", 30), "took 2500 ms"),
         ],
         resolved: vec![],
@@ -72,7 +84,10 @@ fn fixture() -> Report {
     let suppressions = load_suppressions(&suppressions_path, &registry()).unwrap();
     let mut report = assemble(findings, Some(&previous), &suppressions, run_info(true));
     for note in &mut report.suppression_notes {
-        note.location = format!("suppressions.toml:{}", note.location.rsplit(':').next().unwrap());
+        note.location = format!(
+            "suppressions.toml:{}",
+            note.location.rsplit(':').next().unwrap()
+        );
     }
     report.tool.version = "0.0.0-fixture".into();
     report
@@ -100,7 +115,11 @@ fn json_snapshot_and_schema() {
     let text = rendered(ReportFormat::Json);
     insta::assert_snapshot!(text);
     let value: serde_json::Value = serde_json::from_str(&text).unwrap();
-    assert_valid(&read_json(&workspace_root().join("docs/report.schema.json")), &value, "the fixture JSON report");
+    assert_valid(
+        &read_json(&workspace_root().join("docs/report.schema.json")),
+        &value,
+        "the fixture JSON report",
+    );
     let back: Report = serde_json::from_str(&text).expect("a report reads back");
     assert_eq!(back.findings.len(), 6);
     assert_eq!(back.summary.exit_code, 1);
@@ -111,21 +130,41 @@ fn sarif_snapshot_and_schema() {
     let text = rendered(ReportFormat::Sarif);
     insta::assert_snapshot!(text);
     let sarif: serde_json::Value = serde_json::from_str(&text).unwrap();
-    match std::env::var_os("LAUNCHGUARD_SARIF_SCHEMA").map(std::path::PathBuf::from).filter(|p| p.is_file()) {
+    match std::env::var_os("LAUNCHGUARD_SARIF_SCHEMA")
+        .map(std::path::PathBuf::from)
+        .filter(|p| p.is_file())
+    {
         Some(path) => assert_valid(&read_json(&path), &sarif, "the fixture SARIF report"),
-        None => eprintln!("SKIPPED full SARIF validation: LAUNCHGUARD_SARIF_SCHEMA is not set (scripts/test.sh sets it)"),
+        None => eprintln!(
+            "SKIPPED full SARIF validation: LAUNCHGUARD_SARIF_SCHEMA is not set (scripts/test.sh sets it)"
+        ),
     }
     let run = &sarif["runs"][0];
-    assert_eq!(run["tool"]["driver"]["rules"].as_array().unwrap().len(), registry().len(), "one rule per check");
+    assert_eq!(
+        run["tool"]["driver"]["rules"].as_array().unwrap().len(),
+        registry().len(),
+        "one rule per check"
+    );
     let results = run["results"].as_array().unwrap();
     // Three failures plus one resolved finding.
     assert_eq!(results.len(), 4);
     for result in results {
         assert!(result["partialFingerprints"]["primaryLocationLineHash"].is_string());
-        assert!(result["locations"][0]["physicalLocation"]["region"]["startLine"].as_u64().unwrap() > 1);
+        assert!(
+            result["locations"][0]["physicalLocation"]["region"]["startLine"]
+                .as_u64()
+                .unwrap()
+                > 1
+        );
     }
-    assert_eq!(run["invocations"][0]["executionSuccessful"], false, "an error is a failed execution");
-    let states: Vec<&str> = results.iter().map(|r| r["baselineState"].as_str().unwrap()).collect();
+    assert_eq!(
+        run["invocations"][0]["executionSuccessful"], false,
+        "an error is a failed execution"
+    );
+    let states: Vec<&str> = results
+        .iter()
+        .map(|r| r["baselineState"].as_str().unwrap())
+        .collect();
     assert_eq!(states, ["new", "unchanged", "new", "absent"]);
 }
 
@@ -136,7 +175,10 @@ fn junit_snapshot_and_counts() {
     let parsed = quick_junit::Report::deserialize_from_str(&text).expect("well-formed JUnit XML");
     let suite = &parsed.test_suites[0];
     assert_eq!(suite.name.as_str(), "health");
-    assert_eq!((suite.test_cases.len(), suite.failures, suite.errors), (6, 3, 1));
+    assert_eq!(
+        (suite.test_cases.len(), suite.failures, suite.errors),
+        (6, 3, 1)
+    );
     assert!(text.contains("<skipped"), "{text}");
 }
 
@@ -144,7 +186,10 @@ fn junit_snapshot_and_counts() {
 fn markdown_snapshot() {
     let text = rendered(ReportFormat::Markdown);
     insta::assert_snapshot!(text);
-    assert!(text.contains(r"answered HTTP 503 \| <degraded>"), "pipes are escaped in table cells");
+    assert!(
+        text.contains(r"answered HTTP 503 \| <degraded>"),
+        "pipes are escaped in table cells"
+    );
 }
 
 #[test]
@@ -152,9 +197,15 @@ fn html_snapshot_is_self_contained_and_escaped() {
     let text = rendered(ReportFormat::Html);
     insta::assert_snapshot!(text);
     for external in ["<link", "src=\"http", "src='http", "@import", "url(http"] {
-        assert!(!text.contains(external), "external asset {external:?} in the HTML report");
+        assert!(
+            !text.contains(external),
+            "external asset {external:?} in the HTML report"
+        );
     }
-    assert!(text.contains("&#60;degraded&#62; &#38; &#34;quoted&#34;"), "HTML is escaped");
+    assert!(
+        text.contains("&#60;degraded&#62; &#38; &#34;quoted&#34;"),
+        "HTML is escaped"
+    );
     assert!(!text.contains("<degraded>"));
 }
 
@@ -162,6 +213,9 @@ fn html_snapshot_is_self_contained_and_escaped() {
 fn no_format_carries_the_secret() {
     for format in ReportFormat::ALL {
         let text = rendered(format);
-        assert!(!text.contains("fixture-password-value"), "{format:?} leaks the secret");
+        assert!(
+            !text.contains("fixture-password-value"),
+            "{format:?} leaks the secret"
+        );
     }
 }

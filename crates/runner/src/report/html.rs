@@ -2,9 +2,21 @@
 //! severity and status, each finding with its evidence and remediation.
 
 use askama::Template;
-use launchguard_core::{BaselineState, Finding, Registry, Severity};
+use launchguard_core::{BaselineState, EvidenceValue, Finding, Registry, Severity};
 
 use super::{Report, SuppressionState};
+
+/// Lists one item per line, so long lists of examples stay readable.
+fn evidence_text(value: &EvidenceValue) -> String {
+    match value {
+        EvidenceValue::List(items) => items
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join("\n"),
+        other => other.to_string(),
+    }
+}
 
 struct Row {
     status: &'static str,
@@ -34,7 +46,7 @@ impl Row {
             evidence: finding
                 .evidence
                 .iter()
-                .map(|(k, v)| (k.clone(), v.to_string()))
+                .map(|(k, v)| (k.clone(), evidence_text(v)))
                 .collect(),
             why: def.map(|d| d.why.to_owned()).unwrap_or_default(),
             fix: finding.remediation.clone().unwrap_or_default(),
@@ -62,6 +74,7 @@ struct Page<'a> {
     resolved: Vec<Row>,
     notes: Vec<String>,
     severities: Vec<(&'static str, usize)>,
+    failing_by_severity: String,
     elapsed: String,
     started: String,
 }
@@ -110,6 +123,17 @@ pub fn render(report: &Report, registry: &Registry) -> anyhow::Result<String> {
                 )
             })
             .collect(),
+        failing_by_severity: Severity::ALL_DESC
+            .iter()
+            .filter_map(|s| {
+                report
+                    .summary
+                    .failing_by_severity
+                    .get(s)
+                    .map(|n| format!("{n} {s}"))
+            })
+            .collect::<Vec<_>>()
+            .join(" · "),
         elapsed: format!(
             "{:.1} s",
             (report.run.finished_at - report.run.started_at).num_milliseconds() as f64 / 1000.0

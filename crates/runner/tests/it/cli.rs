@@ -5,7 +5,10 @@ use std::path::Path;
 use launchguard::demo::PLANTED_DB_PASSWORD;
 use serde_json::Value;
 
-use crate::support::{assert_valid, launchguard, read_json, silent_server, workspace_root, write};
+use crate::support::{
+    assert_valid, launchguard, launchguard_with_env, read_json, silent_server, workspace_root,
+    write,
+};
 
 const FILES: [&str; 5] = [
     "launchguard-report.json",
@@ -425,4 +428,67 @@ fn init_writes_a_starter_that_loads_and_refuses_to_overwrite() {
     assert_eq!(again.code, 64);
     assert!(again.stderr.contains("--force"), "{again:?}");
     assert_eq!(launchguard(&["init", "--force"], dir.path()).code, 0);
+}
+
+#[test]
+fn verbose_logs_say_what_the_agent_does_and_never_a_credential() {
+    let dir = tempfile::tempdir().unwrap();
+    let down = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap();
+    let config = write(
+        dir.path(),
+        "launchguard.toml",
+        &format!(
+            "[scope]\nhosts = [\"127.0.0.1\"]\n[health]\n[[health.endpoints]]\nname = \"api\"\nurl = \"http://{down}/health\"\nheaders_from_env = {{ Authorization = \"LG_TEST_TOKEN\" }}\n"
+        ),
+    );
+    let secret = "Bearer lg-test-credential-7d1e9c";
+    let run = launchguard_with_env(
+        &[
+            "-vv",
+            "audit",
+            "--config",
+            config.to_str().unwrap(),
+            "--format",
+            "json",
+        ],
+        dir.path(),
+        &[("LG_TEST_TOKEN", secret)],
+    );
+    assert_eq!(run.code, 1, "{run:?}");
+    assert!(
+        run.stderr.contains("agent started") && run.stderr.contains("requesting health endpoint"),
+        "{run:?}"
+    );
+    let report = std::fs::read_to_string(dir.path().join("launchguard-report.json")).unwrap();
+    for (what, text) in [
+        ("stderr", &run.stderr),
+        ("stdout", &run.stdout),
+        ("report", &report),
+    ] {
+        assert!(
+            !text.contains("lg-test-credential"),
+            "the credential reached {what}"
+        );
+    }
+    let filtered = launchguard_with_env(
+        &[
+            "audit",
+            "--config",
+            config.to_str().unwrap(),
+            "--format",
+            "json",
+        ],
+        dir.path(),
+        &[
+            ("LG_TEST_TOKEN", secret),
+            ("LAUNCHGUARD_LOG", "launchguard=info"),
+        ],
+    );
+    assert!(
+        filtered.stderr.contains("agent started"),
+        "LAUNCHGUARD_LOG turns logs on: {filtered:?}"
+    );
 }

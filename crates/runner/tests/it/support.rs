@@ -13,6 +13,10 @@ pub struct Run {
 }
 
 pub fn launchguard(args: &[&str], cwd: &Path) -> Run {
+    launchguard_with_env(args, cwd, &[])
+}
+
+pub fn launchguard_with_env(args: &[&str], cwd: &Path, env: &[(&str, &str)]) -> Run {
     let Output {
         status,
         stdout,
@@ -22,6 +26,7 @@ pub fn launchguard(args: &[&str], cwd: &Path) -> Run {
         .current_dir(cwd)
         .env_remove("LAUNCHGUARD_LOG")
         .env("NO_COLOR", "1")
+        .envs(env.iter().copied())
         .output()
         .expect("launchguard runs");
     Run {

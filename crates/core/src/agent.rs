@@ -20,12 +20,16 @@ pub type AgentFuture<'a> = Pin<Box<dyn Future<Output = ()> + Send + 'a>>;
 /// fires [`AgentContext::cancel`]) when the deadline passes. Every `(check, target)` pair of
 /// [`Agent::checks`] x [`Agent::targets`] that has no finding by then becomes an `error`: an agent
 /// that forgets a check fails closed instead of passing silently.
+///
+/// Agents that discover what they examine (tables of a database) declare the container (`pg:main`)
+/// and report on what they found below it with IDs under it (`pg:main/public.invoices`); a finding
+/// below a declared target concludes the check for it.
 pub trait Agent: Send + Sync {
     /// The name `--only` and `--skip` use, and the config section.
     fn name(&self) -> &'static str;
     /// The checks this agent judges on each of its targets.
     fn checks(&self) -> &'static [&'static CheckDef];
-    /// The targets this run will examine.
+    /// The targets this run will examine, known before it starts.
     fn targets(&self) -> Vec<Target>;
     /// Examines every target and reports one finding per check and target through `ctx`.
     fn run<'a>(&'a self, ctx: &'a AgentContext) -> AgentFuture<'a>;

@@ -79,6 +79,26 @@ impl Target {
         }
     }
 
+    /// A target discovered below this one (`pg:main` → `pg:main/public.invoices`), declared at the
+    /// same configuration line.
+    pub fn child(&self, name: &str, kind: TargetKind, display: impl Into<String>) -> Target {
+        Target {
+            id: format!("{}/{name}", self.id),
+            kind,
+            display: display.into(),
+            config_line: self.config_line,
+        }
+    }
+
+    /// Whether `other` is this target or one discovered below it.
+    pub fn covers(&self, other: &Target) -> bool {
+        other.id == self.id
+            || other
+                .id
+                .strip_prefix(&self.id)
+                .is_some_and(|rest| rest.starts_with('/'))
+    }
+
     pub fn declared_at(mut self, line: u32) -> Self {
         self.config_line = Some(line);
         self
@@ -292,6 +312,17 @@ mod tests {
         assert_eq!(a.fingerprint, b.fingerprint);
         assert!(a.fingerprint.starts_with("lgf1:"));
         assert_ne!(a.fingerprint, a.clone().with_stable_key("k").fingerprint);
+    }
+
+    #[test]
+    fn child_targets_are_covered_by_their_parent_only() {
+        let db = Target::new("pg:main", TargetKind::Host, "db").declared_at(7);
+        let table = db.child("public.invoices", TargetKind::Table, "db:public.invoices");
+        assert_eq!(table.id, "pg:main/public.invoices");
+        assert_eq!(table.config_line, Some(7));
+        assert!(db.covers(&table) && db.covers(&db));
+        assert!(!db.covers(&Target::new("pg:mainframe/x", TargetKind::Table, "x")));
+        assert!(!table.covers(&db));
     }
 
     #[test]

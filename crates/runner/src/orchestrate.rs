@@ -1,7 +1,6 @@
 //! Runs agents concurrently, each under its deadline, and makes sure every `(check, target)` pair
 //! ends with a finding: what an agent did not conclude becomes `error`, never a silent pass.
 
-use std::collections::HashSet;
 use std::sync::Arc;
 
 use indicatif::{ProgressBar, ProgressStyle};
@@ -130,17 +129,14 @@ async fn run_one(
     (findings, ending)
 }
 
-/// Gives every `(check, target)` pair without a finding an `error` that says why.
+/// Gives every `(check, target)` pair without a finding an `error` that says why. A finding on a
+/// target discovered below a declared one concludes the pair.
 fn fill_missing(
     agent: &dyn Agent,
     findings: &mut Vec<Finding>,
     ending: Ending,
     deadline_secs: u64,
 ) {
-    let seen: HashSet<(String, String)> = findings
-        .iter()
-        .map(|f| (f.check.as_str().to_owned(), f.target.id.clone()))
-        .collect();
     let reason = match ending {
         Ending::Completed => {
             "not verified: the agent ended without a result for this check (a launchguard bug; \
@@ -158,13 +154,18 @@ fn fill_missing(
         ),
     };
     let targets: Vec<Target> = agent.targets();
+    let mut missing = Vec::new();
     for check in agent.checks() {
         for target in &targets {
-            if !seen.contains(&(check.id.to_owned(), target.id.clone())) {
-                findings.push(Finding::error(check, target.clone(), reason.clone()));
+            let concluded = findings
+                .iter()
+                .any(|f| f.check.as_str() == check.id && target.covers(&f.target));
+            if !concluded {
+                missing.push(Finding::error(check, target.clone(), reason.clone()));
             }
         }
     }
+    findings.extend(missing);
 }
 
 #[cfg(test)]
@@ -269,6 +270,31 @@ mod tests {
             "{}",
             findings[1].message
         );
+    }
+
+    #[test]
+    fn a_finding_below_a_declared_target_concludes_it() {
+        struct Discovering;
+        impl Agent for Discovering {
+            fn name(&self) -> &'static str {
+                "test"
+            }
+            fn checks(&self) -> &'static [&'static CheckDef] {
+                CHECKS
+            }
+            fn targets(&self) -> Vec<Target> {
+                vec![target()]
+            }
+            fn run<'a>(&'a self, _: &'a AgentContext) -> AgentFuture<'a> {
+                Box::pin(async {})
+            }
+        }
+        let below = target().child("public.t", TargetKind::Table, "db:public.t");
+        let mut findings = vec![Finding::fail(&FIRST, below, "found")];
+        fill_missing(&Discovering, &mut findings, Ending::Completed, 1);
+        assert_eq!(findings.len(), 2);
+        assert_eq!(findings[1].check.as_str(), "test.second");
+        assert_eq!(findings[1].status, Status::Error);
     }
 
     #[tokio::test]

@@ -26,6 +26,117 @@ pub struct Config {
     /// Health endpoints: reachable, 2xx, fast, and quiet about internals.
     #[serde(default)]
     pub health: Option<HealthConfig>,
+    /// PostgreSQL: row-level security lints and rollback-only tenant-isolation probes.
+    #[serde(default)]
+    pub postgres: Option<PostgresConfig>,
+}
+
+fn default_pg_name() -> String {
+    "db".to_owned()
+}
+fn default_anon_role() -> String {
+    "anon".to_owned()
+}
+fn default_authenticated_role() -> String {
+    "authenticated".to_owned()
+}
+fn default_service_role() -> String {
+    "service_role".to_owned()
+}
+fn default_authenticator_role() -> String {
+    "authenticator".to_owned()
+}
+fn default_tenant_column() -> String {
+    "tenant_id".to_owned()
+}
+fn default_claims_template() -> String {
+    r#"{"sub":"{user_id}","role":"authenticated","app_metadata":{"tenant_id":"{tenant_id}"}}"#
+        .to_owned()
+}
+fn default_tamper_claim() -> String {
+    "user_metadata.tenant_id".to_owned()
+}
+fn default_max_tenants() -> NonZeroU32 {
+    NonZeroU32::new(3).expect("non-zero")
+}
+fn default_true() -> bool {
+    true
+}
+
+/// `[postgres]`: one database, linted from its catalog and probed as each tenant.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PostgresConfig {
+    /// A short name for the database; findings are about `pg:<name>/<schema>.<table>`.
+    #[serde(default = "default_pg_name")]
+    pub name: String,
+    /// The environment variable holding the connection URL (`postgresql://user@host:port/db`).
+    /// Connect as a dedicated audit role that can `SET ROLE` to the API roles, not as a superuser.
+    #[schemars(with = "String")]
+    pub url_env: Spanned<String>,
+    /// The schemas the API exposes. Default: the authenticator role's `pgrst.db_schemas` setting,
+    /// else `["public"]`. Reports say which source was used.
+    #[serde(default)]
+    pub exposed_schemas: Option<Vec<String>>,
+    /// The role unauthenticated API requests run as.
+    #[serde(default = "default_anon_role")]
+    pub anon_role: String,
+    /// The role signed-in API requests run as.
+    #[serde(default = "default_authenticated_role")]
+    pub authenticated_role: String,
+    /// A BYPASSRLS role the probe uses (read-only) to find each tenant's sample rows.
+    #[serde(default = "default_service_role")]
+    pub service_role: String,
+    /// The login role the API gateway (PostgREST) connects as.
+    #[serde(default = "default_authenticator_role")]
+    pub authenticator_role: String,
+    /// Login roles the application's own backend connects as: they must not own exposed tables
+    /// without FORCE ROW LEVEL SECURITY, nor be able to become a BYPASSRLS role.
+    #[serde(default)]
+    pub backend_roles: Vec<String>,
+    /// The column that holds the tenant in tenant-scoped tables.
+    #[serde(default = "default_tenant_column")]
+    pub tenant_column: String,
+    /// The JWT claims of a signed-in user of a tenant, with `{tenant_id}` and `{user_id}`
+    /// placeholders, as `request.jwt.claims` would hold them.
+    #[serde(default = "default_claims_template")]
+    pub claims_template: String,
+    /// The dotted path of a claim the user can edit (Supabase's `user_metadata`); the probe sets it
+    /// to another tenant to see whether a policy trusts it.
+    #[serde(default = "default_tamper_claim")]
+    pub tamper_claim: String,
+    /// The tenants to probe as. Default: discovered from tenant columns, at most `max_tenants`.
+    #[serde(default)]
+    pub tenants: Vec<TenantConfig>,
+    /// Most tenants discovered when `tenants` is empty; every ordered pair is probed.
+    #[serde(default = "default_max_tenants")]
+    pub max_tenants: NonZeroU32,
+    /// Run the dynamic probes (as each tenant, rolled back). Off: catalog lints only.
+    #[serde(default = "default_true")]
+    pub probes: bool,
+    /// Attempt writes (UPDATE/DELETE of one row by primary key, INSERT without RETURNING), each in
+    /// a transaction that always rolls back. Off by default: use on staging or a copy.
+    #[serde(default)]
+    pub allow_writes: bool,
+    /// Also attempt inserts into tables whose key comes from a sequence: a rolled-back insert still
+    /// advances the sequence, and the report says which sequences moved.
+    #[serde(default)]
+    pub allow_sequence_inserts: bool,
+    /// Probe even when connected as a superuser (refused by default: a superuser bypasses RLS and
+    /// every mistake would have full power).
+    #[serde(default)]
+    pub allow_superuser: bool,
+}
+
+/// `[[postgres.tenants]]`: one tenant to act as.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TenantConfig {
+    /// The tenant's value in the tenant column.
+    pub id: String,
+    /// A user of that tenant, for the `{user_id}` placeholder of `claims_template`.
+    #[serde(default)]
+    pub user_id: Option<String>,
 }
 
 /// `[scope]`: the allowlist and the limits every agent runs under.
@@ -239,6 +350,26 @@ fn validate(config: &Config) -> Result<(), Invalid> {
     if let Some(health) = &config.health {
         validate_health(health)?;
     }
+    if let Some(pg) = &config.postgres {
+        if !is_env_var_name(pg.url_env.get_ref()) {
+            return Err((
+                pg.url_env.span(),
+                format!(
+                    "`{}` is not an environment variable name; put the URL in a variable and name the variable here",
+                    pg.url_env.get_ref()
+                ),
+            ));
+        }
+        if !is_target_name(&pg.name) {
+            return Err((
+                pg.url_env.span(),
+                format!(
+                    "[postgres].name `{}` must be lowercase letters, digits, `-` or `_`",
+                    pg.name
+                ),
+            ));
+        }
+    }
     Ok(())
 }
 
@@ -422,6 +553,29 @@ headers_from_env = { Authorization = "API_HEALTH_AUTH" }
                 "expected {needle:?} in: {err}"
             );
         }
+    }
+
+    #[test]
+    fn postgres_takes_the_url_from_an_environment_variable() {
+        let text = format!("{GOOD}\n[postgres]\nurl_env = \"AUDIT_DATABASE_URL\"\n");
+        let pg = parse(&text).unwrap().config.postgres.unwrap();
+        assert_eq!(
+            (
+                pg.anon_role.as_str(),
+                pg.tenant_column.as_str(),
+                pg.allow_writes
+            ),
+            ("anon", "tenant_id", false)
+        );
+        let err = parse(&format!(
+            "{GOOD}\n[postgres]\nurl_env = \"postgresql://u:pw@db/app\"\n"
+        ))
+        .unwrap_err();
+        assert_eq!(err.location.map(|l| l.0), Some(12), "{err}");
+        assert!(
+            err.message.contains("not an environment variable name"),
+            "{err}"
+        );
     }
 
     #[test]

@@ -65,6 +65,14 @@ impl HostPattern {
     }
 
     fn matches(&self, host: &Host<&str>) -> bool {
+        // URLs of non-special schemes (postgresql://) keep IP addresses as opaque names.
+        if let (HostPattern::Ip(ip), Host::Domain(name)) = (self, host) {
+            return name
+                .trim_start_matches('[')
+                .trim_end_matches(']')
+                .parse::<IpAddr>()
+                .is_ok_and(|parsed| parsed == *ip);
+        }
         match (self, host) {
             (HostPattern::Ip(ip), Host::Ipv4(v4)) => *ip == IpAddr::V4(*v4),
             (HostPattern::Ip(ip), Host::Ipv6(v6)) => *ip == IpAddr::V6(*v6),
@@ -210,6 +218,9 @@ mod tests {
         assert!(s.check_url(&url("https://a.b.tenants.example.com")).is_ok());
         assert!(s.check_url(&url("http://127.0.0.1:8080/")).is_ok());
         assert!(s.check_url(&url("http://[::1]:8080/")).is_ok());
+        assert!(s.check_url(&url("postgresql://127.0.0.1/")).is_ok());
+        assert!(s.check_url(&url("postgresql://[::1]:5432/db")).is_ok());
+        assert!(s.check_url(&url("postgresql://127.0.0.2/")).is_err());
     }
 
     #[test]

@@ -1,4 +1,294 @@
-//! launchguard's `pg` agent: not implemented yet (tracked in issue 5).
+//! launchguard's Postgres agent: row-level security lints from the catalog, then rollback-only
+//! probes as each tenant's user and as anon that prove what leaks.
 //!
-//! The crate exists so the workspace has its final shape. It defines no checks, so nothing in a
-//! report can claim that `pg` was verified.
+//! Safety: the audit role must not be a superuser (unless allowed); every probe runs in its own
+//! transaction that always rolls back ([`probes::guard::RollbackOnly`] has no commit), with a
+//! savepoint, `statement_timeout` and `lock_timeout`; reads run read-only; writes touch one row by
+//! primary key and only with `allow_writes`; every identifier is quoted.
+
+mod catalog;
+pub mod lab;
+mod lints;
+mod probes;
+mod settings;
+mod sql;
+
+use std::sync::{Arc, LazyLock};
+
+use launchguard_core::config::PostgresConfig;
+use launchguard_core::{
+    Agent, AgentContext, AgentFuture, CheckDef, Finding, Status, Target, TargetKind,
+};
+use tokio_postgres::Client;
+
+pub use catalog::Catalog;
+pub use settings::Settings;
+
+/// The `application_name` every probe connection carries, so that DBAs and audit logs see it.
+pub const APPLICATION_NAME: &str = "launchguard-rls-probe";
+
+/// Every check of this agent: lints, then probes.
+pub static CHECKS: LazyLock<Vec<&'static CheckDef>> = LazyLock::new(|| {
+    lints::LINTS
+        .iter()
+        .map(|(check, _)| *check)
+        .chain(probes::CHECKS.iter().copied())
+        .collect()
+});
+
+/// One line for a database error: severity, SQLSTATE and message, never the connection string.
+pub fn describe_db_error(error: &tokio_postgres::Error) -> String {
+    match error.as_db_error() {
+        Some(db) => format!("{} {}: {}", db.severity(), db.code().code(), db.message()),
+        None => {
+            let mut text = error.to_string();
+            let mut source = std::error::Error::source(error);
+            while let Some(inner) = source {
+                text = format!("{text}: {inner}");
+                source = inner.source();
+            }
+            text
+        }
+    }
+}
+
+/// The Postgres agent, built from `[postgres]`. Not `Debug`: it may hold a connection URL.
+pub struct PgAgent {
+    settings: Settings,
+    database: Target,
+    url: Option<String>,
+}
+
+impl PgAgent {
+    /// The connection URL is read from the environment variable `[postgres].url_env` when the
+    /// agent runs.
+    pub fn new(config: &PostgresConfig, line_of: impl Fn(usize) -> u32) -> Self {
+        let settings = Settings::from_config(config);
+        let database = Target::new(
+            format!("pg:{}", settings.name),
+            TargetKind::Host,
+            format!("postgres ${}", settings.url_env),
+        )
+        .declared_at(line_of(config.url_env.span().start));
+        PgAgent {
+            settings,
+            database,
+            url: None,
+        }
+    }
+
+    /// Uses this connection URL instead of reading `[postgres].url_env` (for embedding launchguard
+    /// and for tests, which must not change the process environment).
+    pub fn with_url(mut self, url: String) -> Self {
+        self.url = Some(url);
+        self
+    }
+
+    fn error_everywhere(&self, ctx: &AgentContext, reason: &str) {
+        for check in CHECKS.iter() {
+            ctx.report(Finding::error(
+                check,
+                self.database.clone(),
+                format!("not verified: {reason}"),
+            ));
+        }
+    }
+
+    async fn connect(&self, ctx: &AgentContext) -> Result<Client, String> {
+        let url = match &self.url {
+            Some(url) => url.clone(),
+            None => std::env::var(&self.settings.url_env).map_err(|_| {
+                format!(
+                    "environment variable {} (the connection URL) is not set",
+                    self.settings.url_env
+                )
+            })?,
+        };
+        let mut config: tokio_postgres::Config = url.parse().map_err(|e| {
+            format!(
+                "the URL in {} is not a valid connection string: {e}",
+                self.settings.url_env
+            )
+        })?;
+        for host in config.get_hosts() {
+            let name = match host {
+                tokio_postgres::config::Host::Tcp(name) => name.clone(),
+                tokio_postgres::config::Host::Unix(_) => "localhost".to_owned(),
+            };
+            let shown = if name.contains(':') {
+                format!("[{name}]")
+            } else {
+                name.clone()
+            };
+            let as_url = url::Url::parse(&format!("postgresql://{shown}/"))
+                .map_err(|_| format!("database host `{name}` is not a host name"))?;
+            ctx.scope.take_request(&as_url).map_err(|e| e.to_string())?;
+        }
+        config.application_name(APPLICATION_NAME);
+        config.connect_timeout(ctx.scope.timeouts.connect);
+        let mut roots = rustls::RootCertStore::empty();
+        roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
+        let tls = rustls::ClientConfig::builder_with_provider(Arc::new(
+            rustls::crypto::aws_lc_rs::default_provider(),
+        ))
+        .with_safe_default_protocol_versions()
+        .map_err(|e| format!("TLS setup failed: {e}"))?
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+        let connect = config.connect(tokio_postgres_rustls::MakeRustlsConnect::new(tls));
+        let (client, connection) = tokio::time::timeout(ctx.scope.timeouts.connect * 2, connect)
+            .await
+            .map_err(|_| "connecting timed out".to_owned())?
+            .map_err(|e| format!("could not connect: {}", describe_db_error(&e)))?;
+        tokio::spawn(async move {
+            if let Err(e) = connection.await {
+                tracing::warn!("postgres connection ended: {}", describe_db_error(&e));
+            }
+        });
+        Ok(client)
+    }
+
+    async fn refuse_superuser(&self, client: &Client) -> Result<(), String> {
+        let row = client
+            .query_one("select current_user::text, rolsuper, rolbypassrls from pg_roles where rolname = current_user", &[])
+            .await
+            .map_err(|e| describe_db_error(&e))?;
+        let (user, superuser, bypass): (String, bool, bool) = (row.get(0), row.get(1), row.get(2));
+        if superuser && !self.settings.allow_superuser {
+            return Err(format!(
+                "refusing to run as superuser {user}: connect as an audit role that can SET ROLE to the API roles, or set \
+                 [postgres].allow_superuser = true"
+            ));
+        }
+        if bypass {
+            tracing::warn!(user = %user, "connected as a BYPASSRLS role; probes switch roles, but prefer an audit role");
+        }
+        Ok(())
+    }
+
+    async fn load_catalog(&self, client: &mut Client) -> Result<Catalog, String> {
+        let tx = client
+            .build_transaction()
+            .read_only(true)
+            .start()
+            .await
+            .map_err(|e| describe_db_error(&e))?;
+        tx.batch_execute("set local statement_timeout = '15s'; set local lock_timeout = '100ms'")
+            .await
+            .map_err(|e| describe_db_error(&e))?;
+        let missing: Vec<String> = tx
+            .query(
+                "select r from unnest($1::text[]) r where not exists (select 1 from pg_roles where rolname = r)",
+                &[&vec![self.settings.anon_role.clone(), self.settings.authenticated_role.clone()]],
+            )
+            .await
+            .map_err(|e| describe_db_error(&e))?
+            .iter()
+            .map(|row| row.get(0))
+            .collect();
+        if !missing.is_empty() {
+            return Err(format!(
+                "role(s) {} do not exist: set [postgres].anon_role / authenticated_role",
+                missing.join(", ")
+            ));
+        }
+        let catalog = catalog::load(tx.client(), &self.settings).await;
+        tx.rollback().await.map_err(|e| describe_db_error(&e))?;
+        catalog
+    }
+}
+
+/// Adds to each dynamic failure the lints that failed on the same object: the cause of the proof.
+fn link_proofs_to_lints(findings: &mut [Finding]) {
+    let lint_failures: Vec<(String, String)> = findings
+        .iter()
+        .filter(|f| {
+            f.status == Status::Fail && lints::LINTS.iter().any(|(c, _)| c.id == f.check.as_str())
+        })
+        .map(|f| (f.target.id.clone(), f.check.to_string()))
+        .collect();
+    for finding in findings.iter_mut().filter(|f| {
+        f.status == Status::Fail && probes::CHECKS.iter().any(|c| c.id == f.check.as_str())
+    }) {
+        let causes: Vec<String> = lint_failures
+            .iter()
+            .filter(|(target, _)| *target == finding.target.id)
+            .map(|(_, check)| check.clone())
+            .collect();
+        if !causes.is_empty() {
+            finding
+                .evidence
+                .insert("explained_by".into(), causes.into());
+        }
+    }
+}
+
+impl Agent for PgAgent {
+    fn name(&self) -> &'static str {
+        "postgres"
+    }
+
+    fn checks(&self) -> &'static [&'static CheckDef] {
+        CHECKS.as_slice()
+    }
+
+    fn targets(&self) -> Vec<Target> {
+        vec![self.database.clone()]
+    }
+
+    fn run<'a>(&'a self, ctx: &'a AgentContext) -> AgentFuture<'a> {
+        Box::pin(async move {
+            let mut client = match self.connect(ctx).await {
+                Ok(client) => client,
+                Err(reason) => return self.error_everywhere(ctx, &reason),
+            };
+            if let Err(reason) = self.refuse_superuser(&client).await {
+                return self.error_everywhere(ctx, &reason);
+            }
+            tracing::info!(database = %self.database.id, "reading the catalog");
+            let catalog = match self.load_catalog(&mut client).await {
+                Ok(catalog) => catalog,
+                Err(reason) => return self.error_everywhere(ctx, &reason),
+            };
+            if catalog.relations.is_empty() {
+                return self.error_everywhere(
+                    ctx,
+                    &format!(
+                        "no table or view in the exposed schemas [{}] ({}): nothing to verify",
+                        catalog.exposed_schemas.join(", "),
+                        catalog.schemas_source
+                    ),
+                );
+            }
+            let mut findings = lints::run(&catalog, &self.settings, &self.database);
+            if self.settings.probes {
+                tracing::info!(database = %self.database.id, "probing as each tenant");
+                let mut prober = probes::Prober::new(&mut client, &self.settings, &catalog);
+                match prober.discover_tenants().await {
+                    Ok(tenants) => findings.extend(prober.run(&tenants, &self.database).await),
+                    Err(reason) => {
+                        for check in probes::CHECKS {
+                            findings.push(Finding::error(
+                                check,
+                                self.database.clone(),
+                                format!("not verified: finding tenants failed: {reason}"),
+                            ));
+                        }
+                    }
+                }
+            } else {
+                for check in probes::CHECKS {
+                    findings.push(Finding::skipped(
+                        check,
+                        self.database.clone(),
+                        "dynamic probes are off ([postgres].probes = false)",
+                    ));
+                }
+            }
+            link_proofs_to_lints(&mut findings);
+            for finding in findings {
+                ctx.report(finding);
+            }
+        })
+    }
+}

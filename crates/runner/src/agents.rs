@@ -6,11 +6,14 @@ use launchguard_core::config::LoadedConfig;
 use launchguard_core::{Agent, CheckDef, Registry};
 
 /// Every agent launchguard has, by the name `--only` / `--skip` and the config section use.
-pub const AGENT_NAMES: &[&str] = &["health"];
+pub const AGENT_NAMES: &[&str] = &["health", "postgres"];
 
 /// Every agent's checks, in one list: the registry.
-pub fn check_groups() -> [&'static [&'static CheckDef]; 1] {
-    [launchguard_http::health::CHECKS]
+pub fn check_groups() -> [&'static [&'static CheckDef]; 2] {
+    [
+        launchguard_http::health::CHECKS,
+        launchguard_pg::CHECKS.as_slice(),
+    ]
 }
 
 pub fn registry() -> Registry {

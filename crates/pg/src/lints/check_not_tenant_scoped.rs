@@ -1,0 +1,70 @@
+use launchguard_core::{CheckDef, Severity};
+
+use super::{Violation, applies_to_api, command_name, mentions};
+use crate::catalog::Catalog;
+use crate::settings::Settings;
+
+pub static CHECK: CheckDef = CheckDef {
+    id: "rls.check_not_tenant_scoped",
+    agent: "postgres",
+    title: "INSERT/UPDATE check does not pin the tenant",
+    severity: Severity::High,
+    what: "On tables with a tenant column, fails for a permissive INSERT, UPDATE or ALL policy for the API roles \
+           whose WITH CHECK (or, for UPDATE and ALL without one, the USING that PostgreSQL falls back to) does not \
+           reference the tenant column. Always-true checks are reported by rls.policy_always_true instead. No \
+           splinter equivalent.",
+    why: "The check decides which rows may be written. A check such as `author_id = auth.uid()` lets a user of \
+          tenant A insert rows claiming tenant B (with `Prefer: return=minimal`, which skips the SELECT policy), \
+          planting data in another tenant.",
+    fix: "Make every write check pin the tenant as well, e.g. `WITH CHECK (tenant_id = current_tenant() AND \
+          author_id = auth.uid())`.",
+    references: &["https://www.postgresql.org/docs/current/sql-createpolicy.html"],
+};
+
+pub(crate) fn lint(catalog: &Catalog, settings: &Settings) -> Vec<Violation> {
+    let mut violations = Vec::new();
+    for policy in catalog
+        .policies
+        .iter()
+        .filter(|p| p.permissive && applies_to_api(p, settings))
+    {
+        if !matches!(policy.command, 'a' | 'w' | '*') {
+            continue;
+        }
+        let Some(relation) = catalog.relation(policy.relation) else {
+            continue;
+        };
+        if relation.column(&settings.tenant_column).is_none() {
+            continue;
+        }
+        let effective = policy.check.as_deref().or(if policy.command == 'a' {
+            None
+        } else {
+            policy.using.as_deref()
+        });
+        let Some(check) = effective else { continue };
+        let normalized: String = check
+            .chars()
+            .filter(|c| !c.is_whitespace() && *c != '(' && *c != ')')
+            .collect();
+        if normalized.eq_ignore_ascii_case("true") || mentions(check, &settings.tenant_column) {
+            continue;
+        }
+        let mut v = Violation::on(
+            relation,
+            format!(
+                "policy \"{}\" ({}) on {} lets rows be written without pinning {}",
+                policy.name,
+                command_name(policy.command),
+                relation.qualified_name(),
+                settings.tenant_column
+            ),
+        )
+        .with("policy", policy.name.as_str())
+        .with("command", command_name(policy.command))
+        .with("check", check);
+        v.stable_key = policy.name.clone();
+        violations.push(v);
+    }
+    violations
+}

@@ -1,0 +1,18 @@
+use launchguard_core::{CheckDef, Severity};
+
+pub static CHECK: CheckDef = CheckDef {
+    id: "tenant.claim_tamper",
+    agent: "postgres",
+    title: "Editing a user-controlled claim grants another tenant's rows",
+    severity: Severity::Critical,
+    what: "Where tenant A's user cannot read tenant B's rows, repeats the read with A's claims plus the user-editable \
+           claim ([postgres].tamper_claim, default user_metadata.tenant_id) set to B. Fails when that makes B's rows \
+           appear. Explained by rls.user_metadata_trusted.",
+    why: "Users edit their own user_metadata through the public Auth API. A policy that trusts it lets any user \
+          join any tenant without an exploit.",
+    fix: "Take the tenant from app_metadata or a membership table keyed by auth.uid(); see \
+          rls.user_metadata_trusted for the policy at fault.",
+    references: &[
+        "https://supabase.com/docs/guides/auth/managing-user-data#adding-and-retrieving-user-metadata",
+    ],
+};

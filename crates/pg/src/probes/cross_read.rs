@@ -1,0 +1,29 @@
+use launchguard_core::{CheckDef, Severity};
+
+use crate::catalog::Relation;
+use crate::sql::{ident, qualified};
+
+pub static CHECK: CheckDef = CheckDef {
+    id: "tenant.cross_read",
+    agent: "postgres",
+    title: "A tenant's user reads another tenant's rows",
+    severity: Severity::Critical,
+    what: "As the authenticated role with tenant A's claims, in a read-only transaction that rolls back, counts \
+           (at most 5) rows of tenant B in every exposed table, view, materialized view and partition with the \
+           tenant column. Fails when any come back. Evidence holds counts, never B's data; the finding names the \
+           lint that explains it.",
+    why: "This is the leak tenant isolation exists to prevent, proven with a real query rather than inferred from \
+          the catalog.",
+    fix: "Fix the cause the linked lint names (RLS disabled, an always-true policy, a definer view, a materialized \
+          view, an unprotected partition) so that every read path filters by the caller's tenant.",
+    references: &["https://www.postgresql.org/docs/current/ddl-rowsecurity.html"],
+};
+
+/// Counts up to 5 rows of the tenant given as `$1`.
+pub fn sql(relation: &Relation, tenant_column: &str, tenant_type: &str) -> String {
+    format!(
+        "select count(*) from (select 1 from {} t where t.{} = $1::text::{tenant_type} limit 5) s",
+        qualified(&relation.schema, &relation.name),
+        ident(tenant_column)
+    )
+}

@@ -1,0 +1,29 @@
+use launchguard_core::{CheckDef, Severity};
+
+use crate::catalog::Relation;
+use crate::sql::{ident, qualified};
+
+pub static CHECK: CheckDef = CheckDef {
+    id: "tenant.cross_update",
+    agent: "postgres",
+    title: "A tenant's user updates another tenant's row",
+    severity: Severity::Critical,
+    what: "With [postgres].allow_writes, as tenant A's user, attempts a no-op UPDATE of one of tenant B's rows by \
+           primary key, in a transaction that always rolls back. Fails when the row is touched.",
+    why: "A user who can update another tenant's rows can corrupt or take over that tenant's data.",
+    fix: "Give UPDATE a policy whose USING pins the caller's tenant (rls.disabled or rls.policy_always_true usually \
+          explains the gap).",
+    references: &["https://www.postgresql.org/docs/current/sql-createpolicy.html"],
+};
+
+pub fn sql(relation: &Relation, tenant_column: &str, key: &str) -> String {
+    let key_type = relation
+        .column(key)
+        .map_or("text", |c| c.type_name.as_str());
+    format!(
+        "update {} set {tc} = {tc} where {} = $1::text::{key_type}",
+        qualified(&relation.schema, &relation.name),
+        ident(key),
+        tc = ident(tenant_column)
+    )
+}

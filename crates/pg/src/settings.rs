@@ -1,0 +1,181 @@
+//! `[postgres]` resolved for one run.
+
+use launchguard_core::config::PostgresConfig;
+
+#[derive(Debug, Clone)]
+pub struct Tenant {
+    pub id: String,
+    pub user_id: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub name: String,
+    pub url_env: String,
+    pub exposed_schemas: Option<Vec<String>>,
+    pub anon_role: String,
+    pub authenticated_role: String,
+    pub service_role: String,
+    pub authenticator_role: String,
+    pub backend_roles: Vec<String>,
+    pub tenant_column: String,
+    pub claims_template: String,
+    pub tamper_claim: String,
+    pub tenants: Vec<Tenant>,
+    pub max_tenants: usize,
+    pub probes: bool,
+    pub allow_writes: bool,
+    pub allow_sequence_inserts: bool,
+    pub allow_superuser: bool,
+}
+
+impl Settings {
+    pub fn from_config(config: &PostgresConfig) -> Self {
+        Settings {
+            name: config.name.clone(),
+            url_env: config.url_env.get_ref().clone(),
+            exposed_schemas: config.exposed_schemas.clone(),
+            anon_role: config.anon_role.clone(),
+            authenticated_role: config.authenticated_role.clone(),
+            service_role: config.service_role.clone(),
+            authenticator_role: config.authenticator_role.clone(),
+            backend_roles: config.backend_roles.clone(),
+            tenant_column: config.tenant_column.clone(),
+            claims_template: config.claims_template.clone(),
+            tamper_claim: config.tamper_claim.clone(),
+            tenants: config
+                .tenants
+                .iter()
+                .map(|t| Tenant {
+                    id: t.id.clone(),
+                    user_id: t.user_id.clone(),
+                })
+                .collect(),
+            max_tenants: config.max_tenants.get() as usize,
+            probes: config.probes,
+            allow_writes: config.allow_writes,
+            allow_sequence_inserts: config.allow_sequence_inserts,
+            allow_superuser: config.allow_superuser,
+        }
+    }
+
+    /// Roles through which API requests reach the database.
+    pub fn api_roles(&self) -> Vec<String> {
+        let mut roles = vec![
+            self.anon_role.clone(),
+            self.authenticated_role.clone(),
+            self.authenticator_role.clone(),
+        ];
+        roles.extend(self.backend_roles.iter().cloned());
+        roles
+    }
+
+    /// Roles that must not be able to become a BYPASSRLS or superuser role. The authenticator is
+    /// left out: becoming the service role is its job.
+    pub fn roles_that_must_not_bypass(&self) -> Vec<String> {
+        let mut roles = vec![self.anon_role.clone(), self.authenticated_role.clone()];
+        roles.extend(self.backend_roles.iter().cloned());
+        roles
+    }
+
+    /// The claims of a user of `tenant`, with the user-editable claim optionally pointing at
+    /// `tampered_tenant`. Fails when the template is not JSON.
+    pub fn claims(&self, tenant: &Tenant, tampered_tenant: Option<&str>) -> Result<String, String> {
+        let filled = self
+            .claims_template
+            .replace("{tenant_id}", &tenant.id)
+            .replace(
+                "{user_id}",
+                tenant
+                    .user_id
+                    .as_deref()
+                    .unwrap_or("00000000-0000-4000-8000-000000000000"),
+            );
+        let mut claims: serde_json::Value = serde_json::from_str(&filled)
+            .map_err(|e| format!("[postgres].claims_template is not JSON once filled in: {e}"))?;
+        if let Some(other) = tampered_tenant {
+            let mut node = &mut claims;
+            let path: Vec<&str> = self.tamper_claim.split('.').collect();
+            for (i, key) in path.iter().enumerate() {
+                let object = node.as_object_mut().ok_or_else(|| {
+                    format!(
+                        "[postgres].tamper_claim `{}` does not lead through objects",
+                        self.tamper_claim
+                    )
+                })?;
+                if i + 1 == path.len() {
+                    object.insert(
+                        (*key).to_owned(),
+                        serde_json::Value::String(other.to_owned()),
+                    );
+                    break;
+                }
+                node = object
+                    .entry((*key).to_owned())
+                    .or_insert_with(|| serde_json::json!({}));
+            }
+        }
+        Ok(claims.to_string())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn settings() -> Settings {
+        Settings {
+            name: "db".into(),
+            url_env: "U".into(),
+            exposed_schemas: None,
+            anon_role: "anon".into(),
+            authenticated_role: "authenticated".into(),
+            service_role: "service_role".into(),
+            authenticator_role: "authenticator".into(),
+            backend_roles: vec!["backend".into()],
+            tenant_column: "tenant_id".into(),
+            claims_template: r#"{"sub":"{user_id}","app_metadata":{"tenant_id":"{tenant_id}"}}"#
+                .into(),
+            tamper_claim: "user_metadata.tenant_id".into(),
+            tenants: vec![],
+            max_tenants: 3,
+            probes: true,
+            allow_writes: false,
+            allow_sequence_inserts: false,
+            allow_superuser: false,
+        }
+    }
+
+    #[test]
+    fn claims_fill_the_template_and_tamper_the_editable_claim() {
+        let tenant = Tenant {
+            id: "A".into(),
+            user_id: Some("u1".into()),
+        };
+        let plain: serde_json::Value =
+            serde_json::from_str(&settings().claims(&tenant, None).unwrap()).unwrap();
+        assert_eq!(plain["app_metadata"]["tenant_id"], "A");
+        assert_eq!(plain["sub"], "u1");
+        assert!(plain.get("user_metadata").is_none());
+        let tampered: serde_json::Value =
+            serde_json::from_str(&settings().claims(&tenant, Some("B")).unwrap()).unwrap();
+        assert_eq!(tampered["user_metadata"]["tenant_id"], "B");
+        assert_eq!(tampered["app_metadata"]["tenant_id"], "A");
+    }
+
+    #[test]
+    fn a_template_that_is_not_json_is_an_error() {
+        let mut s = settings();
+        s.claims_template = "{tenant_id}".into();
+        assert!(
+            s.claims(
+                &Tenant {
+                    id: "A".into(),
+                    user_id: None
+                },
+                None
+            )
+            .is_err()
+        );
+    }
+}

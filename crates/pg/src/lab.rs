@@ -36,7 +36,13 @@ pub struct LabDatabase {
     /// The lab database's name.
     pub database: String,
     prefix: String,
+    /// Holds the advisory lock of a fixed-name lab for as long as the lab lives.
+    _lock: Option<Client>,
 }
+
+/// Serializes fixed-name labs (the demo's) across processes.
+const FIXED_NAME_LOCK: i64 = 0x6c67_6465_6d6f;
+const FIXED_PREFIX: &str = "lgdemo_";
 
 async fn connect(config: &Config) -> Result<Client, String> {
     let (client, connection) = config
@@ -50,18 +56,47 @@ async fn connect(config: &Config) -> Result<Client, String> {
 }
 
 impl LabDatabase {
-    /// Creates the database and roles through `admin_url` (a superuser on a local server) and
-    /// loads the fixture.
+    /// Creates the database and roles, with names unique to this call, through `admin_url` (a
+    /// superuser on a local server) and loads the fixture.
     pub async fn create(admin_url: &str) -> Result<Self, String> {
         static COUNTER: AtomicU32 = AtomicU32::new(0);
-        let admin: Config = admin_url
-            .parse()
-            .map_err(|e| format!("bad admin URL: {e}"))?;
         let prefix = format!(
             "lg{}x{}_",
             std::process::id(),
             COUNTER.fetch_add(1, Ordering::Relaxed)
         );
+        Self::create_with_prefix(admin_url, prefix, None).await
+    }
+
+    /// Like [`LabDatabase::create`], with the same names every time, so that findings keep their
+    /// fingerprints from one run to the next (the demo). Waits until no other fixed-name lab
+    /// exists, and first clears what a crashed one left behind.
+    pub async fn create_fixed(admin_url: &str) -> Result<Self, String> {
+        let admin: Config = admin_url
+            .parse()
+            .map_err(|e| format!("bad admin URL: {e}"))?;
+        let lock = connect(&admin).await?;
+        lock.execute("select pg_advisory_lock($1)", &[&FIXED_NAME_LOCK])
+            .await
+            .map_err(|e| describe_db_error(&e))?;
+        let leftover = LabDatabase {
+            admin,
+            database: format!("{FIXED_PREFIX}lab"),
+            prefix: FIXED_PREFIX.to_owned(),
+            _lock: None,
+        };
+        leftover.drop().await;
+        Self::create_with_prefix(admin_url, FIXED_PREFIX.to_owned(), Some(lock)).await
+    }
+
+    async fn create_with_prefix(
+        admin_url: &str,
+        prefix: String,
+        lock: Option<Client>,
+    ) -> Result<Self, String> {
+        let admin: Config = admin_url
+            .parse()
+            .map_err(|e| format!("bad admin URL: {e}"))?;
         let database = format!("{prefix}lab");
         let client = connect(&admin).await?;
         client
@@ -77,6 +112,7 @@ impl LabDatabase {
             admin,
             database,
             prefix,
+            _lock: lock,
         };
         let mut text = FIXTURE.replace("@db@", &lab.database);
         for role in ROLES {

@@ -20,14 +20,27 @@ pub fn registry() -> Registry {
     Registry::new(&check_groups()).expect("the built-in checks form a valid registry (tested)")
 }
 
+/// Values that replace what agents would read from the environment (the demo lab's database URL).
+#[derive(Debug, Default)]
+pub struct Overrides {
+    pub postgres_url: Option<String>,
+}
+
 /// The agents the configuration sets up, in [`AGENT_NAMES`] order.
-pub fn configured(config: &LoadedConfig) -> Vec<Arc<dyn Agent>> {
+pub fn configured(config: &LoadedConfig, overrides: Overrides) -> Vec<Arc<dyn Agent>> {
     let mut agents: Vec<Arc<dyn Agent>> = Vec::new();
     if let Some(health) = &config.config.health {
         agents.push(Arc::new(launchguard_http::HealthAgent::new(
             health,
             |offset| config.line_of(offset),
         )));
+    }
+    if let Some(postgres) = &config.config.postgres {
+        let agent = launchguard_pg::PgAgent::new(postgres, |offset| config.line_of(offset));
+        agents.push(Arc::new(match overrides.postgres_url {
+            Some(url) => agent.with_url(url),
+            None => agent,
+        }));
     }
     agents
 }

@@ -27,7 +27,7 @@ pub fn audit(args: AuditArgs, color: bool) -> anyhow::Result<i32> {
             )));
         }
     }
-    let configured = agents::configured(&loaded);
+    let configured = agents::configured(&loaded, agents::Overrides::default());
     if configured.is_empty() {
         return Err(usage(format!(
             "{} configures no agent: add a section for one of: {}",

@@ -13,7 +13,9 @@ use axum::routing::get;
 use launchguard_core::config::LoadedConfig;
 use tokio::net::TcpListener;
 
-use crate::agents;
+use launchguard_pg::lab::LabDatabase;
+
+use crate::agents::{self, Overrides};
 use crate::audit::run_and_report;
 use crate::cli::{DemoArgs, ReportFormat};
 
@@ -51,8 +53,23 @@ async fn closed_port() -> anyhow::Result<SocketAddr> {
     Ok(listener.local_addr()?)
 }
 
+/// Where the demo finds a PostgreSQL it may create a lab database in (a superuser URL).
+fn postgres_admin_url() -> String {
+    ["LAUNCHGUARD_DEMO_DATABASE_URL", "DATABASE_URL"]
+        .iter()
+        .find_map(|var| std::env::var(var).ok().filter(|v| !v.is_empty()))
+        .unwrap_or_else(|| "postgresql://postgres@127.0.0.1:5432/postgres".to_owned())
+}
+
+/// The lab's database part: a `[postgres]` section and the audit role's URL, or why it is skipped.
+struct PostgresLab {
+    lab: LabDatabase,
+    section: String,
+    url: String,
+}
+
 /// Starts the lab's services on the current runtime and returns the configuration that audits it.
-pub async fn start_lab() -> anyhow::Result<String> {
+async fn start_lab() -> anyhow::Result<String> {
     let healthy =
         serve(Router::new().route("/health", get(|| async { r#"{"status":"ok"}"# }))).await?;
     let failing = serve(Router::new().route(
@@ -81,7 +98,7 @@ pub async fn start_lab() -> anyhow::Result<String> {
 # Ports change on every run; findings are fingerprinted by endpoint name, so baselines still match.
 
 [scope]
-hosts = ["127.0.0.1"]
+hosts = ["127.0.0.1", "localhost", "::1"]
 request_timeout_ms = 5000
 agent_deadline_secs = 60
 
@@ -118,6 +135,13 @@ url = "http://{down}/health"
     ))
 }
 
+/// What the lab thread hands back once everything listens.
+struct Started {
+    config: String,
+    postgres_url: Option<String>,
+    postgres_skipped: Option<String>,
+}
+
 pub fn demo(args: DemoArgs, color: bool) -> anyhow::Result<i32> {
     let formats = if args.formats.is_empty() {
         ReportFormat::ALL.to_vec()
@@ -126,8 +150,8 @@ pub fn demo(args: DemoArgs, color: bool) -> anyhow::Result<i32> {
     };
     std::fs::create_dir_all(&args.output_dir)
         .with_context(|| format!("cannot create {}", args.output_dir.display()))?;
-    // The lab lives on its own runtime thread for the whole audit.
-    let (config_tx, config_rx) = std::sync::mpsc::channel();
+    // The lab lives on its own runtime thread for the whole audit, and cleans up after it.
+    let (started_tx, started_rx) = std::sync::mpsc::channel();
     let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
     let lab = std::thread::spawn(move || -> anyhow::Result<()> {
         let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -135,26 +159,67 @@ pub fn demo(args: DemoArgs, color: bool) -> anyhow::Result<i32> {
             .enable_all()
             .build()?;
         runtime.block_on(async {
-            let _ = config_tx.send(start_lab().await);
+            let services = match start_lab().await {
+                Ok(config) => config,
+                Err(e) => {
+                    let _ = started_tx.send(Err(e));
+                    return;
+                }
+            };
+            let postgres = match LabDatabase::create_fixed(&postgres_admin_url()).await {
+                Ok(lab) => {
+                    let section = lab.config_section("LAUNCHGUARD_DEMO_PG_URL", true, "");
+                    let url = lab.probe_url();
+                    Ok(PostgresLab { lab, section, url })
+                }
+                Err(reason) => Err(reason),
+            };
+            let started = match &postgres {
+                Ok(pg) => Started {
+                    config: format!(
+                        "{services}\n# Planted: a Supabase-like database (fixtures/pg) with one flaw per table and correct tables beside them.\n{}",
+                        pg.section
+                    ),
+                    postgres_url: Some(pg.url.clone()),
+                    postgres_skipped: None,
+                },
+                Err(reason) => Started { config: services, postgres_url: None, postgres_skipped: Some(reason.clone()) },
+            };
+            let _ = started_tx.send(Ok(started));
             let _ = stop_rx.await;
+            if let Ok(pg) = postgres {
+                pg.lab.drop().await;
+            }
         });
         Ok(())
     });
-    let config_text = config_rx.recv().context("the lab did not start")??;
+    let started = started_rx.recv().context("the lab did not start")??;
     let config_path = args.output_dir.join("launchguard.toml");
-    crate::report::write_atomically(&config_path, config_text.as_bytes())
+    crate::report::write_atomically(&config_path, started.config.as_bytes())
         .with_context(|| format!("cannot write {}", config_path.display()))?;
     if !args.policy.quiet {
         eprintln!(
             "lab started on 127.0.0.1; configuration written to {}",
             config_path.display()
         );
+        if let Some(reason) = &started.postgres_skipped {
+            eprintln!(
+                "skipped the Postgres part of the lab: no PostgreSQL could be used ({reason}). Set \
+                 LAUNCHGUARD_DEMO_DATABASE_URL to a superuser URL of a local PostgreSQL to include it."
+            );
+        }
     }
     let loaded = LoadedConfig::load(&config_path)
         .map_err(|e| anyhow::anyhow!("the demo configuration is invalid: {e}"))?;
+    let agents = agents::configured(
+        &loaded,
+        Overrides {
+            postgres_url: started.postgres_url,
+        },
+    );
     let result = run_and_report(
         &loaded,
-        agents::configured(&loaded),
+        agents,
         &args.policy,
         &formats,
         &args.output_dir,

@@ -58,7 +58,8 @@ pub fn plan(relation: &Relation, key: &str, allow_sequence_inserts: bool) -> Res
     let columns: Vec<String> = relation
         .columns
         .iter()
-        .filter(|c| !c.generated && !(advances.is_some() && c.name == key))
+        .filter(|c| !c.generated)
+        .filter(|c| advances.is_none() || c.name != key)
         .map(|c| ident(&c.name))
         .collect();
     let list = columns.join(", ");

@@ -73,6 +73,17 @@ fn classify(result: Result<u64, tokio_postgres::Error>) -> Outcome {
     }
 }
 
+/// Shortens UUIDs to their first 8 digits for one-line messages (evidence keeps them whole).
+fn short_ids(text: &str) -> String {
+    static UUID: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+        regex::Regex::new(
+            r"\b([0-9a-fA-F]{8})-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\b",
+        )
+        .expect("valid")
+    });
+    UUID.replace_all(text, "$1…").into_owned()
+}
+
 /// A relation's sample rows, read as the service role.
 #[derive(Debug, Default, Clone)]
 struct Sample {
@@ -364,7 +375,7 @@ impl<'a> Prober<'a> {
     }
 
     async fn probe_pair(&mut self, relation: &Relation, a: &Tenant, b: &Tenant) {
-        let pair = format!("{} -> {}", a.id, b.id);
+        let pair = format!("as tenant {}'s user against tenant {}", a.id, b.id);
         let (tc, tc_type) = self.tenant_column(relation);
         let claims_a = match self.settings.claims(a, None) {
             Ok(c) => c,
@@ -513,10 +524,10 @@ impl<'a> Prober<'a> {
             match cross_insert::plan(relation, &key_column, self.settings.allow_sequence_inserts) {
                 Ok(plan) => {
                     let outcome = self.attempt(&as_a, false, &plan.sql, &[&row], false).await;
-                    if let Some(sequence) = plan.advances {
-                        if !self.sequences_advanced.contains(&sequence) {
-                            self.sequences_advanced.push(sequence);
-                        }
+                    if let Some(sequence) = plan.advances
+                        && !self.sequences_advanced.contains(&sequence)
+                    {
+                        self.sequences_advanced.push(sequence);
                     }
                     self.record(&cross_insert::CHECK, relation, outcome, &pair);
                 }
@@ -539,7 +550,7 @@ impl<'a> Prober<'a> {
     }
 
     async fn probe_function(&mut self, function: &Function, a: &Tenant, b: &Tenant) {
-        let pair = format!("{} -> {}", a.id, b.id);
+        let pair = format!("as tenant {}'s user against tenant {}", a.id, b.id);
         let object = function.signature();
         let outcome = match self.settings.claims(a, None) {
             Ok(claims) => {
@@ -647,10 +658,19 @@ impl<'a> Prober<'a> {
                 } else {
                     "fail"
                 };
+                let summary = format!(
+                    "{object}: {}{}",
+                    short_ids(&lines[0]),
+                    if lines.len() > 1 {
+                        format!(" (and {} more)", lines.len() - 1)
+                    } else {
+                        String::new()
+                    }
+                );
                 let finding = if status == "error" {
-                    Finding::error(check, target, lines.join("; "))
+                    Finding::error(check, target, summary)
                 } else {
-                    Finding::fail(check, target, format!("{object}: {}", lines.join("; ")))
+                    Finding::fail(check, target, summary)
                 };
                 findings.push(finding.with_evidence("attempts", lines.clone()));
             }

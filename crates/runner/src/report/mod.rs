@@ -284,7 +284,10 @@ pub fn write_files(
 pub fn first_sentence(text: &str) -> &str {
     text.match_indices(". ")
         .map(|(end, _)| end)
-        .find(|&end| !text[..end].ends_with("e.g") && !text[..end].ends_with("i.e"))
+        .find(|&end| {
+            let before = &text[..end];
+            !before.ends_with("e.g") && !before.ends_with("i.e") && !before.ends_with("..")
+        })
         .map_or(text, |end| &text[..=end])
 }
 
@@ -403,6 +406,10 @@ mod tests {
             "Return little, e.g. a status."
         );
         assert_eq!(first_sentence("One sentence"), "One sentence");
+        assert_eq!(
+            first_sentence("Run ALTER TABLE ... ENABLE it. Or not."),
+            "Run ALTER TABLE ... ENABLE it."
+        );
     }
 
     #[test]

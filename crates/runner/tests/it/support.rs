@@ -26,6 +26,11 @@ pub fn launchguard_with_env(args: &[&str], cwd: &Path, env: &[(&str, &str)]) -> 
         .current_dir(cwd)
         .env_remove("LAUNCHGUARD_LOG")
         .env("NO_COLOR", "1")
+        .envs(
+            std::env::var("LAUNCHGUARD_TEST_DATABASE_URL")
+                .ok()
+                .map(|url| ("LAUNCHGUARD_DEMO_DATABASE_URL", url)),
+        )
         .envs(env.iter().copied())
         .output()
         .expect("launchguard runs");

@@ -103,7 +103,7 @@ expires = 2099-01-01
     let all = write(
         dir.path(),
         "all.toml",
-        "[[suppress]]\ncheck = \"health.*\"\nreason = \"lab\"\nexpires = 2099-01-01\n",
+        "[[suppress]]\ncheck = \"*\"\nreason = \"lab\"\nexpires = 2099-01-01\n",
     );
     let run = launchguard(
         &[

@@ -74,6 +74,10 @@ pub struct PostgresConfig {
     /// Connect as a dedicated audit role that can `SET ROLE` to the API roles, not as a superuser.
     #[schemars(with = "String")]
     pub url_env: Spanned<String>,
+    /// A PEM file of CA certificates to trust for the server's TLS certificate, in addition to the
+    /// public roots (hosted databases such as Supabase sign with their own CA).
+    #[serde(default)]
+    pub ca_file: Option<std::path::PathBuf>,
     /// The schemas the API exposes. Default: the authenticator role's `pgrst.db_schemas` setting,
     /// else `["public"]`. Reports say which source was used.
     #[serde(default)]

@@ -128,6 +128,24 @@ impl PgAgent {
         config.connect_timeout(ctx.scope.timeouts.connect);
         let mut roots = rustls::RootCertStore::empty();
         roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
+        if let Some(path) = &self.settings.ca_file {
+            use rustls::pki_types::CertificateDer;
+            use rustls::pki_types::pem::PemObject;
+            let shown = path.display();
+            let certificates = CertificateDer::pem_file_iter(path)
+                .and_then(|certs| certs.collect::<Result<Vec<_>, _>>())
+                .map_err(|e| format!("cannot read [postgres].ca_file {shown}: {e}"))?;
+            if certificates.is_empty() {
+                return Err(format!(
+                    "[postgres].ca_file {shown} holds no PEM certificate"
+                ));
+            }
+            for certificate in certificates {
+                roots
+                    .add(certificate)
+                    .map_err(|e| format!("[postgres].ca_file {shown}: {e}"))?;
+            }
+        }
         let tls = rustls::ClientConfig::builder_with_provider(Arc::new(
             rustls::crypto::aws_lc_rs::default_provider(),
         ))

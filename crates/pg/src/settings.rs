@@ -12,6 +12,7 @@ pub struct Tenant {
 pub struct Settings {
     pub name: String,
     pub url_env: String,
+    pub ca_file: Option<std::path::PathBuf>,
     pub exposed_schemas: Option<Vec<String>>,
     pub anon_role: String,
     pub authenticated_role: String,
@@ -34,6 +35,7 @@ impl Settings {
         Settings {
             name: config.name.clone(),
             url_env: config.url_env.get_ref().clone(),
+            ca_file: config.ca_file.clone(),
             exposed_schemas: config.exposed_schemas.clone(),
             anon_role: config.anon_role.clone(),
             authenticated_role: config.authenticated_role.clone(),
@@ -127,6 +129,7 @@ mod tests {
         Settings {
             name: "db".into(),
             url_env: "U".into(),
+            ca_file: None,
             exposed_schemas: None,
             anon_role: "anon".into(),
             authenticated_role: "authenticated".into(),

@@ -4,3 +4,4 @@
 mod fixture_checks;
 mod safety;
 mod support;
+mod tls;

@@ -9,7 +9,7 @@
 mod catalog;
 pub mod lab;
 mod lints;
-mod probes;
+pub mod probes;
 mod settings;
 mod sql;
 

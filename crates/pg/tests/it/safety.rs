@@ -220,3 +220,195 @@ async fn killing_the_probe_backend_mid_run_fails_closed() {
         }
     }
 }
+
+#[tokio::test]
+async fn the_guard_reads_read_only_and_always_rolls_back() {
+    use launchguard_pg::probes::guard::{Identity, RollbackOnly};
+    let lab = Lab::new().await;
+    let mut config: tokio_postgres::Config = lab.probe_url().parse().unwrap();
+    config.application_name(launchguard_pg::APPLICATION_NAME);
+    let (mut client, connection) = config.connect(NoTls).await.unwrap();
+    tokio::spawn(connection);
+    let service = lab.role("service_role");
+    let identity = Identity {
+        role: &service,
+        claims: "{}",
+    };
+
+    let read_only = RollbackOnly::begin(&mut client, true, &identity)
+        .await
+        .unwrap();
+    let refused = read_only
+        .execute("delete from public.invoices", &[])
+        .await
+        .unwrap_err();
+    assert_eq!(
+        refused.code(),
+        Some(&tokio_postgres::error::SqlState::READ_ONLY_SQL_TRANSACTION)
+    );
+    read_only.rollback().await.unwrap();
+
+    let writable = RollbackOnly::begin(&mut client, false, &identity)
+        .await
+        .unwrap();
+    assert_eq!(
+        writable
+            .execute("delete from public.invoices", &[])
+            .await
+            .unwrap(),
+        2
+    );
+    let limits = writable
+        .query(
+            "select current_setting('statement_timeout'), current_setting('lock_timeout')",
+            &[],
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        (limits[0].get::<_, String>(0), limits[0].get::<_, String>(1)),
+        ("2s".to_owned(), "100ms".to_owned())
+    );
+    writable.rollback().await.unwrap();
+    let admin = admin_client(&lab).await;
+    let count: i64 = admin
+        .query_one("select count(*) from public.invoices", &[])
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(count, 2, "the delete was rolled back");
+
+    // Dropped without rollback (a panic, a cancelled future): still rolled back.
+    {
+        let dropped = RollbackOnly::begin(&mut client, false, &identity)
+            .await
+            .unwrap();
+        dropped
+            .execute("delete from public.invoices", &[])
+            .await
+            .unwrap();
+    }
+    let count: i64 = admin
+        .query_one("select count(*) from public.invoices", &[])
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(count, 2, "a dropped attempt rolls back");
+}
+
+#[tokio::test]
+async fn a_write_never_waits_behind_an_application_lock() {
+    let lab = Lab::new().await;
+    let mut admin = admin_client(&lab).await;
+    let holder = admin.transaction().await.unwrap();
+    holder
+        .batch_execute("select * from public.invoices for update")
+        .await
+        .unwrap();
+    let (pg, scope) = agent(&lab, true, "", lab.probe_url());
+    let started = std::time::Instant::now();
+    let findings = run(&pg, scope).await;
+    assert!(
+        started.elapsed() < Duration::from_secs(20),
+        "the run waited on the lock"
+    );
+    let update = findings
+        .iter()
+        .find(|f| {
+            f.check.as_str() == "tenant.cross_update" && f.target.id.ends_with("/public.invoices")
+        })
+        .unwrap();
+    assert_eq!(update.status, Status::Error, "{update:#?}");
+    assert!(
+        update.message.contains("55P03") || update.message.contains("lock"),
+        "{}",
+        update.message
+    );
+    holder.rollback().await.unwrap();
+}
+
+#[tokio::test]
+async fn tenants_are_discovered_when_none_are_configured() {
+    let lab = Lab::new().await;
+    let section = lab.config_section("UNUSED", false, "");
+    let without_tenants = section
+        .split("\n[[postgres.tenants]]")
+        .next()
+        .unwrap()
+        .to_owned();
+    let text = format!("[scope]\nhosts = [\"127.0.0.1\", \"localhost\"]\n\n{without_tenants}\n");
+    let loaded =
+        launchguard_core::config::LoadedConfig::parse(std::path::Path::new("t.toml"), &text)
+            .unwrap();
+    let pg = launchguard_pg::PgAgent::new(loaded.config.postgres.as_ref().unwrap(), |o| {
+        loaded.line_of(o)
+    })
+    .with_url(lab.probe_url());
+    let (_, scope) = agent(&lab, false, "", lab.probe_url());
+    let findings = run(&pg, scope).await;
+    let cross_read = findings
+        .iter()
+        .find(|f| {
+            f.check.as_str() == "tenant.cross_read" && f.target.id.ends_with("/public.invoices")
+        })
+        .unwrap();
+    assert_eq!(cross_read.status, Status::Fail, "{cross_read:#?}");
+    let tenants = cross_read.evidence["attempts"].to_string();
+    assert!(
+        tenants.contains("11111111-1111-4111-8111-111111111111")
+            && tenants.contains("22222222-2222-4222-8222-222222222222"),
+        "{tenants}"
+    );
+}
+
+#[tokio::test]
+async fn exposed_schemas_with_nothing_in_them_are_an_error_not_an_empty_pass() {
+    let lab = Lab::new().await;
+    let (pg, scope) = agent(
+        &lab,
+        false,
+        "exposed_schemas = [\"api\"]\n",
+        lab.probe_url(),
+    );
+    let findings = run(&pg, scope).await;
+    assert!(
+        findings.iter().all(|f| f.status == Status::Error),
+        "{findings:#?}"
+    );
+    assert!(
+        findings[0]
+            .message
+            .contains("no table or view in the exposed schemas [api]"),
+        "{}",
+        findings[0].message
+    );
+}
+
+#[tokio::test]
+async fn exposed_schemas_come_from_pgrst_db_schemas_and_say_so() {
+    let lab = Lab::new().await;
+    let admin = admin_client(&lab).await;
+    admin
+        .batch_execute(&format!(
+            "create schema api; alter role {} in database {} set pgrst.db_schemas = 'api'",
+            lab.role("authenticator"),
+            lab.database
+        ))
+        .await
+        .unwrap();
+    let (pg, scope) = agent(&lab, false, "", lab.probe_url());
+    let findings = run(&pg, scope).await;
+    assert!(
+        findings.iter().all(|f| f.status == Status::Error),
+        "{findings:#?}"
+    );
+    let expected = format!(
+        "exposed schemas [api] (pgrst.db_schemas of role {})",
+        lab.role("authenticator")
+    );
+    assert!(
+        findings[0].message.contains(&expected),
+        "{}",
+        findings[0].message
+    );
+}

@@ -274,24 +274,16 @@ mod tests {
 
     #[test]
     fn a_finding_below_a_declared_target_concludes_it() {
-        struct Discovering;
-        impl Agent for Discovering {
-            fn name(&self) -> &'static str {
-                "test"
-            }
-            fn checks(&self) -> &'static [&'static CheckDef] {
-                CHECKS
-            }
-            fn targets(&self) -> Vec<Target> {
-                vec![target()]
-            }
-            fn run<'a>(&'a self, _: &'a AgentContext) -> AgentFuture<'a> {
-                Box::pin(async {})
-            }
-        }
         let below = target().child("public.t", TargetKind::Table, "db:public.t");
         let mut findings = vec![Finding::fail(&FIRST, below, "found")];
-        fill_missing(&Discovering, &mut findings, Ending::Completed, 1);
+        fill_missing(
+            &Partial {
+                then: || Box::pin(async {}),
+            },
+            &mut findings,
+            Ending::Completed,
+            1,
+        );
         assert_eq!(findings.len(), 2);
         assert_eq!(findings[1].check.as_str(), "test.second");
         assert_eq!(findings[1].status, Status::Error);

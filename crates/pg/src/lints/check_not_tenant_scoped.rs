@@ -1,5 +1,6 @@
 use launchguard_core::{CheckDef, Severity};
 
+use super::policy_always_true::is_always_true;
 use super::{Violation, applies_to_api, command_name, mentions};
 use crate::catalog::Catalog;
 use crate::settings::Settings;
@@ -43,11 +44,8 @@ pub(crate) fn lint(catalog: &Catalog, settings: &Settings) -> Vec<Violation> {
             policy.using.as_deref()
         });
         let Some(check) = effective else { continue };
-        let normalized: String = check
-            .chars()
-            .filter(|c| !c.is_whitespace() && *c != '(' && *c != ')')
-            .collect();
-        if normalized.eq_ignore_ascii_case("true") || mentions(check, &settings.tenant_column) {
+        // Always-true checks are rls.policy_always_true's finding.
+        if is_always_true(check) || mentions(check, &settings.tenant_column) {
             continue;
         }
         let mut v = Violation::on(

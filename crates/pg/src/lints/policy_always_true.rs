@@ -22,7 +22,7 @@ pub static CHECK: CheckDef = CheckDef {
     ],
 };
 
-fn is_always_true(expression: &str) -> bool {
+pub(crate) fn is_always_true(expression: &str) -> bool {
     let normalized: String = expression
         .chars()
         .filter(|c| !c.is_whitespace() && *c != '(' && *c != ')')

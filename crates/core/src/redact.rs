@@ -40,6 +40,23 @@ impl Redacted {
     pub fn new(secret: &str) -> Self {
         let length = secret.chars().count();
         let prefix: String = secret.chars().take(MAX_PREFIX.min(length / 4)).collect();
+        Redacted::keeping(secret, prefix)
+    }
+
+    /// Keeps a documented public type prefix (`sk-proj-`, `ghp_`, `AKIA`) when the secret starts
+    /// with it and it is at most half of the secret; `""` keeps no prefix at all (PII).
+    pub fn with_type_prefix(secret: &str, type_prefix: &str) -> Self {
+        let length = secret.chars().count();
+        let shown = if !type_prefix.is_empty() && secret.starts_with(type_prefix) && type_prefix.chars().count() * 2 <= length {
+            type_prefix.to_owned()
+        } else {
+            String::new()
+        };
+        Redacted::keeping(secret, shown)
+    }
+
+    fn keeping(secret: &str, prefix: String) -> Self {
+        let length = secret.chars().count();
         let mut mac =
             Hmac::<Sha256>::new_from_slice(redaction_key()).expect("HMAC accepts any key length");
         mac.update(secret.as_bytes());
@@ -90,6 +107,14 @@ mod tests {
             Redacted::new("s3cret-valuf").fingerprint
         );
         assert_eq!(Redacted::new("x").fingerprint.len(), 12);
+    }
+
+    #[test]
+    fn type_prefixes_are_kept_only_when_short_enough() {
+        assert_eq!(Redacted::with_type_prefix("sk-proj-abcdefghijklmnop", "sk-proj-").prefix, "sk-proj-");
+        assert_eq!(Redacted::with_type_prefix("ghp_abc", "ghp_").prefix, "");
+        assert_eq!(Redacted::with_type_prefix("alice@example.io", "").prefix, "");
+        assert_eq!(Redacted::with_type_prefix("xyz-secret-value", "sk-").prefix, "");
     }
 
     #[test]

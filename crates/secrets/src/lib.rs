@@ -1,4 +1,11 @@
-//! launchguard's `secrets` agent: not implemented yet (tracked in issue 3).
+//! launchguard's secrets and PII engine (rules as data, offline validators) and log scanning.
 //!
-//! The crate exists so the workspace has its final shape. It defines no checks, so nothing in a
-//! report can claim that `secrets` was verified.
+//! [`engine::Scanner`] works on bytes from anywhere; [`scan`] reads files, directories,
+//! compressed logs and stdin with bounded memory; [`LogsAgent`] runs it for `[logs]`.
+
+pub mod engine;
+pub mod rules;
+pub mod validate;
+
+pub use engine::{Hit, Scanner};
+pub use rules::{CHECKS, RULES};

@@ -1,0 +1,452 @@
+//! The matching engine, for bytes from anywhere (log files, JS bundles, HTTP bodies).
+//!
+//! 1. One case-sensitive Aho-Corasick pass finds rule keywords; each keyword marks its line (or,
+//!    on very long lines, a window around it) with the rules it belongs to.
+//! 2. Only those rules' regexes run on only those lines; validators confirm or reclassify.
+//! 3. Lines with escapes (`\n`, `\/`, `\u`) or percent-encoding are decoded and scanned again.
+//! 4. A BEGIN line of a private key pulls in the following lines, prefixes stripped, up to END.
+//! 5. Rules without keywords (card numbers) use a skipping digit-run search.
+
+use std::collections::HashSet;
+use std::ops::Range;
+
+use aho_corasick::AhoCorasick;
+use launchguard_core::{Redacted, Severity};
+use memchr::{memchr, memmem, memrchr};
+
+use crate::rules::{RULES, Rule};
+use crate::validate::{Validator, Verdict, validate};
+
+/// Marks a line for decoding and rescanning.
+const DECODE_BIT: u64 = 1 << 63;
+const DECODE_TRIGGERS: [&str; 8] = ["\\n", "\\/", "\\u00", "%2F", "%3A", "%40", "%2B", "%3D"];
+/// Lines longer than this are examined in windows around each keyword.
+const LONG_LINE: usize = 64 * 1024;
+const WINDOW_BEFORE: usize = 2048;
+const WINDOW_AFTER: usize = 8192;
+/// How far a private key may extend over following lines.
+const PEM_MAX_LINES: usize = 200;
+const PEM_MAX_BYTES: usize = 16 * 1024;
+
+/// One confirmed secret or piece of PII.
+#[derive(Debug, Clone)]
+pub struct Hit {
+    /// Index into [`crate::rules::RULES`].
+    pub rule: usize,
+    pub severity: Severity,
+    /// What to mask when scrubbing (the secret, or the whole line when found only after decoding).
+    pub mask: Range<usize>,
+    /// Start of the line the hit is on (for line numbers).
+    pub line_start: usize,
+    pub redacted: Redacted,
+    /// Found only after JSON-unescaping or percent-decoding the line.
+    pub decoded: bool,
+}
+
+/// A compiled scanner over the built-in rules.
+pub struct Scanner {
+    rules: &'static [Rule],
+    keywords: AhoCorasick,
+    keyword_masks: Vec<u64>,
+    keywordless: Vec<usize>,
+    by_id: Vec<&'static str>,
+    now_unix: i64,
+}
+
+impl Scanner {
+    pub fn new() -> Self {
+        let rules: &'static [Rule] = RULES.as_slice();
+        let mut words: Vec<String> = Vec::new();
+        let mut masks: Vec<u64> = Vec::new();
+        let mut add = |word: &str, bit: u64| match words.iter().position(|w| w == word) {
+            Some(i) => masks[i] |= bit,
+            None => {
+                words.push(word.to_owned());
+                masks.push(bit);
+            }
+        };
+        for (i, rule) in rules.iter().enumerate() {
+            for keyword in &rule.keywords {
+                add(keyword, 1 << i);
+            }
+        }
+        for trigger in DECODE_TRIGGERS {
+            add(trigger, DECODE_BIT);
+        }
+        let keywords = AhoCorasick::builder()
+            .match_kind(aho_corasick::MatchKind::Standard)
+            .build(&words)
+            .expect("keywords build an automaton");
+        let keywordless = rules.iter().enumerate().filter(|(_, r)| r.keywords.is_empty() && r.regex.is_some()).map(|(i, _)| i).collect();
+        let now_unix = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX));
+        Scanner { rules, keywords, keyword_masks: masks, keywordless, by_id: rules.iter().map(|r| r.id()).collect(), now_unix }
+    }
+
+    pub fn rules(&self) -> &'static [Rule] {
+        self.rules
+    }
+
+    fn rule_index(&self, id: &str) -> Option<usize> {
+        self.by_id.iter().position(|r| *r == id)
+    }
+
+    /// Scans complete lines `data[..end]`; `data[end..]` may hold following bytes a private key
+    /// may extend into. Returns the start of a line whose private key did not end within `data`
+    /// (when `at_eof` is false), so the caller can rescan from there with more input; hits at or
+    /// after that line are not reported.
+    pub fn scan(&self, data: &[u8], end: usize, at_eof: bool, hits: &mut Vec<Hit>) -> Option<usize> {
+        let mut pending = None;
+        let mut candidate: Option<(Range<usize>, u64)> = None;
+        for m in self.keywords.find_overlapping_iter(&data[..end]) {
+            let mask = self.keyword_masks[m.pattern().as_usize()];
+            if let Some((region, bits)) = &mut candidate
+                && region.contains(&m.start())
+                && m.end() <= region.end
+            {
+                *bits |= mask;
+                continue;
+            }
+            if let Some((region, bits)) = candidate.take() {
+                self.examine(data, region, bits, at_eof, hits, &mut pending);
+            }
+            candidate = Some((region_around(data, end, m.start(), m.end()), mask));
+        }
+        if let Some((region, bits)) = candidate {
+            self.examine(data, region, bits, at_eof, hits, &mut pending);
+        }
+        for &rule in &self.keywordless {
+            self.digit_runs(data, end, rule, hits);
+        }
+        if let Some(cut) = pending {
+            hits.retain(|h| h.line_start < cut);
+        }
+        pending
+    }
+
+    /// Scans one self-contained text (a bundle, a response body): everything is final.
+    pub fn scan_all(&self, data: &[u8]) -> Vec<Hit> {
+        let mut hits = Vec::new();
+        self.scan(data, data.len(), true, &mut hits);
+        hits
+    }
+
+    fn examine(&self, data: &[u8], region: Range<usize>, bits: u64, at_eof: bool, hits: &mut Vec<Hit>, pending: &mut Option<usize>) {
+        let line_start = region.start;
+        let mut found = Vec::new();
+        for (index, rule) in self.rules.iter().enumerate() {
+            if bits & (1 << index) == 0 {
+                continue;
+            }
+            if rule.validator == Some(Validator::PrivateKey) {
+                if let Err(cut) = self.private_keys(data, &region, index, at_eof, &mut found) {
+                    pending.get_or_insert(cut);
+                }
+            } else {
+                self.apply(rule, index, &data[region.clone()], region.start, line_start, false, &mut found);
+            }
+        }
+        let found = resolve_overlaps(found, self.rules);
+        if bits & DECODE_BIT != 0 {
+            let raw = &data[region.clone()];
+            if let Some(decoded) = decode(raw) {
+                let seen: HashSet<(usize, String)> = found.iter().map(|(h, _)| (h.rule, h.redacted.fingerprint.clone())).collect();
+                let mut inner = Vec::new();
+                self.scan(&decoded, decoded.len(), true, &mut inner);
+                for mut hit in inner {
+                    if !seen.contains(&(hit.rule, hit.redacted.fingerprint.clone())) {
+                        hit.mask = region.clone();
+                        hit.line_start = line_start;
+                        hit.decoded = true;
+                        hits.push(hit);
+                    }
+                }
+            }
+        }
+        hits.extend(found.into_iter().map(|(hit, _)| hit));
+    }
+
+    /// Runs one rule's regex over `text` (which starts at `offset` in the scanned data).
+    #[allow(clippy::too_many_arguments)]
+    fn apply(&self, rule: &Rule, index: usize, text: &[u8], offset: usize, line_start: usize, decoded: bool, out: &mut Vec<(Hit, Range<usize>)>) {
+        let Some(regex) = &rule.regex else { return };
+        for caps in regex.captures_iter(text) {
+            let whole = caps.get(0).expect("group 0");
+            let secret = caps.get(1).unwrap_or(whole);
+            let Ok(value) = std::str::from_utf8(secret.as_bytes()) else { continue };
+            let context = String::from_utf8_lossy(whole.as_bytes());
+            if let Some(hit) = self.confirm(rule, index, value, &context, offset + secret.start()..offset + secret.end(), line_start, decoded) {
+                out.push((hit, offset + whole.start()..offset + whole.end()));
+            }
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn confirm(&self, rule: &Rule, index: usize, value: &str, context: &str, mask: Range<usize>, line_start: usize, decoded: bool) -> Option<Hit> {
+        let (index, severity) = match validate(rule.validator, value, context, self.now_unix) {
+            Verdict::Reject => return None,
+            Verdict::Accept { reclassify, severity } => {
+                let index = reclassify.and_then(|id| self.rule_index(id)).unwrap_or(index);
+                (index, severity.unwrap_or(self.rules[index].check.severity))
+            }
+        };
+        let target = &self.rules[index];
+        Some(Hit { rule: index, severity, mask, line_start, redacted: Redacted::with_type_prefix(value, &target.prefix), decoded })
+    }
+
+    /// Private keys: on one line (possibly JSON-escaped) or over following lines that carry a
+    /// prefix (timestamp, worker) before each base64 row. `Err(line_start)` when the key runs past
+    /// the available data before its END line.
+    fn private_keys(&self, data: &[u8], region: &Range<usize>, index: usize, at_eof: bool, out: &mut Vec<(Hit, Range<usize>)>) -> Result<(), usize> {
+        let rule = &self.rules[index];
+        let Some(regex) = &rule.regex else { return Ok(()) };
+        let line_end = memchr(b'\n', &data[region.start..]).map_or(data.len(), |i| region.start + i);
+        for m in regex.find_iter(&data[region.clone()]) {
+            let begin = region.start + m.start();
+            let marker = String::from_utf8_lossy(m.as_bytes()).into_owned();
+            let after = region.start + m.end();
+            let (body, stop) = match memmem::find(&data[after..line_end], b"-----END") {
+                Some(i) => (clean_base64(&data[after..after + i]), after + i),
+                None => match pem_following_lines(data, line_end, at_eof) {
+                    Some(found) => found,
+                    None if at_eof || data.len() - line_end > PEM_MAX_BYTES => (String::new(), line_end),
+                    None => return Err(region.start),
+                },
+            };
+            if let Some(hit) = self.confirm(rule, index, &body, &marker, begin..stop, region.start, false) {
+                out.push((hit, begin..stop));
+            }
+        }
+        Ok(())
+    }
+
+    /// Card-like digit runs. Jumps 13 bytes at a time: a run of 13 digits or separators must
+    /// cover the byte 12 places ahead.
+    fn digit_runs(&self, data: &[u8], end: usize, index: usize, hits: &mut Vec<Hit>) {
+        let is_run = |b: u8| b.is_ascii_digit() || b == b' ' || b == b'-';
+        let mut i = 0;
+        while i + 12 < end {
+            if !data[i + 12].is_ascii_digit() {
+                i += 13;
+                continue;
+            }
+            let mut start = i + 12;
+            while start > 0 && is_run(data[start - 1]) {
+                start -= 1;
+            }
+            let mut stop = i + 13;
+            while stop < end && is_run(data[stop]) {
+                stop += 1;
+            }
+            let digits = data[start..stop].iter().filter(|b| b.is_ascii_digit()).count();
+            if digits >= 13 {
+                let line_start = memrchr(b'\n', &data[..start]).map_or(0, |p| p + 1);
+                let mut found = Vec::new();
+                let from = start.saturating_sub(1).max(line_start);
+                let to = (stop + 1).min(end);
+                self.apply(&self.rules[index], index, &data[from..to], from, line_start, false, &mut found);
+                hits.extend(found.into_iter().map(|(h, _)| h));
+            }
+            i = stop + 1;
+        }
+    }
+}
+
+impl Default for Scanner {
+    fn default() -> Self {
+        Scanner::new()
+    }
+}
+
+/// The line around a keyword, or a window of it when the line is very long.
+fn region_around(data: &[u8], end: usize, start: usize, stop: usize) -> Range<usize> {
+    let line_start = memrchr(b'\n', &data[..start]).map_or(0, |i| i + 1);
+    let line_end = memchr(b'\n', &data[stop..end]).map_or(end, |i| stop + i);
+    if line_end - line_start <= LONG_LINE {
+        line_start..line_end
+    } else {
+        start.saturating_sub(WINDOW_BEFORE).max(line_start)..(stop + WINDOW_AFTER).min(line_end)
+    }
+}
+
+/// Drops generic hits that overlap a specific one, and exact duplicates.
+fn resolve_overlaps(mut found: Vec<(Hit, Range<usize>)>, rules: &[Rule]) -> Vec<(Hit, Range<usize>)> {
+    let specific: Vec<Range<usize>> = found.iter().filter(|(h, _)| !rules[h.rule].generic).map(|(_, span)| span.clone()).collect();
+    found.retain(|(hit, span)| !rules[hit.rule].generic || !specific.iter().any(|s| s.start < span.end && span.start < s.end));
+    let mut seen = HashSet::new();
+    found.retain(|(hit, span)| seen.insert((hit.rule, span.start, span.end)));
+    found
+}
+
+/// Base64 characters only (escapes, quotes and whitespace removed).
+fn clean_base64(raw: &[u8]) -> String {
+    let text = String::from_utf8_lossy(raw).replace("\\n", "").replace("\\r", "");
+    text.chars().filter(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '/' | '=')).collect()
+}
+
+/// Base64 rows on the lines after `line_end`, each taken from the end of its line (after any
+/// timestamp or worker prefix), up to the END line. `None` if the data ends first.
+fn pem_following_lines(data: &[u8], line_end: usize, at_eof: bool) -> Option<(String, usize)> {
+    let mut body = String::new();
+    let mut position = line_end + 1;
+    for _ in 0..PEM_MAX_LINES {
+        if position >= data.len() || body.len() > PEM_MAX_BYTES {
+            return None;
+        }
+        // A last line without its newline may still be growing: ask for more input.
+        let stop = match memchr(b'\n', &data[position..]) {
+            Some(i) => position + i,
+            None if at_eof => data.len(),
+            None => return None,
+        };
+        let line = &data[position..stop];
+        if memmem::find(line, b"-----END").is_some() {
+            return Some((body, stop));
+        }
+        let last = line.rsplit(|b| matches!(b, b' ' | b'\t' | b'|' | b']')).next().unwrap_or(b"");
+        let row = String::from_utf8_lossy(last);
+        let row = row.trim_end_matches('\r');
+        if row.is_empty() || row.len() > 100 || !row.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '/' | '=')) {
+            return Some((body, position));
+        }
+        body.push_str(row);
+        position = stop + 1;
+    }
+    Some((body, position))
+}
+
+fn hex_value(b: u8) -> Option<u8> {
+    (b as char).to_digit(16).map(|d| d as u8)
+}
+
+/// JSON-unescapes and percent-decodes a line; `None` when nothing changed.
+pub fn decode(raw: &[u8]) -> Option<Vec<u8>> {
+    let mut out = Vec::with_capacity(raw.len());
+    let mut i = 0;
+    while i < raw.len() {
+        match raw[i] {
+            b'\\' if i + 1 < raw.len() => {
+                match raw[i + 1] {
+                    b'n' => out.push(b'\n'),
+                    b'r' | b't' => out.push(b' '),
+                    b'/' | b'\\' | b'"' => out.push(raw[i + 1]),
+                    b'u' if i + 5 < raw.len() => {
+                        let code = raw[i + 2..i + 6].iter().try_fold(0u32, |acc, b| hex_value(*b).map(|d| acc * 16 + u32::from(d)));
+                        match code.and_then(char::from_u32) {
+                            Some(c) => {
+                                let mut buf = [0u8; 4];
+                                out.extend_from_slice(c.encode_utf8(&mut buf).as_bytes());
+                                i += 6;
+                                continue;
+                            }
+                            None => out.extend_from_slice(&raw[i..i + 2]),
+                        }
+                    }
+                    other => out.extend_from_slice(&[b'\\', other]),
+                }
+                i += 2;
+            }
+            b'%' if i + 2 < raw.len() => match (hex_value(raw[i + 1]), hex_value(raw[i + 2])) {
+                (Some(h), Some(l)) => {
+                    out.push(h * 16 + l);
+                    i += 3;
+                }
+                _ => {
+                    out.push(b'%');
+                    i += 1;
+                }
+            },
+            other => {
+                out.push(other);
+                i += 1;
+            }
+        }
+    }
+    (out != raw).then_some(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ids(text: &str) -> Vec<&'static str> {
+        let scanner = Scanner::new();
+        let mut found: Vec<&'static str> = scanner.scan_all(text.as_bytes()).iter().map(|h| scanner.rules[h.rule].id()).collect();
+        found.sort();
+        found.dedup();
+        found
+    }
+
+    #[test]
+    fn every_rule_example_is_found_and_no_negative_example_is() {
+        let scanner = Scanner::new();
+        let mut problems = Vec::new();
+        for rule in scanner.rules() {
+            for example in &rule.examples {
+                if !ids(example).contains(&rule.id()) {
+                    problems.push(format!("{}: example not found: {example}", rule.id()));
+                }
+            }
+            for negative in &rule.negative_examples {
+                if ids(negative).contains(&rule.id()) {
+                    problems.push(format!("{}: negative example found: {negative}", rule.id()));
+                }
+            }
+        }
+        assert!(problems.is_empty(), "{}", problems.join("\n"));
+    }
+
+    #[test]
+    fn json_escaped_and_url_encoded_secrets_are_found() {
+        assert_eq!(ids(r#"{"msg":"GET /cb?dsn=postgres%3A%2F%2Fapp%3AlgFixturePw-9f8e7d%40db%3A5432%2Fprod"}"#), ["secrets.db_url"]);
+        assert_eq!(
+            ids(r#"{"creds":"aws_secret_access_key=lgFixture0123456789abcdefGHIJKLMN\/+op12Q"}"#),
+            ["secrets.aws_secret_key"]
+        );
+    }
+
+    #[test]
+    fn private_keys_split_across_prefixed_lines() {
+        let log = "2026-11-26T10:00:00Z [w1] key: -----BEGIN RSA PRIVATE KEY-----\n\
+                   2026-11-26T10:00:00Z [w1] MIIBOgIBAAJBAKj34GkxFhD90vcNLYLInFEX6Ppy1tPf9Cnzj4p4WGeKLs1Pt8Qu\n\
+                   2026-11-26T10:00:00Z [w1] KUpRKfFLfRYC9AIKjbJTWit+CqvjWYzvQwECAwEAAQJAIJLixBy2qpFoS4DSmoEm\n\
+                   2026-11-26T10:00:00Z [w1] -----END RSA PRIVATE KEY-----\n";
+        assert_eq!(ids(log), ["secrets.private_key"]);
+        assert_eq!(ids(log.trim_end()), ["secrets.private_key"], "an END line without a newline at the end of input");
+        let scanner = Scanner::new();
+        let mut hits = Vec::new();
+        let cut = log.find("KUpR").unwrap();
+        assert_eq!(scanner.scan(&log.as_bytes()[..cut], cut, false, &mut hits), Some(0), "an unfinished key asks for more input");
+        assert!(hits.is_empty());
+        assert_eq!(ids("-----BEGIN RSA PRIVATE KEY-----\n2026 [w1] not base64 at all!\n"), Vec::<&str>::new());
+    }
+
+    #[test]
+    fn specific_rules_win_over_generic_ones() {
+        assert_eq!(
+            ids("Authorization: Bearer eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiJ1c2VyLTQyIiwibmFtZSI6IkZpeHR1cmUiLCJpYXQiOjE3MDAwMDAwMDAsImV4cCI6MjAwMDAwMDAwMH0.dGhpc0lzTm90QVJlYWxTaWduYXR1cmVKdXN0QUZpeHR1cmU"),
+            ["secrets.jwt"]
+        );
+        assert_eq!(ids("postgresql://app:lgFixturePw-9f8e7d@db.internal:5432/prod"), ["secrets.db_url"]);
+    }
+
+    #[test]
+    fn hits_never_hold_the_secret() {
+        let scanner = Scanner::new();
+        let hits = scanner.scan_all(b"token=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");
+        let shown = format!("{hits:?}");
+        assert!(!shown.contains("lgTestTokenBody"), "{shown}");
+        assert_eq!(hits[0].redacted.prefix, "gh");
+    }
+
+    #[test]
+    fn long_lines_and_binary_do_not_break_the_engine() {
+        let mut long = vec![b'a'; 200_000];
+        long.extend_from_slice(b" key=AIzaLgFixture0123456789abcdefGHIJKLMNOP ");
+        long.extend(vec![b'b'; 200_000]);
+        assert_eq!(ids(&String::from_utf8(long).unwrap()), ["secrets.google_api_key"]);
+        let binary: Vec<u8> = (0..=255u8).cycle().take(100_000).collect();
+        let _ = Scanner::new().scan_all(&binary);
+    }
+}

@@ -1,0 +1,185 @@
+//! The rules, loaded from `rules.toml` (embedded in the binary) into documented checks.
+
+use std::sync::LazyLock;
+
+use launchguard_core::{CheckDef, Severity};
+use regex::bytes::Regex;
+use serde::Deserialize;
+
+use crate::validate::Validator;
+
+const RULES_TOML: &str = include_str!("../rules.toml");
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RuleFile {
+    rule: Vec<RawRule>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawRule {
+    id: String,
+    title: String,
+    severity: Severity,
+    #[serde(default)]
+    keywords: Vec<String>,
+    regex: Option<String>,
+    validator: Option<String>,
+    derived_from: Option<String>,
+    #[serde(default)]
+    generic: bool,
+    #[serde(default)]
+    prefix: String,
+    what: String,
+    why: String,
+    fix: String,
+    #[serde(default)]
+    examples: Vec<String>,
+    #[serde(default)]
+    negative_examples: Vec<String>,
+}
+
+/// One compiled rule.
+#[derive(Debug)]
+pub struct Rule {
+    pub check: &'static CheckDef,
+    pub keywords: Vec<String>,
+    /// `None` for rules only reached by classification (`derived_from`).
+    pub regex: Option<Regex>,
+    pub validator: Option<Validator>,
+    pub derived_from: Option<String>,
+    /// Yields to specific rules on overlapping text.
+    pub generic: bool,
+    /// The public type prefix reports may show.
+    pub prefix: String,
+    pub examples: Vec<String>,
+    pub negative_examples: Vec<String>,
+}
+
+impl Rule {
+    pub fn id(&self) -> &'static str {
+        self.check.id
+    }
+}
+
+fn leak(text: String) -> &'static str {
+    Box::leak(text.into_boxed_str())
+}
+
+/// Parses and compiles rules; every mistake is an error naming the rule.
+pub fn parse(text: &str) -> Result<Vec<Rule>, String> {
+    let file: RuleFile = toml::from_str(text).map_err(|e| format!("rules: {e}"))?;
+    let ids: Vec<String> = file.rule.iter().map(|r| r.id.clone()).collect();
+    file.rule
+        .into_iter()
+        .map(|raw| {
+            let regex = raw
+                .regex
+                .as_deref()
+                .map(|pattern| Regex::new(pattern).map_err(|e| format!("rule {}: {e}", raw.id)))
+                .transpose()?;
+            if regex.is_none() && raw.derived_from.is_none() {
+                return Err(format!("rule {} has neither a regex nor derived_from", raw.id));
+            }
+            if let Some(parent) = &raw.derived_from
+                && !ids.contains(parent)
+            {
+                return Err(format!("rule {} derives from unknown rule {parent}", raw.id));
+            }
+            let validator = raw.validator.as_deref().map(|v| v.parse()).transpose().map_err(|e| format!("rule {}: {e}", raw.id))?;
+            let check: &'static CheckDef = Box::leak(Box::new(CheckDef {
+                id: leak(raw.id),
+                agent: "logs",
+                title: leak(raw.title),
+                severity: raw.severity,
+                what: leak(raw.what),
+                why: leak(raw.why),
+                fix: leak(raw.fix),
+                references: &[],
+            }));
+            Ok(Rule {
+                check,
+                keywords: raw.keywords,
+                regex,
+                validator,
+                derived_from: raw.derived_from,
+                generic: raw.generic,
+                prefix: raw.prefix,
+                examples: raw.examples,
+                negative_examples: raw.negative_examples,
+            })
+        })
+        .collect()
+}
+
+/// The built-in rules.
+pub static RULES: LazyLock<Vec<Rule>> =
+    LazyLock::new(|| parse(RULES_TOML).expect("the built-in rules parse (tested)"));
+
+/// A file or input that could not be scanned, or only partly.
+pub static UNSCANNED: CheckDef = CheckDef {
+    id: "logs.unscanned",
+    agent: "logs",
+    title: "Log input not scanned (or only partly)",
+    severity: Severity::High,
+    what: "Reported, as `error`, for every input that could not be scanned in full: unreadable, binary, a symlink loop, \
+           a truncated or corrupt gzip/zstd stream, or a decompression that passed the limit (a possible bomb). What \
+           was read before the problem is still scanned and reported.",
+    why: "A file that was not read is not a clean file. Scanners that skip large or odd files silently give a false \
+          all-clear.",
+    fix: "Make the file readable to the audit user, exclude it deliberately with an exclude glob, or repair the archive.",
+    references: &[],
+};
+
+/// Every check of the logs agent: the rules, then `logs.unscanned`.
+pub static CHECKS: LazyLock<Vec<&'static CheckDef>> =
+    LazyLock::new(|| RULES.iter().map(|r| r.check).chain(std::iter::once(&UNSCANNED)).collect());
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_built_in_rules_compile_and_name_every_required_id() {
+        let ids: Vec<&str> = RULES.iter().map(|r| r.id()).collect();
+        for required in [
+            "secrets.openai_key",
+            "secrets.anthropic_key",
+            "secrets.supabase_service_role",
+            "secrets.supabase_secret_key",
+            "secrets.supabase_anon_key",
+            "secrets.pinecone_key",
+            "secrets.aws_access_key",
+            "secrets.aws_secret_key",
+            "secrets.github_token",
+            "secrets.stripe_key",
+            "secrets.slack_token",
+            "secrets.google_api_key",
+            "secrets.private_key",
+            "secrets.jwt",
+            "secrets.db_url",
+            "secrets.bearer_token",
+            "secrets.session_cookie",
+            "secrets.generic_assignment",
+            "pii.email",
+            "pii.card_number",
+            "pii.phone",
+        ] {
+            assert!(ids.contains(&required), "{required} missing");
+        }
+        assert!(RULES.len() < 64, "rule masks are u64");
+        for rule in RULES.iter() {
+            assert!(!rule.examples.is_empty() && !rule.negative_examples.is_empty(), "{} needs examples both ways", rule.id());
+        }
+    }
+
+    #[test]
+    fn bad_rule_files_are_refused_with_the_rule_named() {
+        let base = "[[rule]]\nid = \"x.y\"\ntitle = \"t\"\nseverity = \"low\"\nwhat = \"w\"\nwhy = \"y\"\nfix = \"f\"\n";
+        assert!(parse(&format!("{base}regex = \"(\"\n")).unwrap_err().contains("rule x.y"));
+        assert!(parse(base).unwrap_err().contains("neither a regex"));
+        assert!(parse(&format!("{base}regex = \"a\"\nvalidator = \"nope\"\n")).unwrap_err().contains("rule x.y"));
+        assert!(parse(&format!("{base}derived_from = \"z.z\"\n")).unwrap_err().contains("unknown rule"));
+    }
+}

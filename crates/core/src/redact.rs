@@ -47,7 +47,10 @@ impl Redacted {
     /// with it and it is at most half of the secret; `""` keeps no prefix at all (PII).
     pub fn with_type_prefix(secret: &str, type_prefix: &str) -> Self {
         let length = secret.chars().count();
-        let shown = if !type_prefix.is_empty() && secret.starts_with(type_prefix) && type_prefix.chars().count() * 2 <= length {
+        let shown = if !type_prefix.is_empty()
+            && secret.starts_with(type_prefix)
+            && type_prefix.chars().count() * 2 <= length
+        {
             type_prefix.to_owned()
         } else {
             String::new()
@@ -111,10 +114,19 @@ mod tests {
 
     #[test]
     fn type_prefixes_are_kept_only_when_short_enough() {
-        assert_eq!(Redacted::with_type_prefix("sk-proj-abcdefghijklmnop", "sk-proj-").prefix, "sk-proj-");
+        assert_eq!(
+            Redacted::with_type_prefix("sk-proj-abcdefghijklmnop", "sk-proj-").prefix,
+            "sk-proj-"
+        );
         assert_eq!(Redacted::with_type_prefix("ghp_abc", "ghp_").prefix, "");
-        assert_eq!(Redacted::with_type_prefix("alice@example.io", "").prefix, "");
-        assert_eq!(Redacted::with_type_prefix("xyz-secret-value", "sk-").prefix, "");
+        assert_eq!(
+            Redacted::with_type_prefix("alice@example.io", "").prefix,
+            ""
+        );
+        assert_eq!(
+            Redacted::with_type_prefix("xyz-secret-value", "sk-").prefix,
+            ""
+        );
     }
 
     #[test]

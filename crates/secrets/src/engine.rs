@@ -77,11 +77,23 @@ impl Scanner {
             .match_kind(aho_corasick::MatchKind::Standard)
             .build(&words)
             .expect("keywords build an automaton");
-        let keywordless = rules.iter().enumerate().filter(|(_, r)| r.keywords.is_empty() && r.regex.is_some()).map(|(i, _)| i).collect();
+        let keywordless = rules
+            .iter()
+            .enumerate()
+            .filter(|(_, r)| r.keywords.is_empty() && r.regex.is_some())
+            .map(|(i, _)| i)
+            .collect();
         let now_unix = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX));
-        Scanner { rules, keywords, keyword_masks: masks, keywordless, by_id: rules.iter().map(|r| r.id()).collect(), now_unix }
+        Scanner {
+            rules,
+            keywords,
+            keyword_masks: masks,
+            keywordless,
+            by_id: rules.iter().map(|r| r.id()).collect(),
+            now_unix,
+        }
     }
 
     pub fn rules(&self) -> &'static [Rule] {
@@ -96,7 +108,13 @@ impl Scanner {
     /// may extend into. Returns the start of a line whose private key did not end within `data`
     /// (when `at_eof` is false), so the caller can rescan from there with more input; hits at or
     /// after that line are not reported.
-    pub fn scan(&self, data: &[u8], end: usize, at_eof: bool, hits: &mut Vec<Hit>) -> Option<usize> {
+    pub fn scan(
+        &self,
+        data: &[u8],
+        end: usize,
+        at_eof: bool,
+        hits: &mut Vec<Hit>,
+    ) -> Option<usize> {
         let mut pending = None;
         let mut candidate: Option<(Range<usize>, u64)> = None;
         for m in self.keywords.find_overlapping_iter(&data[..end]) {
@@ -132,7 +150,15 @@ impl Scanner {
         hits
     }
 
-    fn examine(&self, data: &[u8], region: Range<usize>, bits: u64, at_eof: bool, hits: &mut Vec<Hit>, pending: &mut Option<usize>) {
+    fn examine(
+        &self,
+        data: &[u8],
+        region: Range<usize>,
+        bits: u64,
+        at_eof: bool,
+        hits: &mut Vec<Hit>,
+        pending: &mut Option<usize>,
+    ) {
         let line_start = region.start;
         let mut found = Vec::new();
         for (index, rule) in self.rules.iter().enumerate() {
@@ -144,14 +170,25 @@ impl Scanner {
                     pending.get_or_insert(cut);
                 }
             } else {
-                self.apply(rule, index, &data[region.clone()], region.start, line_start, false, &mut found);
+                self.apply(
+                    rule,
+                    index,
+                    &data[region.clone()],
+                    region.start,
+                    line_start,
+                    false,
+                    &mut found,
+                );
             }
         }
         let found = resolve_overlaps(found, self.rules);
         if bits & DECODE_BIT != 0 {
             let raw = &data[region.clone()];
             if let Some(decoded) = decode(raw) {
-                let seen: HashSet<(usize, String)> = found.iter().map(|(h, _)| (h.rule, h.redacted.fingerprint.clone())).collect();
+                let seen: HashSet<(usize, String)> = found
+                    .iter()
+                    .map(|(h, _)| (h.rule, h.redacted.fingerprint.clone()))
+                    .collect();
                 let mut inner = Vec::new();
                 self.scan(&decoded, decoded.len(), true, &mut inner);
                 for mut hit in inner {
@@ -169,39 +206,89 @@ impl Scanner {
 
     /// Runs one rule's regex over `text` (which starts at `offset` in the scanned data).
     #[allow(clippy::too_many_arguments)]
-    fn apply(&self, rule: &Rule, index: usize, text: &[u8], offset: usize, line_start: usize, decoded: bool, out: &mut Vec<(Hit, Range<usize>)>) {
+    fn apply(
+        &self,
+        rule: &Rule,
+        index: usize,
+        text: &[u8],
+        offset: usize,
+        line_start: usize,
+        decoded: bool,
+        out: &mut Vec<(Hit, Range<usize>)>,
+    ) {
         let Some(regex) = &rule.regex else { return };
         for caps in regex.captures_iter(text) {
             let whole = caps.get(0).expect("group 0");
             let secret = caps.get(1).unwrap_or(whole);
-            let Ok(value) = std::str::from_utf8(secret.as_bytes()) else { continue };
+            let Ok(value) = std::str::from_utf8(secret.as_bytes()) else {
+                continue;
+            };
             let context = String::from_utf8_lossy(whole.as_bytes());
-            if let Some(hit) = self.confirm(rule, index, value, &context, offset + secret.start()..offset + secret.end(), line_start, decoded) {
+            if let Some(hit) = self.confirm(
+                rule,
+                index,
+                value,
+                &context,
+                offset + secret.start()..offset + secret.end(),
+                line_start,
+                decoded,
+            ) {
                 out.push((hit, offset + whole.start()..offset + whole.end()));
             }
         }
     }
 
     #[allow(clippy::too_many_arguments)]
-    fn confirm(&self, rule: &Rule, index: usize, value: &str, context: &str, mask: Range<usize>, line_start: usize, decoded: bool) -> Option<Hit> {
+    fn confirm(
+        &self,
+        rule: &Rule,
+        index: usize,
+        value: &str,
+        context: &str,
+        mask: Range<usize>,
+        line_start: usize,
+        decoded: bool,
+    ) -> Option<Hit> {
         let (index, severity) = match validate(rule.validator, value, context, self.now_unix) {
             Verdict::Reject => return None,
-            Verdict::Accept { reclassify, severity } => {
-                let index = reclassify.and_then(|id| self.rule_index(id)).unwrap_or(index);
+            Verdict::Accept {
+                reclassify,
+                severity,
+            } => {
+                let index = reclassify
+                    .and_then(|id| self.rule_index(id))
+                    .unwrap_or(index);
                 (index, severity.unwrap_or(self.rules[index].check.severity))
             }
         };
         let target = &self.rules[index];
-        Some(Hit { rule: index, severity, mask, line_start, redacted: Redacted::with_type_prefix(value, &target.prefix), decoded })
+        Some(Hit {
+            rule: index,
+            severity,
+            mask,
+            line_start,
+            redacted: Redacted::with_type_prefix(value, &target.prefix),
+            decoded,
+        })
     }
 
     /// Private keys: on one line (possibly JSON-escaped) or over following lines that carry a
     /// prefix (timestamp, worker) before each base64 row. `Err(line_start)` when the key runs past
     /// the available data before its END line.
-    fn private_keys(&self, data: &[u8], region: &Range<usize>, index: usize, at_eof: bool, out: &mut Vec<(Hit, Range<usize>)>) -> Result<(), usize> {
+    fn private_keys(
+        &self,
+        data: &[u8],
+        region: &Range<usize>,
+        index: usize,
+        at_eof: bool,
+        out: &mut Vec<(Hit, Range<usize>)>,
+    ) -> Result<(), usize> {
         let rule = &self.rules[index];
-        let Some(regex) = &rule.regex else { return Ok(()) };
-        let line_end = memchr(b'\n', &data[region.start..]).map_or(data.len(), |i| region.start + i);
+        let Some(regex) = &rule.regex else {
+            return Ok(());
+        };
+        let line_end =
+            memchr(b'\n', &data[region.start..]).map_or(data.len(), |i| region.start + i);
         for m in regex.find_iter(&data[region.clone()]) {
             let begin = region.start + m.start();
             let marker = String::from_utf8_lossy(m.as_bytes()).into_owned();
@@ -210,11 +297,21 @@ impl Scanner {
                 Some(i) => (clean_base64(&data[after..after + i]), after + i),
                 None => match pem_following_lines(data, line_end, at_eof) {
                     Some(found) => found,
-                    None if at_eof || data.len() - line_end > PEM_MAX_BYTES => (String::new(), line_end),
+                    None if at_eof || data.len() - line_end > PEM_MAX_BYTES => {
+                        (String::new(), line_end)
+                    }
                     None => return Err(region.start),
                 },
             };
-            if let Some(hit) = self.confirm(rule, index, &body, &marker, begin..stop, region.start, false) {
+            if let Some(hit) = self.confirm(
+                rule,
+                index,
+                &body,
+                &marker,
+                begin..stop,
+                region.start,
+                false,
+            ) {
                 out.push((hit, begin..stop));
             }
         }
@@ -239,13 +336,24 @@ impl Scanner {
             while stop < end && is_run(data[stop]) {
                 stop += 1;
             }
-            let digits = data[start..stop].iter().filter(|b| b.is_ascii_digit()).count();
+            let digits = data[start..stop]
+                .iter()
+                .filter(|b| b.is_ascii_digit())
+                .count();
             if digits >= 13 {
                 let line_start = memrchr(b'\n', &data[..start]).map_or(0, |p| p + 1);
                 let mut found = Vec::new();
                 let from = start.saturating_sub(1).max(line_start);
                 let to = (stop + 1).min(end);
-                self.apply(&self.rules[index], index, &data[from..to], from, line_start, false, &mut found);
+                self.apply(
+                    &self.rules[index],
+                    index,
+                    &data[from..to],
+                    from,
+                    line_start,
+                    false,
+                    &mut found,
+                );
                 hits.extend(found.into_iter().map(|(h, _)| h));
             }
             i = stop + 1;
@@ -271,9 +379,21 @@ fn region_around(data: &[u8], end: usize, start: usize, stop: usize) -> Range<us
 }
 
 /// Drops generic hits that overlap a specific one, and exact duplicates.
-fn resolve_overlaps(mut found: Vec<(Hit, Range<usize>)>, rules: &[Rule]) -> Vec<(Hit, Range<usize>)> {
-    let specific: Vec<Range<usize>> = found.iter().filter(|(h, _)| !rules[h.rule].generic).map(|(_, span)| span.clone()).collect();
-    found.retain(|(hit, span)| !rules[hit.rule].generic || !specific.iter().any(|s| s.start < span.end && span.start < s.end));
+fn resolve_overlaps(
+    mut found: Vec<(Hit, Range<usize>)>,
+    rules: &[Rule],
+) -> Vec<(Hit, Range<usize>)> {
+    let specific: Vec<Range<usize>> = found
+        .iter()
+        .filter(|(h, _)| !rules[h.rule].generic)
+        .map(|(_, span)| span.clone())
+        .collect();
+    found.retain(|(hit, span)| {
+        !rules[hit.rule].generic
+            || !specific
+                .iter()
+                .any(|s| s.start < span.end && span.start < s.end)
+    });
     let mut seen = HashSet::new();
     found.retain(|(hit, span)| seen.insert((hit.rule, span.start, span.end)));
     found
@@ -281,8 +401,12 @@ fn resolve_overlaps(mut found: Vec<(Hit, Range<usize>)>, rules: &[Rule]) -> Vec<
 
 /// Base64 characters only (escapes, quotes and whitespace removed).
 fn clean_base64(raw: &[u8]) -> String {
-    let text = String::from_utf8_lossy(raw).replace("\\n", "").replace("\\r", "");
-    text.chars().filter(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '/' | '=')).collect()
+    let text = String::from_utf8_lossy(raw)
+        .replace("\\n", "")
+        .replace("\\r", "");
+    text.chars()
+        .filter(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '/' | '='))
+        .collect()
 }
 
 /// Base64 rows on the lines after `line_end`, each taken from the end of its line (after any
@@ -304,10 +428,18 @@ fn pem_following_lines(data: &[u8], line_end: usize, at_eof: bool) -> Option<(St
         if memmem::find(line, b"-----END").is_some() {
             return Some((body, stop));
         }
-        let last = line.rsplit(|b| matches!(b, b' ' | b'\t' | b'|' | b']')).next().unwrap_or(b"");
+        let last = line
+            .rsplit(|b| matches!(b, b' ' | b'\t' | b'|' | b']'))
+            .next()
+            .unwrap_or(b"");
         let row = String::from_utf8_lossy(last);
         let row = row.trim_end_matches('\r');
-        if row.is_empty() || row.len() > 100 || !row.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '/' | '=')) {
+        if row.is_empty()
+            || row.len() > 100
+            || !row
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '/' | '='))
+        {
             return Some((body, position));
         }
         body.push_str(row);
@@ -332,7 +464,9 @@ pub fn decode(raw: &[u8]) -> Option<Vec<u8>> {
                     b'r' | b't' => out.push(b' '),
                     b'/' | b'\\' | b'"' => out.push(raw[i + 1]),
                     b'u' if i + 5 < raw.len() => {
-                        let code = raw[i + 2..i + 6].iter().try_fold(0u32, |acc, b| hex_value(*b).map(|d| acc * 16 + u32::from(d)));
+                        let code = raw[i + 2..i + 6].iter().try_fold(0u32, |acc, b| {
+                            hex_value(*b).map(|d| acc * 16 + u32::from(d))
+                        });
                         match code.and_then(char::from_u32) {
                             Some(c) => {
                                 let mut buf = [0u8; 4];
@@ -372,7 +506,11 @@ mod tests {
 
     fn ids(text: &str) -> Vec<&'static str> {
         let scanner = Scanner::new();
-        let mut found: Vec<&'static str> = scanner.scan_all(text.as_bytes()).iter().map(|h| scanner.rules[h.rule].id()).collect();
+        let mut found: Vec<&'static str> = scanner
+            .scan_all(text.as_bytes())
+            .iter()
+            .map(|h| scanner.rules[h.rule].id())
+            .collect();
         found.sort();
         found.dedup();
         found
@@ -399,7 +537,12 @@ mod tests {
 
     #[test]
     fn json_escaped_and_url_encoded_secrets_are_found() {
-        assert_eq!(ids(r#"{"msg":"GET /cb?dsn=postgres%3A%2F%2Fapp%3AlgFixturePw-9f8e7d%40db%3A5432%2Fprod"}"#), ["secrets.db_url"]);
+        assert_eq!(
+            ids(
+                r#"{"msg":"GET /cb?dsn=postgres%3A%2F%2Fapp%3AlgFixturePw-9f8e7d%40db%3A5432%2Fprod"}"#
+            ),
+            ["secrets.db_url"]
+        );
         assert_eq!(
             ids(r#"{"creds":"aws_secret_access_key=lgFixture0123456789abcdefGHIJKLMN\/+op12Q"}"#),
             ["secrets.aws_secret_key"]
@@ -413,22 +556,38 @@ mod tests {
                    2026-11-26T10:00:00Z [w1] KUpRKfFLfRYC9AIKjbJTWit+CqvjWYzvQwECAwEAAQJAIJLixBy2qpFoS4DSmoEm\n\
                    2026-11-26T10:00:00Z [w1] -----END RSA PRIVATE KEY-----\n";
         assert_eq!(ids(log), ["secrets.private_key"]);
-        assert_eq!(ids(log.trim_end()), ["secrets.private_key"], "an END line without a newline at the end of input");
+        assert_eq!(
+            ids(log.trim_end()),
+            ["secrets.private_key"],
+            "an END line without a newline at the end of input"
+        );
         let scanner = Scanner::new();
         let mut hits = Vec::new();
         let cut = log.find("KUpR").unwrap();
-        assert_eq!(scanner.scan(&log.as_bytes()[..cut], cut, false, &mut hits), Some(0), "an unfinished key asks for more input");
+        assert_eq!(
+            scanner.scan(&log.as_bytes()[..cut], cut, false, &mut hits),
+            Some(0),
+            "an unfinished key asks for more input"
+        );
         assert!(hits.is_empty());
-        assert_eq!(ids("-----BEGIN RSA PRIVATE KEY-----\n2026 [w1] not base64 at all!\n"), Vec::<&str>::new());
+        assert_eq!(
+            ids("-----BEGIN RSA PRIVATE KEY-----\n2026 [w1] not base64 at all!\n"),
+            Vec::<&str>::new()
+        );
     }
 
     #[test]
     fn specific_rules_win_over_generic_ones() {
         assert_eq!(
-            ids("Authorization: Bearer eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiJ1c2VyLTQyIiwibmFtZSI6IkZpeHR1cmUiLCJpYXQiOjE3MDAwMDAwMDAsImV4cCI6MjAwMDAwMDAwMH0.dGhpc0lzTm90QVJlYWxTaWduYXR1cmVKdXN0QUZpeHR1cmU"),
+            ids(
+                "Authorization: Bearer eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiJ1c2VyLTQyIiwibmFtZSI6IkZpeHR1cmUiLCJpYXQiOjE3MDAwMDAwMDAsImV4cCI6MjAwMDAwMDAwMH0.dGhpc0lzTm90QVJlYWxTaWduYXR1cmVKdXN0QUZpeHR1cmU"
+            ),
             ["secrets.jwt"]
         );
-        assert_eq!(ids("postgresql://app:lgFixturePw-9f8e7d@db.internal:5432/prod"), ["secrets.db_url"]);
+        assert_eq!(
+            ids("postgresql://app:lgFixturePw-9f8e7d@db.internal:5432/prod"),
+            ["secrets.db_url"]
+        );
     }
 
     #[test]
@@ -445,7 +604,10 @@ mod tests {
         let mut long = vec![b'a'; 200_000];
         long.extend_from_slice(b" key=AIzaLgFixture0123456789abcdefGHIJKLMNOP ");
         long.extend(vec![b'b'; 200_000]);
-        assert_eq!(ids(&String::from_utf8(long).unwrap()), ["secrets.google_api_key"]);
+        assert_eq!(
+            ids(&String::from_utf8(long).unwrap()),
+            ["secrets.google_api_key"]
+        );
         let binary: Vec<u8> = (0..=255u8).cycle().take(100_000).collect();
         let _ = Scanner::new().scan_all(&binary);
     }

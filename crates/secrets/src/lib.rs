@@ -5,7 +5,9 @@
 
 pub mod engine;
 pub mod rules;
+pub mod scan;
 pub mod validate;
 
 pub use engine::{Hit, Scanner};
 pub use rules::{CHECKS, RULES};
+pub use scan::{Location, Occurrence, ScanOptions, ScanReport, Unscanned, scan_paths};

@@ -80,14 +80,25 @@ pub fn parse(text: &str) -> Result<Vec<Rule>, String> {
                 .map(|pattern| Regex::new(pattern).map_err(|e| format!("rule {}: {e}", raw.id)))
                 .transpose()?;
             if regex.is_none() && raw.derived_from.is_none() {
-                return Err(format!("rule {} has neither a regex nor derived_from", raw.id));
+                return Err(format!(
+                    "rule {} has neither a regex nor derived_from",
+                    raw.id
+                ));
             }
             if let Some(parent) = &raw.derived_from
                 && !ids.contains(parent)
             {
-                return Err(format!("rule {} derives from unknown rule {parent}", raw.id));
+                return Err(format!(
+                    "rule {} derives from unknown rule {parent}",
+                    raw.id
+                ));
             }
-            let validator = raw.validator.as_deref().map(|v| v.parse()).transpose().map_err(|e| format!("rule {}: {e}", raw.id))?;
+            let validator = raw
+                .validator
+                .as_deref()
+                .map(|v| v.parse())
+                .transpose()
+                .map_err(|e| format!("rule {}: {e}", raw.id))?;
             let check: &'static CheckDef = Box::leak(Box::new(CheckDef {
                 id: leak(raw.id),
                 agent: "logs",
@@ -133,8 +144,13 @@ pub static UNSCANNED: CheckDef = CheckDef {
 };
 
 /// Every check of the logs agent: the rules, then `logs.unscanned`.
-pub static CHECKS: LazyLock<Vec<&'static CheckDef>> =
-    LazyLock::new(|| RULES.iter().map(|r| r.check).chain(std::iter::once(&UNSCANNED)).collect());
+pub static CHECKS: LazyLock<Vec<&'static CheckDef>> = LazyLock::new(|| {
+    RULES
+        .iter()
+        .map(|r| r.check)
+        .chain(std::iter::once(&UNSCANNED))
+        .collect()
+});
 
 #[cfg(test)]
 mod tests {
@@ -170,16 +186,32 @@ mod tests {
         }
         assert!(RULES.len() < 64, "rule masks are u64");
         for rule in RULES.iter() {
-            assert!(!rule.examples.is_empty() && !rule.negative_examples.is_empty(), "{} needs examples both ways", rule.id());
+            assert!(
+                !rule.examples.is_empty() && !rule.negative_examples.is_empty(),
+                "{} needs examples both ways",
+                rule.id()
+            );
         }
     }
 
     #[test]
     fn bad_rule_files_are_refused_with_the_rule_named() {
         let base = "[[rule]]\nid = \"x.y\"\ntitle = \"t\"\nseverity = \"low\"\nwhat = \"w\"\nwhy = \"y\"\nfix = \"f\"\n";
-        assert!(parse(&format!("{base}regex = \"(\"\n")).unwrap_err().contains("rule x.y"));
+        assert!(
+            parse(&format!("{base}regex = \"(\"\n"))
+                .unwrap_err()
+                .contains("rule x.y")
+        );
         assert!(parse(base).unwrap_err().contains("neither a regex"));
-        assert!(parse(&format!("{base}regex = \"a\"\nvalidator = \"nope\"\n")).unwrap_err().contains("rule x.y"));
-        assert!(parse(&format!("{base}derived_from = \"z.z\"\n")).unwrap_err().contains("unknown rule"));
+        assert!(
+            parse(&format!("{base}regex = \"a\"\nvalidator = \"nope\"\n"))
+                .unwrap_err()
+                .contains("rule x.y")
+        );
+        assert!(
+            parse(&format!("{base}derived_from = \"z.z\"\n"))
+                .unwrap_err()
+                .contains("unknown rule")
+        );
     }
 }

@@ -44,22 +44,45 @@ impl FromStr for Validator {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Verdict {
     Reject,
-    Accept { reclassify: Option<&'static str>, severity: Option<Severity> },
+    Accept {
+        reclassify: Option<&'static str>,
+        severity: Option<Severity>,
+    },
 }
 
-const ACCEPT: Verdict = Verdict::Accept { reclassify: None, severity: None };
+const ACCEPT: Verdict = Verdict::Accept {
+    reclassify: None,
+    severity: None,
+};
 
 /// Values that are obviously not real secrets: templates, masks, documentation examples.
 pub fn is_placeholder(secret: &str) -> bool {
     let lower = secret.to_ascii_lowercase();
     const MARKERS: [&str; 16] = [
-        "${", "{{", "<", ">", "xxxx", "****", "your-", "your_", "example", "changeme", "placeholder", "dummy", "redacted",
-        "…", "%s", "replace_me",
+        "${",
+        "{{",
+        "<",
+        ">",
+        "xxxx",
+        "****",
+        "your-",
+        "your_",
+        "example",
+        "changeme",
+        "placeholder",
+        "dummy",
+        "redacted",
+        "…",
+        "%s",
+        "replace_me",
     ];
     if MARKERS.iter().any(|m| lower.contains(m)) {
         return true;
     }
-    if matches!(lower.as_str(), "undefined" | "null" | "none" | "password" | "secret" | "token" | "true" | "false") {
+    if matches!(
+        lower.as_str(),
+        "undefined" | "null" | "none" | "password" | "secret" | "token" | "true" | "false"
+    ) {
         return true;
     }
     let first = secret.chars().next();
@@ -73,7 +96,12 @@ pub fn entropy(text: &str) -> f64 {
         counts[b as usize] += 1;
     }
     let len = text.len() as f64;
-    counts.iter().filter(|c| **c > 0).map(|c| f64::from(*c) / len).map(|p| -p * p.log2()).sum()
+    counts
+        .iter()
+        .filter(|c| **c > 0)
+        .map(|c| f64::from(*c) / len)
+        .map(|p| -p * p.log2())
+        .sum()
 }
 
 fn looks_random(secret: &str) -> bool {
@@ -121,9 +149,18 @@ fn luhn(digits: &str) -> bool {
         .iter()
         .rev()
         .enumerate()
-        .map(|(i, d)| if i % 2 == 1 { if d * 2 > 9 { d * 2 - 9 } else { d * 2 } } else { *d })
+        .map(|(i, d)| {
+            if i % 2 == 1 {
+                if d * 2 > 9 { d * 2 - 9 } else { d * 2 }
+            } else {
+                *d
+            }
+        })
         .sum();
-    let distinct = digits.iter().collect::<std::collections::BTreeSet<_>>().len();
+    let distinct = digits
+        .iter()
+        .collect::<std::collections::BTreeSet<_>>()
+        .len();
     const TEST_CARDS: [&str; 8] = [
         "4242424242424242",
         "4111111111111111",
@@ -134,33 +171,62 @@ fn luhn(digits: &str) -> bool {
         "6011111111111117",
         "4000056655665556",
     ];
-    let joined: String = digits.iter().map(|d| char::from_digit(*d, 10).expect("digit")).collect();
+    let joined: String = digits
+        .iter()
+        .map(|d| char::from_digit(*d, 10).expect("digit"))
+        .collect();
     sum % 10 == 0 && distinct >= 4 && !TEST_CARDS.contains(&joined.as_str())
 }
 
 fn lenient_base64(text: &str, url_safe: bool) -> Option<Vec<u8>> {
-    let config = GeneralPurposeConfig::new().with_decode_padding_mode(DecodePaddingMode::Indifferent).with_decode_allow_trailing_bits(true);
-    let engine = if url_safe { GeneralPurpose::new(&base64::alphabet::URL_SAFE, config) } else { GeneralPurpose::new(&base64::alphabet::STANDARD, config) };
+    let config = GeneralPurposeConfig::new()
+        .with_decode_padding_mode(DecodePaddingMode::Indifferent)
+        .with_decode_allow_trailing_bits(true);
+    let engine = if url_safe {
+        GeneralPurpose::new(&base64::alphabet::URL_SAFE, config)
+    } else {
+        GeneralPurpose::new(&base64::alphabet::STANDARD, config)
+    };
     engine.decode(text.trim_end_matches('=')).ok()
 }
 
 fn jwt(token: &str, now_unix: i64) -> Verdict {
     let mut parts = token.split('.');
-    let (Some(header), Some(payload)) = (parts.next(), parts.next()) else { return Verdict::Reject };
-    let decode = |part: &str| lenient_base64(part, true).and_then(|bytes| serde_json::from_slice::<serde_json::Value>(&bytes).ok());
-    let (Some(header), Some(payload)) = (decode(header), decode(payload)) else { return Verdict::Reject };
+    let (Some(header), Some(payload)) = (parts.next(), parts.next()) else {
+        return Verdict::Reject;
+    };
+    let decode = |part: &str| {
+        lenient_base64(part, true)
+            .and_then(|bytes| serde_json::from_slice::<serde_json::Value>(&bytes).ok())
+    };
+    let (Some(header), Some(payload)) = (decode(header), decode(payload)) else {
+        return Verdict::Reject;
+    };
     if header.get("alg").is_none() || !payload.is_object() {
         return Verdict::Reject;
     }
     if payload.get("iss").and_then(|v| v.as_str()) == Some("supabase") {
         match payload.get("role").and_then(|v| v.as_str()) {
-            Some("service_role") => return Verdict::Accept { reclassify: Some("secrets.supabase_service_role"), severity: None },
-            Some("anon") => return Verdict::Accept { reclassify: Some("secrets.supabase_anon_key"), severity: None },
+            Some("service_role") => {
+                return Verdict::Accept {
+                    reclassify: Some("secrets.supabase_service_role"),
+                    severity: None,
+                };
+            }
+            Some("anon") => {
+                return Verdict::Accept {
+                    reclassify: Some("secrets.supabase_anon_key"),
+                    severity: None,
+                };
+            }
             _ => {}
         }
     }
     match payload.get("exp").and_then(|v| v.as_i64()) {
-        Some(exp) if exp < now_unix => Verdict::Accept { reclassify: None, severity: Some(Severity::Low) },
+        Some(exp) if exp < now_unix => Verdict::Accept {
+            reclassify: None,
+            severity: Some(Severity::Low),
+        },
         _ => ACCEPT,
     }
 }
@@ -170,17 +236,33 @@ fn basic_auth(value: &str) -> bool {
         .and_then(|bytes| String::from_utf8(bytes).ok())
         .is_some_and(|decoded| {
             decoded.chars().all(|c| !c.is_control())
-                && decoded.split_once(':').is_some_and(|(user, password)| !user.is_empty() && !password.is_empty() && !is_placeholder(password))
+                && decoded.split_once(':').is_some_and(|(user, password)| {
+                    !user.is_empty() && !password.is_empty() && !is_placeholder(password)
+                })
         })
 }
 
 fn email(address: &str) -> bool {
-    let Some((_, domain)) = address.rsplit_once('@') else { return false };
+    let Some((_, domain)) = address.rsplit_once('@') else {
+        return false;
+    };
     let domain = domain.to_ascii_lowercase();
     let tld = domain.rsplit('.').next().unwrap_or("");
-    const DOCUMENTATION: [&str; 6] = ["example.com", "example.org", "example.net", "test", "invalid", "localhost"];
-    const FILE_TYPES: [&str; 9] = ["png", "jpg", "jpeg", "gif", "svg", "webp", "css", "js", "ico"];
-    !DOCUMENTATION.iter().any(|d| domain == *d || domain.ends_with(&format!(".{d}")) || tld == *d) && !FILE_TYPES.contains(&tld)
+    const DOCUMENTATION: [&str; 6] = [
+        "example.com",
+        "example.org",
+        "example.net",
+        "test",
+        "invalid",
+        "localhost",
+    ];
+    const FILE_TYPES: [&str; 9] = [
+        "png", "jpg", "jpeg", "gif", "svg", "webp", "css", "js", "ico",
+    ];
+    !DOCUMENTATION
+        .iter()
+        .any(|d| domain == *d || domain.ends_with(&format!(".{d}")) || tld == *d)
+        && !FILE_TYPES.contains(&tld)
 }
 
 fn phone(number: &str) -> bool {
@@ -190,7 +272,11 @@ fn phone(number: &str) -> bool {
 
 /// `body` is the base64 between the BEGIN and END lines (whitespace and escapes removed).
 fn private_key(body: &str, kind_line: &str) -> bool {
-    let Some(bytes) = lenient_base64(body, false).or_else(|| general_purpose::STANDARD.decode(body).ok()) else { return false };
+    let Some(bytes) =
+        lenient_base64(body, false).or_else(|| general_purpose::STANDARD.decode(body).ok())
+    else {
+        return false;
+    };
     if kind_line.contains("OPENSSH") {
         return bytes.starts_with(b"openssh-key-v1");
     }
@@ -202,7 +288,12 @@ fn private_key(body: &str, kind_line: &str) -> bool {
 
 /// Applies the placeholder filter, then the rule's validator. `context` is the whole match (for
 /// private keys, the BEGIN line).
-pub fn validate(validator: Option<Validator>, secret: &str, context: &str, now_unix: i64) -> Verdict {
+pub fn validate(
+    validator: Option<Validator>,
+    secret: &str,
+    context: &str,
+    now_unix: i64,
+) -> Verdict {
     if validator != Some(Validator::PrivateKey) && is_placeholder(secret) {
         return Verdict::Reject;
     }
@@ -210,7 +301,14 @@ pub fn validate(validator: Option<Validator>, secret: &str, context: &str, now_u
         None => true,
         Some(Validator::GithubCrc32) => github_crc32(secret),
         Some(Validator::Stripe) => {
-            return if secret.contains("_test_") { Verdict::Accept { reclassify: None, severity: Some(Severity::Low) } } else { ACCEPT };
+            return if secret.contains("_test_") {
+                Verdict::Accept {
+                    reclassify: None,
+                    severity: Some(Severity::Low),
+                }
+            } else {
+                ACCEPT
+            };
         }
         Some(Validator::Jwt) => return jwt(secret, now_unix),
         Some(Validator::Luhn) => luhn(secret),
@@ -244,7 +342,15 @@ mod tests {
 
     #[test]
     fn placeholders_and_entropy() {
-        for p in ["${DB_PASSWORD}", "your-api-key-here", "sk-XXXXXXXX", "********", "<token>", "aaaaaaaaaa", "AKIAIOSFODNN7EXAMPLE"] {
+        for p in [
+            "${DB_PASSWORD}",
+            "your-api-key-here",
+            "sk-XXXXXXXX",
+            "********",
+            "<token>",
+            "aaaaaaaaaa",
+            "AKIAIOSFODNN7EXAMPLE",
+        ] {
             assert!(is_placeholder(p), "{p}");
         }
         assert!(!is_placeholder("Zq8!rT2#pLk9$wX4"));
@@ -254,8 +360,17 @@ mod tests {
     #[test]
     fn jwt_classification() {
         let expired = "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiJ1c2VyLTQyIiwiaWF0IjoxNTAwMDAwMDAwLCJleHAiOjE1MDAwMDM2MDB9.dGhpc0lzTm90QVJlYWxTaWduYXR1cmVKdXN0QUZpeHR1cmU";
-        assert_eq!(jwt(expired, 1_800_000_000), Verdict::Accept { reclassify: None, severity: Some(Severity::Low) });
-        assert_eq!(jwt("eyJub3RhbGciOiJ4In0.eyJzdWIiOiJ4In0.sig", 0), Verdict::Reject);
+        assert_eq!(
+            jwt(expired, 1_800_000_000),
+            Verdict::Accept {
+                reclassify: None,
+                severity: Some(Severity::Low)
+            }
+        );
+        assert_eq!(
+            jwt("eyJub3RhbGciOiJ4In0.eyJzdWIiOiJ4In0.sig", 0),
+            Verdict::Reject
+        );
         assert_eq!(jwt("garbage.garbage.garbage", 0), Verdict::Reject);
     }
 

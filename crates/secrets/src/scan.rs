@@ -1,0 +1,617 @@
+//! Reading inputs with bounded memory: files, directories, gzip and zstd logs, stdin.
+//!
+//! Each input streams through 4 MiB buffers; a line longer than a buffer is scanned in windows
+//! that overlap by 16 KiB; large plain files are split at line boundaries and scanned by several
+//! threads. Memory stays near threads x 4 MiB whatever the input size. Every input that is not
+//! read in full is reported, with the reason and how much was read.
+
+use std::collections::HashMap;
+use std::fs::File;
+use std::io::{self, BufRead, BufReader, Read, Seek, SeekFrom};
+use std::path::PathBuf;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use globset::{Glob, GlobSet, GlobSetBuilder};
+use launchguard_core::{Redacted, Severity};
+use memchr::{memchr, memchr_iter};
+
+use crate::engine::{Hit, Scanner};
+
+const BUFFER: usize = 4 << 20;
+/// Bytes after a region's end that a private key starting inside it may extend into.
+const REGION_TAIL: usize = 64 << 10;
+const LONG_LINE_OVERLAP: usize = 16 << 10;
+/// Plain files at least this large are split across threads.
+const SPLIT_AT: u64 = 32 << 20;
+const SNIFF: usize = 8 << 10;
+
+/// How to read inputs.
+#[derive(Debug, Clone)]
+pub struct ScanOptions {
+    /// Globs a file inside a directory must match (any), e.g. `*.log`, `*.gz`. Empty: all files.
+    pub include: Vec<String>,
+    /// Globs that exclude files inside directories.
+    pub exclude: Vec<String>,
+    /// Threads; 0 means one per core.
+    pub threads: usize,
+    /// Decompression stops past this many times the compressed size (at least 64 MiB):
+    /// a protection against decompression bombs.
+    pub max_expansion: u64,
+}
+
+impl Default for ScanOptions {
+    fn default() -> Self {
+        ScanOptions {
+            include: Vec::new(),
+            exclude: Vec::new(),
+            threads: 0,
+            max_expansion: 200,
+        }
+    }
+}
+
+/// Where a secret was seen.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Location {
+    pub file: String,
+    /// 1-based.
+    pub line: u64,
+    /// Byte offset in the (decompressed) file.
+    pub offset: u64,
+}
+
+/// One secret: every time it was seen, folded into a count and the first and last place.
+#[derive(Debug, Clone)]
+pub struct Occurrence {
+    pub rule: &'static str,
+    pub severity: Severity,
+    pub redacted: Redacted,
+    pub count: u64,
+    pub first: Location,
+    pub last: Location,
+    /// Seen only inside JSON-escaped or percent-encoded text.
+    pub decoded: bool,
+}
+
+/// An input that was not read in full.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Unscanned {
+    pub file: String,
+    pub reason: String,
+    /// How many (decompressed) bytes were scanned before the problem.
+    pub bytes_scanned: u64,
+}
+
+#[derive(Debug, Default)]
+pub struct ScanReport {
+    pub occurrences: Vec<Occurrence>,
+    pub unscanned: Vec<Unscanned>,
+    pub files_scanned: u64,
+    pub bytes_scanned: u64,
+}
+
+/// One unit of work: a whole input, or a region of a large plain file.
+#[derive(Debug, Clone)]
+enum Job {
+    Stdin,
+    File { path: PathBuf },
+    Region { path: PathBuf, start: u64, len: u64 },
+}
+
+/// Per-job results, with line numbers relative to the job's start.
+#[derive(Default)]
+struct JobResult {
+    hits: HashMap<(usize, String), Folded>,
+    order: Vec<(usize, String)>,
+    newlines: u64,
+    bytes: u64,
+    problem: Option<String>,
+}
+
+struct Folded {
+    severity: Severity,
+    redacted: Redacted,
+    count: u64,
+    first: (u64, u64),
+    last: (u64, u64),
+    decoded: bool,
+}
+
+impl JobResult {
+    fn add(&mut self, hit: Hit, line: u64, offset: u64) {
+        let key = (hit.rule, hit.redacted.fingerprint.clone());
+        match self.hits.get_mut(&key) {
+            Some(folded) => {
+                folded.count += 1;
+                folded.last = (line, offset);
+                folded.decoded &= hit.decoded;
+                folded.severity = folded.severity.max(hit.severity);
+            }
+            None => {
+                self.order.push(key.clone());
+                self.hits.insert(
+                    key,
+                    Folded {
+                        severity: hit.severity,
+                        redacted: hit.redacted,
+                        count: 1,
+                        first: (line, offset),
+                        last: (line, offset),
+                        decoded: hit.decoded,
+                    },
+                );
+            }
+        }
+    }
+}
+
+fn build_globs(patterns: &[String]) -> Result<Option<GlobSet>, String> {
+    if patterns.is_empty() {
+        return Ok(None);
+    }
+    let mut builder = GlobSetBuilder::new();
+    for pattern in patterns {
+        builder.add(Glob::new(pattern).map_err(|e| format!("bad glob `{pattern}`: {e}"))?);
+    }
+    builder.build().map(Some).map_err(|e| e.to_string())
+}
+
+/// Lists the inputs: `-` is stdin, files are taken as given, directories are walked (following
+/// symlinks, loops reported) and filtered by the globs.
+fn enumerate(
+    paths: &[PathBuf],
+    options: &ScanOptions,
+    unscanned: &mut Vec<Unscanned>,
+) -> Result<Vec<Job>, String> {
+    let include = build_globs(&options.include)?;
+    let exclude = build_globs(&options.exclude)?;
+    let mut jobs = Vec::new();
+    for path in paths {
+        if path.as_os_str() == "-" {
+            jobs.push(Job::Stdin);
+            continue;
+        }
+        match std::fs::metadata(path) {
+            Ok(meta) if meta.is_dir() => {
+                for entry in walkdir::WalkDir::new(path)
+                    .follow_links(true)
+                    .sort_by_file_name()
+                {
+                    match entry {
+                        Ok(entry) if entry.file_type().is_file() => {
+                            let relative = entry.path().strip_prefix(path).unwrap_or(entry.path());
+                            let matches = |set: &Option<GlobSet>| {
+                                set.as_ref()
+                                    .map(|s| s.is_match(relative) || s.is_match(entry.file_name()))
+                            };
+                            if matches(&include) == Some(false) || matches(&exclude) == Some(true) {
+                                continue;
+                            }
+                            jobs.push(Job::File {
+                                path: entry.path().to_owned(),
+                            });
+                        }
+                        Ok(_) => {}
+                        Err(e) => unscanned.push(Unscanned {
+                            file: e.path().map_or_else(
+                                || path.display().to_string(),
+                                |p| p.display().to_string(),
+                            ),
+                            reason: if e.loop_ancestor().is_some() {
+                                "symbolic link loop".to_owned()
+                            } else {
+                                e.to_string()
+                            },
+                            bytes_scanned: 0,
+                        }),
+                    }
+                }
+            }
+            Ok(_) => jobs.push(Job::File { path: path.clone() }),
+            Err(e) => unscanned.push(Unscanned {
+                file: path.display().to_string(),
+                reason: format!("cannot read: {e}"),
+                bytes_scanned: 0,
+            }),
+        }
+    }
+    Ok(jobs)
+}
+
+/// Splits large plain files into regions that start at line boundaries.
+fn split_large(job: Job, parts: usize) -> Vec<Job> {
+    let Job::File { path } = &job else {
+        return vec![job];
+    };
+    let Ok(mut file) = File::open(path) else {
+        return vec![job];
+    };
+    let Ok(size) = file.metadata().map(|m| m.len()) else {
+        return vec![job];
+    };
+    let mut magic = [0u8; 4];
+    let plain = file
+        .read(&mut magic)
+        .map(|n| !is_gzip(&magic[..n]) && !is_zstd(&magic[..n]))
+        .unwrap_or(false);
+    if parts < 2 || size < SPLIT_AT || !plain {
+        return vec![job];
+    }
+    let mut starts = vec![0u64];
+    let mut probe = vec![0u8; 1 << 20];
+    for k in 1..parts as u64 {
+        let target = size * k / parts as u64;
+        if file.seek(SeekFrom::Start(target)).is_err() {
+            continue;
+        }
+        let Ok(n) = file.read(&mut probe) else {
+            continue;
+        };
+        if let Some(i) = memchr(b'\n', &probe[..n]) {
+            let start = target + i as u64 + 1;
+            if start < size && start > *starts.last().expect("non-empty") {
+                starts.push(start);
+            }
+        }
+    }
+    starts
+        .iter()
+        .enumerate()
+        .map(|(i, &start)| {
+            let end = starts.get(i + 1).copied().unwrap_or(size);
+            Job::Region {
+                path: path.clone(),
+                start,
+                len: end - start,
+            }
+        })
+        .collect()
+}
+
+fn is_gzip(bytes: &[u8]) -> bool {
+    bytes.starts_with(&[0x1f, 0x8b])
+}
+
+fn is_zstd(bytes: &[u8]) -> bool {
+    bytes.starts_with(&[0x28, 0xb5, 0x2f, 0xfd])
+}
+
+/// Stops a decompressor past a byte limit with a clear error.
+struct Limited<R> {
+    inner: R,
+    remaining: u64,
+    limit: u64,
+}
+
+impl<R: Read> Read for Limited<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        if n as u64 > self.remaining {
+            return Err(io::Error::other(format!(
+                "decompression stopped at {} bytes: more than the limit for this file's size (a possible decompression bomb)",
+                self.limit
+            )));
+        }
+        self.remaining -= n as u64;
+        Ok(n)
+    }
+}
+
+/// Opens an input as a stream of its (decompressed) bytes.
+fn open(
+    job: &Job,
+    options: &ScanOptions,
+) -> Result<(String, Box<dyn Read + Send>, Option<u64>), String> {
+    match job {
+        Job::Stdin => Ok(("-".to_owned(), Box::new(io::stdin()), None)),
+        Job::Region { path, start, len } => {
+            let mut file = File::open(path).map_err(|e| format!("cannot read: {e}"))?;
+            file.seek(SeekFrom::Start(*start))
+                .map_err(|e| format!("cannot read: {e}"))?;
+            Ok((
+                path.display().to_string(),
+                Box::new(file.take(len + REGION_TAIL as u64)),
+                Some(*len),
+            ))
+        }
+        Job::File { path } => {
+            let file = File::open(path).map_err(|e| format!("cannot read: {e}"))?;
+            let size = file.metadata().map(|m| m.len()).unwrap_or(0);
+            let mut reader = BufReader::with_capacity(64 << 10, file);
+            let head = reader
+                .fill_buf()
+                .map_err(|e| format!("cannot read: {e}"))?
+                .to_vec();
+            let limit = (size.saturating_mul(options.max_expansion)).max(64 << 20);
+            let stream: Box<dyn Read + Send> = if is_gzip(&head) {
+                Box::new(Limited {
+                    inner: flate2::read::MultiGzDecoder::new(reader),
+                    remaining: limit,
+                    limit,
+                })
+            } else if is_zstd(&head) {
+                let decoder = ruzstd::decoding::StreamingDecoder::new(reader)
+                    .map_err(|e| format!("not a valid zstd stream: {e}"))?;
+                Box::new(Limited {
+                    inner: decoder,
+                    remaining: limit,
+                    limit,
+                })
+            } else {
+                Box::new(reader)
+            };
+            Ok((path.display().to_string(), stream, None))
+        }
+    }
+}
+
+/// Streams one input through the scanner. `limit`: only lines starting before this offset.
+fn scan_stream(
+    reader: &mut dyn Read,
+    limit: Option<u64>,
+    scanner: &Scanner,
+    result: &mut JobResult,
+) -> Result<(), String> {
+    let mut buf = vec![0u8; BUFFER + REGION_TAIL];
+    let mut filled = 0usize;
+    let mut base = 0u64;
+    let mut eof = false;
+    let mut sniffed = false;
+    // In long-line mode: hits ending before this were reported from the previous window.
+    let mut reported_before = 0usize;
+    let mut hits = Vec::new();
+    loop {
+        while filled < BUFFER && !eof {
+            match reader.read(&mut buf[filled..BUFFER]) {
+                Ok(0) => eof = true,
+                Ok(n) => filled += n,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => {
+                    result.bytes = base + filled as u64;
+                    let reason = if e.kind() == io::ErrorKind::UnexpectedEof {
+                        "truncated compressed stream (a log rotated while being written?)"
+                            .to_owned()
+                    } else {
+                        e.to_string()
+                    };
+                    // Scan what was read before the error, then report the problem.
+                    let end = memchr::memrchr(b'\n', &buf[..filled]).map_or(filled, |i| i + 1);
+                    hits.clear();
+                    scanner.scan(&buf[..filled], end, true, &mut hits);
+                    record(&buf[..filled], &mut hits, base, result, reported_before);
+                    return Err(reason);
+                }
+            }
+        }
+        if !sniffed {
+            sniffed = true;
+            if memchr(0, &buf[..filled.min(SNIFF)]).is_some() {
+                return Err("binary content (NUL bytes in the first 8 KiB): not scanned".to_owned());
+            }
+        }
+        let region_end = limit
+            .map(|l| l.saturating_sub(base) as usize)
+            .filter(|e| *e <= filled);
+        let (end, last) = match region_end {
+            Some(end) => {
+                // The region's last buffer: read a little further so a private key can complete.
+                while filled < buf.len() && !eof {
+                    match reader.read(&mut buf[filled..]) {
+                        Ok(0) => eof = true,
+                        Ok(n) => filled += n,
+                        Err(_) => eof = true,
+                    }
+                }
+                (end, true)
+            }
+            None if eof => (filled, true),
+            None => match memchr::memrchr(b'\n', &buf[..filled]) {
+                Some(i) => (i + 1, false),
+                None => {
+                    // A line longer than the buffer: scan this window, keep an overlap.
+                    hits.clear();
+                    scanner.scan(&buf[..filled], filled, true, &mut hits);
+                    hits.retain(|h| h.mask.end < filled);
+                    record(&buf[..filled], &mut hits, base, result, reported_before);
+                    let keep = filled - LONG_LINE_OVERLAP;
+                    buf.copy_within(keep..filled, 0);
+                    base += keep as u64;
+                    filled = LONG_LINE_OVERLAP;
+                    reported_before = LONG_LINE_OVERLAP;
+                    continue;
+                }
+            },
+        };
+        hits.clear();
+        let pending = scanner.scan(&buf[..filled], end, last, &mut hits);
+        let consumed = match pending {
+            Some(cut) if cut > 0 && !last => cut,
+            _ => end,
+        };
+        record(&buf[..consumed], &mut hits, base, result, reported_before);
+        reported_before = 0;
+        result.newlines += memchr_iter(b'\n', &buf[..consumed]).count() as u64;
+        if last {
+            result.bytes = base + end as u64;
+            return Ok(());
+        }
+        buf.copy_within(consumed..filled, 0);
+        filled -= consumed;
+        base += consumed as u64;
+    }
+}
+
+/// Adds hits to the job's results with line numbers (relative to the job) and offsets.
+fn record(
+    data: &[u8],
+    hits: &mut [Hit],
+    base: u64,
+    result: &mut JobResult,
+    reported_before: usize,
+) {
+    hits.sort_by_key(|h| h.line_start);
+    let mut line = result.newlines;
+    let mut counted = 0usize;
+    for hit in hits.iter() {
+        if hit.mask.end < reported_before || hit.line_start > data.len() {
+            continue;
+        }
+        if hit.line_start > counted {
+            line += memchr_iter(b'\n', &data[counted..hit.line_start]).count() as u64;
+            counted = hit.line_start;
+        }
+        result.add(hit.clone(), line + 1, base + hit.mask.start as u64);
+    }
+}
+
+fn run_job(job: &Job, scanner: &Scanner, options: &ScanOptions) -> (String, JobResult) {
+    let mut result = JobResult::default();
+    match open(job, options) {
+        Ok((name, mut reader, limit)) => {
+            if let Err(problem) = scan_stream(&mut reader, limit, scanner, &mut result) {
+                result.problem = Some(problem);
+            }
+            (name, result)
+        }
+        Err(problem) => {
+            let name = match job {
+                Job::Stdin => "-".to_owned(),
+                Job::File { path } | Job::Region { path, .. } => path.display().to_string(),
+            };
+            result.problem = Some(problem);
+            (name, result)
+        }
+    }
+}
+
+/// Scans every input and folds the hits: one occurrence per rule and secret.
+pub fn scan_paths(
+    paths: &[PathBuf],
+    options: &ScanOptions,
+    scanner: &Scanner,
+) -> Result<ScanReport, String> {
+    let mut report = ScanReport::default();
+    let threads = if options.threads == 0 {
+        std::thread::available_parallelism().map_or(1, |n| n.get())
+    } else {
+        options.threads
+    };
+    let jobs: Vec<Job> = enumerate(paths, options, &mut report.unscanned)?
+        .into_iter()
+        .flat_map(|job| split_large(job, threads))
+        .collect();
+    let results: Vec<Mutex<Option<(String, JobResult)>>> =
+        jobs.iter().map(|_| Mutex::new(None)).collect();
+    let next = AtomicUsize::new(0);
+    std::thread::scope(|scope| {
+        for _ in 0..threads.min(jobs.len().max(1)) {
+            scope.spawn(|| {
+                loop {
+                    let i = next.fetch_add(1, Ordering::Relaxed);
+                    let Some(job) = jobs.get(i) else { break };
+                    let outcome = run_job(job, scanner, options);
+                    *results[i].lock().unwrap_or_else(|p| p.into_inner()) = Some(outcome);
+                }
+            });
+        }
+    });
+    // Fold in job order, so "first" and "last" follow the files and their lines.
+    let mut folded: HashMap<(usize, String), Occurrence> = HashMap::new();
+    let mut order: Vec<(usize, String)> = Vec::new();
+    let mut line_base: HashMap<String, u64> = HashMap::new();
+    for (job, slot) in jobs.iter().zip(results) {
+        let Some((name, result)) = slot.into_inner().unwrap_or_else(|p| p.into_inner()) else {
+            continue;
+        };
+        let base = *line_base.get(&name).unwrap_or(&0);
+        let region_start = if let Job::Region { start, .. } = job {
+            *start
+        } else {
+            0
+        };
+        line_base.insert(name.clone(), base + result.newlines);
+        report.bytes_scanned += result.bytes;
+        if !matches!(job, Job::Region { start, .. } if *start > 0) {
+            report.files_scanned += 1;
+        }
+        if let Some(reason) = result.problem {
+            report.unscanned.push(Unscanned {
+                file: name.clone(),
+                reason,
+                bytes_scanned: result.bytes,
+            });
+        }
+        let mut result_hits = result.hits;
+        for key in result.order {
+            let hit = result_hits.remove(&key).expect("ordered keys exist");
+            let at = |(line, offset): (u64, u64)| Location {
+                file: name.clone(),
+                line: base + line,
+                offset: region_start + offset,
+            };
+            match folded.get_mut(&key) {
+                Some(occurrence) => {
+                    occurrence.count += hit.count;
+                    occurrence.last = at(hit.last);
+                    occurrence.decoded &= hit.decoded;
+                    occurrence.severity = occurrence.severity.max(hit.severity);
+                }
+                None => {
+                    order.push(key.clone());
+                    folded.insert(
+                        key.clone(),
+                        Occurrence {
+                            rule: scanner.rules()[key.0].id(),
+                            severity: hit.severity,
+                            redacted: hit.redacted,
+                            count: hit.count,
+                            first: at(hit.first),
+                            last: at(hit.last),
+                            decoded: hit.decoded,
+                        },
+                    );
+                }
+            }
+        }
+    }
+    report.occurrences = order
+        .into_iter()
+        .filter_map(|key| folded.remove(&key))
+        .collect();
+    Ok(report)
+}
+
+/// Copies `input` to `output` with every secret masked as `[REDACTED rule.id]`.
+pub fn scrub(
+    input: &mut dyn Read,
+    output: &mut dyn io::Write,
+    scanner: &Scanner,
+) -> io::Result<u64> {
+    let mut data = Vec::new();
+    let mut masked = 0u64;
+    let mut reader = BufReader::with_capacity(BUFFER, input);
+    loop {
+        data.clear();
+        let mut chunk = reader.by_ref().take(BUFFER as u64);
+        chunk.read_to_end(&mut data)?;
+        if data.is_empty() {
+            return Ok(masked);
+        }
+        // Finish the current line so every scan sees whole lines.
+        reader.read_until(b'\n', &mut data)?;
+        let mut hits = scanner.scan_all(&data);
+        hits.sort_by_key(|h| (h.mask.start, std::cmp::Reverse(h.mask.end)));
+        let mut position = 0;
+        for hit in &hits {
+            if hit.mask.start < position {
+                continue;
+            }
+            output.write_all(&data[position..hit.mask.start])?;
+            write!(output, "[REDACTED {}]", scanner.rules()[hit.rule].id())?;
+            position = hit.mask.end;
+            masked += 1;
+        }
+        output.write_all(&data[position..])?;
+    }
+}

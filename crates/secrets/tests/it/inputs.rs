@@ -1,0 +1,237 @@
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use flate2::Compression;
+use flate2::write::GzEncoder;
+use launchguard_secrets::{ScanOptions, ScanReport, Scanner, scan_paths};
+
+const GOOGLE: &str = "AIzaLgFixture0123456789abcdefGHIJKLMNOP";
+const DB_LINE: &str = "postgresql://app:lgFixturePw-9f8e7d@db.internal:5432/prod";
+
+fn scan(paths: &[PathBuf], options: ScanOptions) -> ScanReport {
+    scan_paths(paths, &options, &Scanner::new()).unwrap()
+}
+
+fn rules(report: &ScanReport) -> Vec<&'static str> {
+    let mut ids: Vec<&str> = report.occurrences.iter().map(|o| o.rule).collect();
+    ids.sort();
+    ids.dedup();
+    ids
+}
+
+fn gzip(bytes: &[u8]) -> Vec<u8> {
+    let mut encoder = GzEncoder::new(Vec::new(), Compression::fast());
+    encoder.write_all(bytes).unwrap();
+    encoder.finish().unwrap()
+}
+
+fn write(dir: &Path, name: &str, bytes: &[u8]) -> PathBuf {
+    let path = dir.join(name);
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(&path, bytes).unwrap();
+    path
+}
+
+#[test]
+fn directories_globs_gzip_and_zstd() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = format!("2026-11-26 INFO key={GOOGLE}\n2026-11-26 ERROR {DB_LINE}\n");
+    write(dir.path(), "app/app.log", text.as_bytes());
+    write(dir.path(), "app/app.log.1.gz", &gzip(text.as_bytes()));
+    write(
+        dir.path(),
+        "app/app.log.2.zst",
+        &ruzstd::encoding::compress_to_vec(
+            text.as_bytes(),
+            ruzstd::encoding::CompressionLevel::Fastest,
+        ),
+    );
+    write(dir.path(), "app/skip.txt", format!("{GOOGLE}\n").as_bytes());
+    let options = ScanOptions {
+        include: vec!["*.log*".into()],
+        exclude: vec!["*.txt".into()],
+        ..ScanOptions::default()
+    };
+    let report = scan(&[dir.path().to_owned()], options);
+    assert_eq!(report.files_scanned, 3, "{report:#?}");
+    assert!(report.unscanned.is_empty(), "{report:#?}");
+    let google = report
+        .occurrences
+        .iter()
+        .find(|o| o.rule == "secrets.google_api_key")
+        .unwrap();
+    assert_eq!(
+        google.count, 3,
+        "one finding for the same secret in three files"
+    );
+    assert!(google.first.file.ends_with("app.log") && google.first.line == 1);
+    assert!(google.last.file.ends_with("app.log.2.zst"));
+    assert_eq!(rules(&report), ["secrets.db_url", "secrets.google_api_key"]);
+    let shown = format!("{report:?}");
+    assert!(
+        !shown.contains(GOOGLE) && !shown.contains("lgFixturePw-9f8e7d"),
+        "nothing holds a full secret"
+    );
+}
+
+#[test]
+fn hostile_inputs_are_reported_never_silently_skipped() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut binary = vec![0u8; 100];
+    binary.extend_from_slice(GOOGLE.as_bytes());
+    write(dir.path(), "binary.bin", &binary);
+    let mut invalid = b"\xff\xfe garbage \xc3\x28 key=".to_vec();
+    invalid.extend_from_slice(GOOGLE.as_bytes());
+    invalid.extend_from_slice(b" \xf0\x28\x8c\x28\n");
+    write(dir.path(), "invalid-utf8.log", &invalid);
+    let mut truncated =
+        gzip(format!("key={GOOGLE}\n{}\n", "filler line\n".repeat(50_000)).as_bytes());
+    truncated.truncate(truncated.len() / 2);
+    write(dir.path(), "truncated.log.gz", &truncated);
+    std::os::unix::fs::symlink(
+        dir.path().join("does-not-exist"),
+        dir.path().join("dangling.log"),
+    )
+    .unwrap();
+    std::fs::create_dir(dir.path().join("loop")).unwrap();
+    std::os::unix::fs::symlink(dir.path().join("loop"), dir.path().join("loop/again")).unwrap();
+
+    let report = scan(&[dir.path().to_owned()], ScanOptions::default());
+    let reason = |name: &str| {
+        report
+            .unscanned
+            .iter()
+            .find(|u| u.file.contains(name))
+            .map(|u| u.reason.clone())
+            .unwrap_or_else(|| panic!("{name} not reported: {report:#?}"))
+    };
+    assert!(reason("binary.bin").contains("binary"));
+    assert!(
+        reason("truncated.log.gz").contains("truncated"),
+        "{}",
+        reason("truncated.log.gz")
+    );
+    assert!(
+        reason("dangling.log").contains("No such file"),
+        "{}",
+        reason("dangling.log")
+    );
+    assert!(reason("again").contains("loop"), "{}", reason("again"));
+    let found: Vec<&str> = report
+        .occurrences
+        .iter()
+        .flat_map(|o| [o.first.file.as_str(), o.last.file.as_str()])
+        .collect();
+    assert!(
+        found.iter().any(|f| f.ends_with("invalid-utf8.log")),
+        "invalid UTF-8 around a secret: {report:#?}"
+    );
+    assert!(
+        found.iter().any(|f| f.ends_with("truncated.log.gz")),
+        "what was read before the truncation is scanned: {report:#?}"
+    );
+}
+
+#[test]
+fn a_gzip_bomb_stops_at_the_limit_with_a_clear_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut encoder = GzEncoder::new(Vec::new(), Compression::best());
+    let block = vec![b'a'; 1 << 20];
+    for _ in 0..512 {
+        encoder.write_all(&block).unwrap();
+    }
+    let bomb = write(dir.path(), "bomb.log.gz", &encoder.finish().unwrap());
+    let report = scan(&[bomb], ScanOptions::default());
+    let problem = &report.unscanned[0];
+    assert!(problem.reason.contains("decompression bomb"), "{problem:?}");
+    assert!(problem.bytes_scanned < 512 << 20);
+}
+
+#[test]
+fn a_one_gib_single_line_is_scanned_in_bounded_windows() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut encoder = GzEncoder::new(Vec::new(), Compression::fast());
+    let block = vec![b'x'; 1 << 20];
+    for i in 0..1024 {
+        if i == 700 {
+            encoder
+                .write_all(format!(" key={GOOGLE} ").as_bytes())
+                .unwrap();
+        }
+        encoder.write_all(&block).unwrap();
+    }
+    let path = write(dir.path(), "one-line.log.gz", &encoder.finish().unwrap());
+    let report = scan(
+        &[path],
+        ScanOptions {
+            max_expansion: u64::MAX / 4,
+            ..ScanOptions::default()
+        },
+    );
+    assert!(report.unscanned.is_empty(), "{report:#?}");
+    assert_eq!(report.bytes_scanned, (1 << 30) + GOOGLE.len() as u64 + 6);
+    let hit = &report.occurrences[0];
+    assert_eq!(
+        (hit.rule, hit.count, hit.first.line),
+        ("secrets.google_api_key", 1, 1)
+    );
+    assert_eq!(hit.first.offset, 700 * (1 << 20) + 5);
+}
+
+#[test]
+fn line_numbers_and_private_keys_survive_buffers_and_threads() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut text = String::new();
+    let mut expected = Vec::new();
+    let key = "2026-11-26T10:00:00Z [w1] -----BEGIN RSA PRIVATE KEY-----\n\
+               2026-11-26T10:00:00Z [w1] MIIBOgIBAAJBAKj34GkxFhD90vcNLYLInFEX6Ppy1tPf9Cnzj4p4WGeKLs1Pt8Qu\n\
+               2026-11-26T10:00:00Z [w1] KUpRKfFLfRYC9AIKjbJTWit+CqvjWYzvQwECAwEAAQJAIJLixBy2qpFoS4DSmoEm\n\
+               2026-11-26T10:00:00Z [w1] -----END RSA PRIVATE KEY-----\n";
+    let mut line = 1u64;
+    while text.len() < 70 << 20 {
+        if line % 100_000 == 0 {
+            text.push_str(&format!(
+                "ERROR postgresql://app:lgFixturePw{line}x@db.internal:5432/prod\n"
+            ));
+            expected.push(line);
+            line += 1;
+        } else if line % 150_001 == 0 {
+            text.push_str(key);
+            line += 4;
+        } else {
+            text.push_str("2026-11-26T10:00:00Z INFO GET /api/v1/items?page=2 200 12ms user=42\n");
+            line += 1;
+        }
+    }
+    let path = write(dir.path(), "big.log", text.as_bytes());
+    let one = scan(
+        std::slice::from_ref(&path),
+        ScanOptions {
+            threads: 1,
+            ..ScanOptions::default()
+        },
+    );
+    let many = scan(
+        std::slice::from_ref(&path),
+        ScanOptions {
+            threads: 4,
+            ..ScanOptions::default()
+        },
+    );
+    for report in [&one, &many] {
+        let mut db_lines: Vec<u64> = report
+            .occurrences
+            .iter()
+            .filter(|o| o.rule == "secrets.db_url")
+            .map(|o| o.first.line)
+            .collect();
+        db_lines.sort();
+        assert_eq!(db_lines, expected);
+        let keys = report
+            .occurrences
+            .iter()
+            .find(|o| o.rule == "secrets.private_key")
+            .unwrap();
+        assert_eq!(keys.count, (line / 150_001), "every split private key once");
+    }
+}

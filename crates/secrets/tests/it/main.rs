@@ -1,0 +1,3 @@
+//! The secrets crate's one integration test binary: real files, archives and hostile inputs.
+
+mod inputs;

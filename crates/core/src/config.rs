@@ -29,6 +29,36 @@ pub struct Config {
     /// PostgreSQL: row-level security lints and rollback-only tenant-isolation probes.
     #[serde(default)]
     pub postgres: Option<PostgresConfig>,
+    /// Log files and directories scanned for secrets and personal data.
+    #[serde(default)]
+    pub logs: Option<LogsConfig>,
+}
+
+fn default_max_expansion() -> NonZeroU64 {
+    NonZeroU64::new(200).expect("non-zero")
+}
+
+/// `[logs]`: where the logs are and which files to read.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LogsConfig {
+    /// Files or directories (read recursively), relative to the configuration file's directory;
+    /// gzip and zstd files are decompressed.
+    #[schemars(with = "Vec<String>")]
+    pub paths: Vec<Spanned<String>>,
+    /// Globs a file inside a directory must match, e.g. `["*.log", "*.log.*"]`. Empty: every file.
+    #[serde(default)]
+    pub include: Vec<String>,
+    /// Globs that exclude files inside directories.
+    #[serde(default)]
+    pub exclude: Vec<String>,
+    /// Threads for scanning; 0 uses every core.
+    #[serde(default)]
+    pub threads: u32,
+    /// Decompression stops beyond this many times a file's compressed size (a bomb guard); the
+    /// file is then reported as not fully scanned.
+    #[serde(default = "default_max_expansion")]
+    pub max_expansion: NonZeroU64,
 }
 
 fn default_pg_name() -> String {
@@ -353,6 +383,18 @@ fn validate(config: &Config) -> Result<(), Invalid> {
     }
     if let Some(health) = &config.health {
         validate_health(health)?;
+    }
+    if let Some(logs) = &config.logs {
+        if logs.paths.is_empty() {
+            return Err((
+                0..0,
+                "[logs].paths is empty: name the log files or directories to scan".into(),
+            ));
+        }
+        for pattern in logs.include.iter().chain(&logs.exclude) {
+            globset::Glob::new(pattern)
+                .map_err(|e| (0..0, format!("[logs] glob `{pattern}`: {e}")))?;
+        }
     }
     if let Some(pg) = &config.postgres {
         if !is_env_var_name(pg.url_env.get_ref()) {

@@ -6,13 +6,14 @@ use launchguard_core::config::LoadedConfig;
 use launchguard_core::{Agent, CheckDef, Registry};
 
 /// Every agent launchguard has, by the name `--only` / `--skip` and the config section use.
-pub const AGENT_NAMES: &[&str] = &["health", "postgres"];
+pub const AGENT_NAMES: &[&str] = &["health", "postgres", "logs"];
 
 /// Every agent's checks, in one list: the registry.
-pub fn check_groups() -> [&'static [&'static CheckDef]; 2] {
+pub fn check_groups() -> [&'static [&'static CheckDef]; 3] {
     [
         launchguard_http::health::CHECKS,
         launchguard_pg::CHECKS.as_slice(),
+        launchguard_secrets::CHECKS.as_slice(),
     ]
 }
 
@@ -41,6 +42,14 @@ pub fn configured(config: &LoadedConfig, overrides: Overrides) -> Vec<Arc<dyn Ag
             Some(url) => agent.with_url(url),
             None => agent,
         }));
+    }
+    if let Some(logs) = &config.config.logs {
+        let base = config.path.parent().unwrap_or(std::path::Path::new("."));
+        agents.push(Arc::new(launchguard_secrets::LogsAgent::new(
+            logs,
+            base,
+            |offset| config.line_of(offset),
+        )));
     }
     agents
 }

@@ -13,7 +13,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::agents::{self, AGENT_NAMES};
 use crate::baseline::{self, Suppression};
-use crate::cli::{AuditArgs, CatalogFormat, DiffArgs, PolicyArgs, ReportFormat};
+use crate::cli::{AuditArgs, CatalogFormat, DiffArgs, PolicyArgs, ReportFormat, ScanLogsArgs};
 use crate::report::{self, EXIT_FINDINGS, EXIT_OK, Policy, Report, RunInfo, SCHEMA_VERSION, Tool};
 use crate::usage;
 
@@ -276,4 +276,101 @@ pub fn diff(args: DiffArgs, color: bool) -> anyhow::Result<i32> {
         .iter()
         .any(|f| f.status == Status::Fail && f.severity >= args.fail_on && f.suppressed.is_none());
     Ok(if regressed { EXIT_FINDINGS } else { EXIT_OK })
+}
+
+/// `launchguard scan-logs`: the logs agent without a configuration file.
+pub fn scan_logs(args: ScanLogsArgs, color: bool) -> anyhow::Result<i32> {
+    use launchguard_core::{Target, TargetKind};
+    use launchguard_secrets::{ScanOptions, Scanner, scan::scrub};
+
+    let scanner = Scanner::new();
+    if let Some(out) = &args.scrub {
+        let [input] = args.paths.as_slice() else {
+            return Err(usage("--scrub takes exactly one input PATH"));
+        };
+        let mut reader: Box<dyn std::io::Read> = if input.as_os_str() == "-" {
+            Box::new(std::io::stdin())
+        } else {
+            Box::new(
+                std::fs::File::open(input)
+                    .map_err(|e| usage(format!("cannot read {}: {e}", input.display())))?,
+            )
+        };
+        let masked = if out.as_os_str() == "-" {
+            scrub(&mut reader, &mut std::io::stdout().lock(), &scanner)?
+        } else {
+            let mut text = Vec::new();
+            let masked = scrub(&mut reader, &mut text, &scanner)?;
+            report::write_atomically(out, &text)
+                .with_context(|| format!("cannot write {}", out.display()))?;
+            masked
+        };
+        eprintln!("masked {masked} match(es)");
+        return Ok(EXIT_OK);
+    }
+    let registry = agents::registry();
+    let options = ScanOptions {
+        include: args.include.clone(),
+        exclude: args.exclude.clone(),
+        threads: args.threads,
+        max_expansion: args.max_expansion.max(1),
+    };
+    let policy = &args.report.policy;
+    let previous = policy
+        .baseline
+        .as_deref()
+        .map(baseline::load_report)
+        .transpose()
+        .map_err(|e| usage(format!("--baseline: {e:#}")))?;
+    let suppressions = policy
+        .suppressions
+        .as_deref()
+        .map(|path| baseline::load_suppressions(path, &registry))
+        .transpose()
+        .map_err(|e| usage(e.to_string()))?
+        .unwrap_or_default();
+    let started_at = Utc::now();
+    let mut findings = Vec::new();
+    for path in &args.paths {
+        let shown = path.display().to_string();
+        let root = Target::new(format!("logs:{shown}"), TargetKind::File, shown.clone());
+        let report =
+            launchguard_secrets::scan_paths(std::slice::from_ref(path), &options, &scanner)
+                .map_err(usage)?;
+        findings.extend(launchguard_secrets::findings(&report, &root));
+    }
+    let finished_at = Utc::now();
+    let mut digest = <sha2::Sha256 as sha2::Digest>::new();
+    for path in &args.paths {
+        sha2::Digest::update(&mut digest, path.display().to_string().as_bytes());
+    }
+    let report = assemble(
+        findings,
+        previous.as_ref(),
+        &suppressions,
+        RunInfo {
+            started_at,
+            finished_at,
+            config_path: "(scan-logs command line)".to_owned(),
+            config_digest: format!("sha256:{}", hex::encode(sha2::Digest::finalize(digest))),
+            agents: vec!["logs".to_owned()],
+            fail_on: policy.fail_on,
+            fail_on_new: policy.fail_on_new,
+            allow_errors: policy.allow_errors,
+            baseline: policy.baseline.as_ref().map(|p| p.display().to_string()),
+            suppressions: policy
+                .suppressions
+                .as_ref()
+                .map(|p| p.display().to_string()),
+        },
+    );
+    emit(
+        &report,
+        &registry,
+        &args.report.formats,
+        &args.report.output_dir,
+        color,
+        policy.quiet,
+    )?;
+    Ok(report.summary.exit_code)
 }

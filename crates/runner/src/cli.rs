@@ -61,6 +61,33 @@ pub enum Command {
     },
     /// Compare two JSON reports: what is new, unchanged and resolved.
     Diff(DiffArgs),
+    /// Scan log files, directories, gzip/zstd archives or stdin (`-`) for secrets and personal data.
+    ScanLogs(ScanLogsArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ScanLogsArgs {
+    /// Files or directories (read recursively), or `-` for standard input.
+    #[arg(required = true, value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+    /// Only files matching these globs inside directories (repeatable), e.g. --include '*.log*'.
+    #[arg(long, value_name = "GLOB")]
+    pub include: Vec<String>,
+    /// Skip files matching these globs inside directories (repeatable).
+    #[arg(long, value_name = "GLOB")]
+    pub exclude: Vec<String>,
+    /// Scanning threads (default: one per core).
+    #[arg(long, default_value_t = 0)]
+    pub threads: usize,
+    /// Decompression stops beyond this many times a file's compressed size (bomb guard).
+    #[arg(long, default_value_t = 200)]
+    pub max_expansion: u64,
+    /// Instead of reporting, write a copy of the one input PATH with every match masked to OUT
+    /// (`-` for standard output).
+    #[arg(long, value_name = "OUT")]
+    pub scrub: Option<PathBuf>,
+    #[command(flatten)]
+    pub report: ReportArgs,
 }
 
 #[derive(Debug, Args)]

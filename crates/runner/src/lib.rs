@@ -95,5 +95,6 @@ fn run(command: Command, color: bool) -> anyhow::Result<i32> {
         Command::Explain { id } => catalog::explain(&id),
         Command::Init { path, force } => catalog::init(&path, force),
         Command::Diff(args) => audit::diff(args, color),
+        Command::ScanLogs(args) => audit::scan_logs(args, color),
     }
 }

@@ -3,11 +3,13 @@
 //! [`engine::Scanner`] works on bytes from anywhere; [`scan`] reads files, directories,
 //! compressed logs and stdin with bounded memory; [`LogsAgent`] runs it for `[logs]`.
 
+pub mod agent;
 pub mod engine;
 pub mod rules;
 pub mod scan;
 pub mod validate;
 
+pub use agent::{LogsAgent, findings};
 pub use engine::{Hit, Scanner};
 pub use rules::{CHECKS, RULES};
 pub use scan::{Location, Occurrence, ScanOptions, ScanReport, Unscanned, scan_paths};

@@ -298,22 +298,31 @@ impl<R: Read> Read for Limited<R> {
     }
 }
 
+/// An input opened as a stream of its (decompressed) bytes.
+struct Opened {
+    name: String,
+    stream: Box<dyn Read + Send>,
+    /// For a region: only lines starting before this offset.
+    limit: Option<u64>,
+}
+
 /// Opens an input as a stream of its (decompressed) bytes.
-fn open(
-    job: &Job,
-    options: &ScanOptions,
-) -> Result<(String, Box<dyn Read + Send>, Option<u64>), String> {
+fn open(job: &Job, options: &ScanOptions) -> Result<Opened, String> {
     match job {
-        Job::Stdin => Ok(("-".to_owned(), Box::new(io::stdin()), None)),
+        Job::Stdin => Ok(Opened {
+            name: "-".to_owned(),
+            stream: Box::new(io::stdin()),
+            limit: None,
+        }),
         Job::Region { path, start, len } => {
             let mut file = File::open(path).map_err(|e| format!("cannot read: {e}"))?;
             file.seek(SeekFrom::Start(*start))
                 .map_err(|e| format!("cannot read: {e}"))?;
-            Ok((
-                path.display().to_string(),
-                Box::new(file.take(len + REGION_TAIL as u64)),
-                Some(*len),
-            ))
+            Ok(Opened {
+                name: path.display().to_string(),
+                stream: Box::new(file.take(len + REGION_TAIL as u64)),
+                limit: Some(*len),
+            })
         }
         Job::File { path } => {
             let file = File::open(path).map_err(|e| format!("cannot read: {e}"))?;
@@ -341,7 +350,11 @@ fn open(
             } else {
                 Box::new(reader)
             };
-            Ok((path.display().to_string(), stream, None))
+            Ok(Opened {
+                name: path.display().to_string(),
+                stream,
+                limit: None,
+            })
         }
     }
 }
@@ -468,8 +481,12 @@ fn record(
 fn run_job(job: &Job, scanner: &Scanner, options: &ScanOptions) -> (String, JobResult) {
     let mut result = JobResult::default();
     match open(job, options) {
-        Ok((name, mut reader, limit)) => {
-            if let Err(problem) = scan_stream(&mut reader, limit, scanner, &mut result) {
+        Ok(Opened {
+            name,
+            mut stream,
+            limit,
+        }) => {
+            if let Err(problem) = scan_stream(&mut stream, limit, scanner, &mut result) {
                 result.problem = Some(problem);
             }
             (name, result)

@@ -175,7 +175,7 @@ fn luhn(digits: &str) -> bool {
         .iter()
         .map(|d| char::from_digit(*d, 10).expect("digit"))
         .collect();
-    sum % 10 == 0 && distinct >= 4 && !TEST_CARDS.contains(&joined.as_str())
+    sum.is_multiple_of(10) && distinct >= 4 && !TEST_CARDS.contains(&joined.as_str())
 }
 
 fn lenient_base64(text: &str, url_safe: bool) -> Option<Vec<u8>> {

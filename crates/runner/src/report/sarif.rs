@@ -6,7 +6,7 @@
 //! the message and in a logical location. Checks that could not run become tool execution
 //! notifications, and the invocation is then not successful.
 
-use launchguard_core::{BaselineState, Finding, Registry, Severity, Status};
+use launchguard_core::{BaselineState, Finding, Registry, Severity, Status, TargetKind};
 use serde_json::{Value, json};
 
 use super::Report;
@@ -53,8 +53,24 @@ fn rule(def: &launchguard_core::CheckDef) -> Value {
     })
 }
 
+/// Where a result points: the file and line of a finding about a file (`path:line`), else the
+/// configuration line that declared the target.
+fn physical_location(finding: &Finding, config_uri: &str) -> (String, u32) {
+    if finding.target.kind == TargetKind::File
+        && let Some((file, line)) = finding.target.display.rsplit_once(':')
+        && let Ok(line) = line.parse::<u32>()
+    {
+        return (config_uri_of(file), line.max(1));
+    }
+    (
+        config_uri.to_owned(),
+        finding.target.config_line.unwrap_or(1),
+    )
+}
+
 fn result(finding: &Finding, rule_index: Option<usize>, config_uri: &str) -> Value {
     let hash = finding.fingerprint.trim_start_matches("lgf1:");
+    let (uri, line) = physical_location(finding, config_uri);
     let mut result = json!({
         "ruleId": finding.check.as_str(),
         "level": level(finding.severity),
@@ -65,8 +81,8 @@ fn result(finding: &Finding, rule_index: Option<usize>, config_uri: &str) -> Val
         } },
         "locations": [{
             "physicalLocation": {
-                "artifactLocation": { "uri": config_uri },
-                "region": { "startLine": finding.target.config_line.unwrap_or(1) },
+                "artifactLocation": { "uri": uri },
+                "region": { "startLine": line },
             },
             "logicalLocations": [{
                 "kind": "resource",
@@ -111,7 +127,7 @@ fn result(finding: &Finding, rule_index: Option<usize>, config_uri: &str) -> Val
 
 /// Repository-relative paths are what code-scanning uploads expect; keep what the user gave,
 /// with forward slashes.
-fn config_uri(path: &str) -> String {
+fn config_uri_of(path: &str) -> String {
     let path = path.replace('\\', "/");
     path.strip_prefix("./").map(str::to_owned).unwrap_or(path)
 }
@@ -119,7 +135,7 @@ fn config_uri(path: &str) -> String {
 pub fn render(report: &Report, registry: &Registry) -> anyhow::Result<String> {
     let defs: Vec<_> = registry.iter().collect();
     let index_of = |id: &str| defs.iter().position(|d| d.id == id);
-    let uri = config_uri(&report.run.config_path);
+    let uri = config_uri_of(&report.run.config_path);
     let results: Vec<Value> = report
         .findings
         .iter()

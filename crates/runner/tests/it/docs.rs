@@ -44,6 +44,18 @@ fn the_registry_of_every_agent_is_valid() {
             def.agent
         );
     }
+    // A group forgotten in check_groups() would lose its docs, SARIF rules and `explain`.
+    let every_agent = launchguard_http::health::CHECKS
+        .iter()
+        .chain(launchguard_pg::CHECKS.iter())
+        .chain(launchguard_secrets::CHECKS.iter());
+    for def in every_agent {
+        assert!(
+            registry.get(def.id).is_some(),
+            "{} is not in the registry",
+            def.id
+        );
+    }
 }
 
 fn property_names(value: &Value, names: &mut BTreeSet<String>) {

@@ -1,0 +1,189 @@
+//! The `[logs]` agent, and the conversion of scan results into findings that `scan-logs` shares.
+
+use std::path::{Path, PathBuf};
+
+use launchguard_core::config::LogsConfig;
+use launchguard_core::{Agent, AgentContext, AgentFuture, CheckDef, Finding, Target, TargetKind};
+
+use crate::engine::Scanner;
+use crate::rules::{CHECKS, RULES, UNSCANNED};
+use crate::scan::{ScanOptions, ScanReport, scan_paths};
+
+fn check(rule: &str) -> &'static CheckDef {
+    RULES
+        .iter()
+        .find(|r| r.id() == rule)
+        .map(|r| r.check)
+        .expect("occurrences name built-in rules")
+}
+
+/// The findings of one scanned root: a failure per secret (one per rule and secret, however
+/// often seen), an error per input not read in full, and a pass for every rule that found nothing.
+pub fn findings(report: &ScanReport, root: &Target) -> Vec<Finding> {
+    let mut findings = Vec::new();
+    for occurrence in &report.occurrences {
+        let def = check(occurrence.rule);
+        let place = |l: &crate::scan::Location| format!("{}:{}", l.file, l.line);
+        let target = root.child(
+            &format!("{}:{}", occurrence.rule, occurrence.redacted.fingerprint),
+            TargetKind::File,
+            place(&occurrence.first),
+        );
+        let seen = if occurrence.count > 1 {
+            format!(
+                ", seen {} times, last at {}",
+                occurrence.count,
+                place(&occurrence.last)
+            )
+        } else {
+            String::new()
+        };
+        let mut finding = Finding::fail(
+            def,
+            target,
+            format!("{} at {}{seen}", def.title, place(&occurrence.first)),
+        )
+        .with_severity(occurrence.severity)
+        .with_stable_key(&occurrence.redacted.fingerprint)
+        .with_evidence("match", occurrence.redacted.clone())
+        .with_evidence("count", occurrence.count)
+        .with_evidence(
+            "first",
+            format!(
+                "{} (byte {})",
+                place(&occurrence.first),
+                occurrence.first.offset
+            ),
+        )
+        .with_evidence(
+            "last",
+            format!(
+                "{} (byte {})",
+                place(&occurrence.last),
+                occurrence.last.offset
+            ),
+        );
+        if occurrence.decoded {
+            finding = finding.with_evidence(
+                "encoding",
+                "found after JSON-unescaping or percent-decoding",
+            );
+        }
+        findings.push(finding);
+    }
+    let summary = format!(
+        "{} input(s), {} bytes scanned",
+        report.files_scanned, report.bytes_scanned
+    );
+    for rule in RULES.iter() {
+        if !report.occurrences.iter().any(|o| o.rule == rule.id()) {
+            findings.push(Finding::pass(
+                rule.check,
+                root.clone(),
+                format!("nothing found in {summary}"),
+            ));
+        }
+    }
+    for problem in &report.unscanned {
+        let target = root.child(&problem.file, TargetKind::File, problem.file.clone());
+        findings.push(
+            Finding::error(
+                &UNSCANNED,
+                target,
+                format!("{}: {}", problem.file, problem.reason),
+            )
+            .with_evidence("bytes_scanned", problem.bytes_scanned),
+        );
+    }
+    if report.files_scanned == 0 && report.unscanned.is_empty() {
+        findings.push(Finding::error(
+            &UNSCANNED,
+            root.clone(),
+            "no input matched: nothing was scanned",
+        ));
+    } else if report.unscanned.is_empty() {
+        findings.push(Finding::pass(
+            &UNSCANNED,
+            root.clone(),
+            format!("every input read in full: {summary}"),
+        ));
+    }
+    findings
+}
+
+/// The logs agent, built from `[logs]`.
+#[derive(Debug)]
+pub struct LogsAgent {
+    roots: Vec<(PathBuf, Target)>,
+    options: ScanOptions,
+}
+
+impl LogsAgent {
+    /// Paths are resolved against `base` (the configuration file's directory).
+    pub fn new(config: &LogsConfig, base: &Path, line_of: impl Fn(usize) -> u32) -> Self {
+        let roots = config
+            .paths
+            .iter()
+            .map(|path| {
+                let resolved = base.join(path.get_ref());
+                let target = Target::new(
+                    format!("logs:{}", path.get_ref()),
+                    TargetKind::File,
+                    resolved.display().to_string(),
+                )
+                .declared_at(line_of(path.span().start));
+                (resolved, target)
+            })
+            .collect();
+        let options = ScanOptions {
+            include: config.include.clone(),
+            exclude: config.exclude.clone(),
+            threads: config.threads as usize,
+            max_expansion: config.max_expansion.get(),
+        };
+        LogsAgent { roots, options }
+    }
+}
+
+impl Agent for LogsAgent {
+    fn name(&self) -> &'static str {
+        "logs"
+    }
+
+    fn checks(&self) -> &'static [&'static CheckDef] {
+        CHECKS.as_slice()
+    }
+
+    fn targets(&self) -> Vec<Target> {
+        self.roots
+            .iter()
+            .map(|(_, target)| target.clone())
+            .collect()
+    }
+
+    fn run<'a>(&'a self, ctx: &'a AgentContext) -> AgentFuture<'a> {
+        Box::pin(async move {
+            for (path, target) in &self.roots {
+                tracing::info!(path = %path.display(), "scanning logs");
+                let (path, options) = (path.clone(), self.options.clone());
+                let scanned = tokio::task::spawn_blocking(move || {
+                    scan_paths(&[path], &options, &Scanner::new())
+                })
+                .await;
+                match scanned {
+                    Ok(Ok(report)) => findings(&report, target)
+                        .into_iter()
+                        .for_each(|f| ctx.report(f)),
+                    Ok(Err(reason)) => {
+                        ctx.report(Finding::error(&UNSCANNED, target.clone(), reason))
+                    }
+                    Err(join) => ctx.report(Finding::error(
+                        &UNSCANNED,
+                        target.clone(),
+                        format!("the scan crashed: {join}"),
+                    )),
+                }
+            }
+        })
+    }
+}

@@ -189,13 +189,13 @@ fn line_numbers_and_private_keys_survive_buffers_and_threads() {
                2026-11-26T10:00:00Z [w1] -----END RSA PRIVATE KEY-----\n";
     let mut line = 1u64;
     while text.len() < 70 << 20 {
-        if line % 100_000 == 0 {
+        if line.is_multiple_of(100_000) {
             text.push_str(&format!(
                 "ERROR postgresql://app:lgFixturePw{line}x@db.internal:5432/prod\n"
             ));
             expected.push(line);
             line += 1;
-        } else if line % 150_001 == 0 {
+        } else if line.is_multiple_of(150_001) {
             text.push_str(key);
             line += 4;
         } else {

@@ -130,6 +130,12 @@ url = "http://{verbose}/health"
 [[health.endpoints]]
 name = "down"
 url = "http://{down}/health"
+
+# Planted: logs with an OpenAI key, a Supabase service-role JWT and secret key, a database password
+# (in a traceback and URL-encoded in an access log), a GitHub token, a card number, an e-mail address
+# and a private key split over prefixed lines in a rotated .gz; clean look-alikes beside them.
+[logs]
+paths = ["logs"]
 "#,
         slow_ms = SLOW_SERVICE_DELAY.as_millis(),
     ))
@@ -194,6 +200,7 @@ pub fn demo(args: DemoArgs, color: bool) -> anyhow::Result<i32> {
         Ok(())
     });
     let started = started_rx.recv().context("the lab did not start")??;
+    crate::demo_logs::write(&args.output_dir.join("logs"))?;
     let config_path = args.output_dir.join("launchguard.toml");
     crate::report::write_atomically(&config_path, started.config.as_bytes())
         .with_context(|| format!("cannot write {}", config_path.display()))?;

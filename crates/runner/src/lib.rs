@@ -6,6 +6,7 @@ pub mod baseline;
 pub mod catalog;
 pub mod cli;
 pub mod demo;
+pub mod demo_logs;
 pub mod orchestrate;
 pub mod report;
 

@@ -43,6 +43,15 @@ pub struct Hit {
     pub decoded: bool,
 }
 
+/// What the rules found on one line: confirmed hits with their full match spans, and spans that a
+/// specific rule recognised but its validator rejected (a bad-checksum token, a documentation
+/// key): generic rules must not report those either.
+#[derive(Default)]
+struct Found {
+    hits: Vec<(Hit, Range<usize>)>,
+    claimed: Vec<Range<usize>>,
+}
+
 /// A compiled scanner over the built-in rules.
 pub struct Scanner {
     rules: &'static [Rule],
@@ -160,7 +169,7 @@ impl Scanner {
         pending: &mut Option<usize>,
     ) {
         let line_start = region.start;
-        let mut found = Vec::new();
+        let mut found = Found::default();
         for (index, rule) in self.rules.iter().enumerate() {
             if bits & (1 << index) == 0 {
                 continue;
@@ -176,7 +185,6 @@ impl Scanner {
                     &data[region.clone()],
                     region.start,
                     line_start,
-                    false,
                     &mut found,
                 );
             }
@@ -205,7 +213,6 @@ impl Scanner {
     }
 
     /// Runs one rule's regex over `text` (which starts at `offset` in the scanned data).
-    #[allow(clippy::too_many_arguments)]
     fn apply(
         &self,
         rule: &Rule,
@@ -213,8 +220,7 @@ impl Scanner {
         text: &[u8],
         offset: usize,
         line_start: usize,
-        decoded: bool,
-        out: &mut Vec<(Hit, Range<usize>)>,
+        out: &mut Found,
     ) {
         let Some(regex) = &rule.regex else { return };
         for caps in regex.captures_iter(text) {
@@ -231,9 +237,13 @@ impl Scanner {
                 &context,
                 offset + secret.start()..offset + secret.end(),
                 line_start,
-                decoded,
+                false,
             ) {
-                out.push((hit, offset + whole.start()..offset + whole.end()));
+                out.hits
+                    .push((hit, offset + whole.start()..offset + whole.end()));
+            } else if !rule.generic {
+                out.claimed
+                    .push(offset + whole.start()..offset + whole.end());
             }
         }
     }
@@ -281,7 +291,7 @@ impl Scanner {
         region: &Range<usize>,
         index: usize,
         at_eof: bool,
-        out: &mut Vec<(Hit, Range<usize>)>,
+        out: &mut Found,
     ) -> Result<(), usize> {
         let rule = &self.rules[index];
         let Some(regex) = &rule.regex else {
@@ -312,7 +322,7 @@ impl Scanner {
                 region.start,
                 false,
             ) {
-                out.push((hit, begin..stop));
+                out.hits.push((hit, begin..stop));
             }
         }
         Ok(())
@@ -342,7 +352,7 @@ impl Scanner {
                 .count();
             if digits >= 13 {
                 let line_start = memrchr(b'\n', &data[..start]).map_or(0, |p| p + 1);
-                let mut found = Vec::new();
+                let mut found = Found::default();
                 let from = start.saturating_sub(1).max(line_start);
                 let to = (stop + 1).min(end);
                 self.apply(
@@ -351,10 +361,9 @@ impl Scanner {
                     &data[from..to],
                     from,
                     line_start,
-                    false,
                     &mut found,
                 );
-                hits.extend(found.into_iter().map(|(h, _)| h));
+                hits.extend(found.hits.into_iter().map(|(h, _)| h));
             }
             i = stop + 1;
         }
@@ -378,15 +387,18 @@ fn region_around(data: &[u8], end: usize, start: usize, stop: usize) -> Range<us
     }
 }
 
-/// Drops generic hits that overlap a specific one, and exact duplicates.
-fn resolve_overlaps(
-    mut found: Vec<(Hit, Range<usize>)>,
-    rules: &[Rule],
-) -> Vec<(Hit, Range<usize>)> {
+/// Drops generic hits that overlap a specific rule's match (confirmed or rejected), and exact
+/// duplicates.
+fn resolve_overlaps(found: Found, rules: &[Rule]) -> Vec<(Hit, Range<usize>)> {
+    let Found {
+        hits: mut found,
+        claimed,
+    } = found;
     let specific: Vec<Range<usize>> = found
         .iter()
         .filter(|(h, _)| !rules[h.rule].generic)
         .map(|(_, span)| span.clone())
+        .chain(claimed)
         .collect();
     found.retain(|(hit, span)| {
         !rules[hit.rule].generic
@@ -572,6 +584,18 @@ mod tests {
         assert!(hits.is_empty());
         assert_eq!(
             ids("-----BEGIN RSA PRIVATE KEY-----\n2026 [w1] not base64 at all!\n"),
+            Vec::<&str>::new()
+        );
+    }
+
+    #[test]
+    fn a_rejected_specific_match_is_not_reported_by_a_generic_rule() {
+        assert_eq!(
+            ids("GET /hooks?token=ghp_lgTestTokenBody0123456789abcde09hmxH"),
+            Vec::<&str>::new()
+        );
+        assert_eq!(
+            ids("aws_access_key_id=AKIAIOSFODNN7EXAMPLE"),
             Vec::<&str>::new()
         );
     }

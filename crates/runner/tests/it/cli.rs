@@ -3,6 +3,7 @@
 use std::path::Path;
 
 use launchguard::demo::PLANTED_DB_PASSWORD;
+use launchguard::demo_logs::PLANTED_LOG_SECRETS;
 use serde_json::Value;
 
 use crate::support::{
@@ -72,7 +73,7 @@ fn demo_reports_the_lab_in_every_format_and_a_second_run_matches_the_baseline() 
     let report = read_json(&out.join("launchguard-report.json"));
     assert_eq!(
         report["run"]["agents"],
-        serde_json::json!(["health", "postgres"]),
+        serde_json::json!(["health", "postgres", "logs"]),
         "the demo's database part ran: {first:?}"
     );
     let count = |report: &Value, statuses: &[&str]| {
@@ -87,6 +88,41 @@ fn demo_reports_the_lab_in_every_format_and_a_second_run_matches_the_baseline() 
     let problems_first = count(&report, &["fail", "error"]);
     assert!(failures > 20, "the lab's planted flaws fail: {failures}");
     assert_eq!(status_of(&report, "health.unreachable", "down"), "fail");
+    // The logs part: every planted secret found, nothing on the clean look-alikes.
+    let log_failures: Vec<String> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["agent"] == "logs" && f["status"] == "fail")
+        .map(|f| {
+            format!(
+                "{} {}",
+                f["check"].as_str().unwrap(),
+                f["target"]["display"].as_str().unwrap()
+            )
+        })
+        .collect();
+    for expected in [
+        "secrets.openai_key",
+        "secrets.supabase_service_role",
+        "secrets.supabase_secret_key",
+        "secrets.db_url",
+        "secrets.github_token",
+        "secrets.private_key",
+        "pii.card_number",
+        "pii.email",
+    ] {
+        assert!(
+            log_failures.iter().any(|f| f.starts_with(expected)),
+            "{expected} not found: {log_failures:#?}"
+        );
+    }
+    assert_eq!(
+        log_failures.len(),
+        8,
+        "one finding per planted secret, none on look-alikes: {log_failures:#?}"
+    );
+    assert!(log_failures.iter().all(|f| !f.contains("clean.log")));
     assert_eq!(status_of(&report, "health.status", "failing"), "fail");
     assert_eq!(status_of(&report, "health.slow", "slow"), "fail");
     assert_eq!(status_of(&report, "health.verbose", "verbose"), "fail");
@@ -123,6 +159,14 @@ fn demo_reports_the_lab_in_every_format_and_a_second_run_matches_the_baseline() 
     // No report format ever carries the planted password.
     for name in FILES.iter().chain(&["launchguard.toml"]) {
         let text = std::fs::read_to_string(out.join(name)).unwrap();
+        for secret in
+            std::iter::once(PLANTED_DB_PASSWORD).chain(PLANTED_LOG_SECRETS.iter().copied())
+        {
+            assert!(
+                !text.contains(secret),
+                "{name} contains the planted secret {secret}"
+            );
+        }
         assert!(
             !text.contains(PLANTED_DB_PASSWORD),
             "{name} contains the planted secret"
@@ -571,5 +615,5 @@ fn a_demo_without_postgres_says_what_it_skipped_and_why() {
         "{run:?}"
     );
     let report = read_json(&out.join("launchguard-report.json"));
-    assert_eq!(report["run"]["agents"], serde_json::json!(["health"]));
+    assert_eq!(report["run"]["agents"], serde_json::json!(["health", "logs"]));
 }

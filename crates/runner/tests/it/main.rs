@@ -4,5 +4,6 @@
 mod cli;
 mod docs;
 mod formats;
+mod scan_logs;
 mod support;
 mod weekly;

@@ -1,11 +1,13 @@
 //! The matching engine, for bytes from anywhere (log files, JS bundles, HTTP bodies).
 //!
-//! 1. One case-sensitive Aho-Corasick pass finds rule keywords; each keyword marks its line (or,
-//!    on very long lines, a window around it) with the rules it belongs to.
+//! 1. One case-sensitive, non-overlapping Aho-Corasick pass (SIMD-prefiltered) finds rule
+//!    keywords; each keyword marks its line (or, on very long lines, a window around it) with the
+//!    rules it belongs to, including those of the keywords it contains. Rules without keywords
+//!    mark lines from a byte anchor found with `memchr` (`@`, `+`) or a skipping digit-run search.
 //! 2. Only those rules' regexes run on only those lines; validators confirm or reclassify.
-//! 3. Lines with escapes (`\n`, `\/`, `\u`) or percent-encoding are decoded and scanned again.
+//! 3. Candidate lines with escapes (`\n`, `\/`, `\u`) or percent-encoding are decoded and
+//!    scanned again.
 //! 4. A BEGIN line of a private key pulls in the following lines, prefixes stripped, up to END.
-//! 5. Rules without keywords (card numbers) use a skipping digit-run search.
 
 use std::collections::HashSet;
 use std::ops::Range;
@@ -14,12 +16,11 @@ use aho_corasick::AhoCorasick;
 use launchguard_core::{Redacted, Severity};
 use memchr::{memchr, memmem, memrchr};
 
-use crate::rules::{RULES, Rule};
+use crate::rules::{Anchor, RULES, Rule};
 use crate::validate::{Validator, Verdict, validate};
 
-/// Marks a line for decoding and rescanning.
-const DECODE_BIT: u64 = 1 << 63;
-const DECODE_TRIGGERS: [&str; 8] = ["\\n", "\\/", "\\u00", "%2F", "%3A", "%40", "%2B", "%3D"];
+/// Decoded lines are rescanned at most this deep (escapes of escapes).
+const MAX_DECODE_DEPTH: u8 = 2;
 /// Lines longer than this are examined in windows around each keyword.
 const LONG_LINE: usize = 64 * 1024;
 const WINDOW_BEFORE: usize = 2048;
@@ -57,7 +58,7 @@ pub struct Scanner {
     rules: &'static [Rule],
     keywords: AhoCorasick,
     keyword_masks: Vec<u64>,
-    keywordless: Vec<usize>,
+    anchored: Vec<(usize, Anchor)>,
     by_id: Vec<&'static str>,
     now_unix: i64,
 }
@@ -79,18 +80,26 @@ impl Scanner {
                 add(keyword, 1 << i);
             }
         }
-        for trigger in DECODE_TRIGGERS {
-            add(trigger, DECODE_BIT);
-        }
+        // Non-overlapping search reports one keyword where several overlap: the outer keyword
+        // carries the rules of every keyword inside it.
+        let contained: Vec<u64> = words
+            .iter()
+            .map(|outer| {
+                words
+                    .iter()
+                    .zip(&masks)
+                    .filter(|(inner, _)| outer.contains(inner.as_str()))
+                    .fold(0, |acc, (_, m)| acc | m)
+            })
+            .collect();
         let keywords = AhoCorasick::builder()
-            .match_kind(aho_corasick::MatchKind::Standard)
+            .match_kind(aho_corasick::MatchKind::LeftmostFirst)
             .build(&words)
             .expect("keywords build an automaton");
-        let keywordless = rules
+        let anchored = rules
             .iter()
             .enumerate()
-            .filter(|(_, r)| r.keywords.is_empty() && r.regex.is_some())
-            .map(|(i, _)| i)
+            .filter_map(|(i, r)| r.anchor.map(|a| (i, a)))
             .collect();
         let now_unix = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
@@ -98,8 +107,8 @@ impl Scanner {
         Scanner {
             rules,
             keywords,
-            keyword_masks: masks,
-            keywordless,
+            keyword_masks: contained,
+            anchored,
             by_id: rules.iter().map(|r| r.id()).collect(),
             now_unix,
         }
@@ -124,27 +133,62 @@ impl Scanner {
         at_eof: bool,
         hits: &mut Vec<Hit>,
     ) -> Option<usize> {
+        self.scan_at_depth(data, end, at_eof, hits, 0)
+    }
+
+    fn scan_at_depth(
+        &self,
+        data: &[u8],
+        end: usize,
+        at_eof: bool,
+        hits: &mut Vec<Hit>,
+        depth: u8,
+    ) -> Option<usize> {
+        // Where each rule might match: (start, end, rules), from keywords and anchors.
+        let mut marks: Vec<(usize, usize, u64)> = self
+            .keywords
+            .find_iter(&data[..end])
+            .map(|m| {
+                (
+                    m.start(),
+                    m.end(),
+                    self.keyword_masks[m.pattern().as_usize()],
+                )
+            })
+            .collect();
+        for &(rule, anchor) in &self.anchored {
+            let bit = 1u64 << rule;
+            match anchor {
+                Anchor::Byte(byte) => marks.extend(
+                    memchr::memchr_iter(byte, &data[..end])
+                        .filter(|&at| anchor_plausible(data, end, at))
+                        .map(|at| (at, at + 1, bit)),
+                ),
+                Anchor::Digits => {
+                    digit_runs(data, end, |start, stop| marks.push((start, stop, bit)))
+                }
+            }
+        }
+        if !self.anchored.is_empty() {
+            marks.sort_unstable_by_key(|m| m.0);
+        }
         let mut pending = None;
         let mut candidate: Option<(Range<usize>, u64)> = None;
-        for m in self.keywords.find_overlapping_iter(&data[..end]) {
-            let mask = self.keyword_masks[m.pattern().as_usize()];
+        for (start, stop, mask) in marks {
             if let Some((region, bits)) = &mut candidate
-                && region.contains(&m.start())
-                && m.end() <= region.end
+                && region.contains(&start)
+                && stop <= region.end
             {
                 *bits |= mask;
                 continue;
             }
             if let Some((region, bits)) = candidate.take() {
-                self.examine(data, region, bits, at_eof, hits, &mut pending);
+                self.examine(data, region, bits, at_eof, hits, &mut pending, depth);
             }
-            candidate = Some((region_around(data, end, m.start(), m.end()), mask));
+            candidate = Some((region_around(data, end, start, stop), mask));
         }
         if let Some((region, bits)) = candidate {
-            self.examine(data, region, bits, at_eof, hits, &mut pending);
-        }
-        for &rule in &self.keywordless {
-            self.digit_runs(data, end, rule, hits);
+            self.examine(data, region, bits, at_eof, hits, &mut pending, depth);
         }
         if let Some(cut) = pending {
             hits.retain(|h| h.line_start < cut);
@@ -159,6 +203,7 @@ impl Scanner {
         hits
     }
 
+    #[allow(clippy::too_many_arguments)]
     fn examine(
         &self,
         data: &[u8],
@@ -167,6 +212,7 @@ impl Scanner {
         at_eof: bool,
         hits: &mut Vec<Hit>,
         pending: &mut Option<usize>,
+        depth: u8,
     ) {
         let line_start = region.start;
         let mut found = Found::default();
@@ -190,15 +236,15 @@ impl Scanner {
             }
         }
         let found = resolve_overlaps(found, self.rules);
-        if bits & DECODE_BIT != 0 {
-            let raw = &data[region.clone()];
+        let raw = &data[region.clone()];
+        if depth < MAX_DECODE_DEPTH && memchr::memchr2(b'\\', b'%', raw).is_some() {
             if let Some(decoded) = decode(raw) {
                 let seen: HashSet<(usize, String)> = found
                     .iter()
                     .map(|(h, _)| (h.rule, h.redacted.fingerprint.clone()))
                     .collect();
                 let mut inner = Vec::new();
-                self.scan(&decoded, decoded.len(), true, &mut inner);
+                self.scan_at_depth(&decoded, decoded.len(), true, &mut inner, depth + 1);
                 for mut hit in inner {
                     if !seen.contains(&(hit.rule, hit.redacted.fingerprint.clone())) {
                         hit.mask = region.clone();
@@ -327,52 +373,75 @@ impl Scanner {
         }
         Ok(())
     }
-
-    /// Card-like digit runs. Jumps 13 bytes at a time: a run of 13 digits or separators must
-    /// cover the byte 12 places ahead.
-    fn digit_runs(&self, data: &[u8], end: usize, index: usize, hits: &mut Vec<Hit>) {
-        let is_run = |b: u8| b.is_ascii_digit() || b == b' ' || b == b'-';
-        let mut i = 0;
-        while i + 12 < end {
-            if !data[i + 12].is_ascii_digit() {
-                i += 13;
-                continue;
-            }
-            let mut start = i + 12;
-            while start > 0 && is_run(data[start - 1]) {
-                start -= 1;
-            }
-            let mut stop = i + 13;
-            while stop < end && is_run(data[stop]) {
-                stop += 1;
-            }
-            let digits = data[start..stop]
-                .iter()
-                .filter(|b| b.is_ascii_digit())
-                .count();
-            if digits >= 13 {
-                let line_start = memrchr(b'\n', &data[..start]).map_or(0, |p| p + 1);
-                let mut found = Found::default();
-                let from = start.saturating_sub(1).max(line_start);
-                let to = (stop + 1).min(end);
-                self.apply(
-                    &self.rules[index],
-                    index,
-                    &data[from..to],
-                    from,
-                    line_start,
-                    &mut found,
-                );
-                hits.extend(found.hits.into_iter().map(|(h, _)| h));
-            }
-            i = stop + 1;
-        }
-    }
 }
 
 impl Default for Scanner {
     fn default() -> Self {
         Scanner::new()
+    }
+}
+
+/// Byte classes for the digit-run search: 1 digit, 2 separator (space or dash), 0 other.
+const DIGIT_CLASS: [u8; 256] = {
+    let mut table = [0u8; 256];
+    let mut b = b'0';
+    while b <= b'9' {
+        table[b as usize] = 1;
+        b += 1;
+    }
+    table[b' ' as usize] = 2;
+    table[b'-' as usize] = 2;
+    table
+};
+
+/// Card-like digit runs: 13 to 19 digits, optionally separated by spaces or dashes, reported as
+/// (start, end). Samples every 13th byte: such a run covers every sample point it spans, and a
+/// sample that falls on one of its separators has a digit beside it.
+fn digit_runs(data: &[u8], end: usize, mut emit: impl FnMut(usize, usize)) {
+    let class = |at: usize| DIGIT_CLASS[data[at] as usize];
+    let mut i = 12;
+    while i < end {
+        let hit = match class(i) {
+            1 => true,
+            2 => class(i - 1) == 1 || (i + 1 < end && class(i + 1) == 1),
+            _ => false,
+        };
+        if !hit {
+            i += 13;
+            continue;
+        }
+        let mut start = i;
+        while start > 0 && class(start - 1) != 0 {
+            start -= 1;
+        }
+        let mut stop = i + 1;
+        while stop < end && class(stop) != 0 {
+            stop += 1;
+        }
+        let digits = data[start..stop]
+            .iter()
+            .filter(|b| b.is_ascii_digit())
+            .count();
+        // A card number is a whole run, not a slice of a longer number.
+        if (13..=19).contains(&digits) {
+            emit(start, stop);
+        }
+        i = stop + 13;
+    }
+}
+
+/// Cheap context checks before an anchor byte marks its line: `@` between word characters (an
+/// address), `+` before a non-zero digit (a phone number).
+fn anchor_plausible(data: &[u8], end: usize, at: usize) -> bool {
+    let before = at.checked_sub(1).map(|i| data[i]);
+    let after = data[..end].get(at + 1).copied();
+    match data[at] {
+        b'@' => {
+            before.is_some_and(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'_' || b == b'-')
+                && after.is_some_and(|b| b.is_ascii_alphanumeric())
+        }
+        b'+' => after.is_some_and(|b| (b'1'..=b'9').contains(&b)),
+        _ => true,
     }
 }
 
@@ -586,6 +655,16 @@ mod tests {
             ids("-----BEGIN RSA PRIVATE KEY-----\n2026 [w1] not base64 at all!\n"),
             Vec::<&str>::new()
         );
+    }
+
+    #[test]
+    fn grouped_card_numbers_are_found_at_every_alignment() {
+        for pad in 0..20 {
+            let text = format!("{}pan 4532 0151 1283 0366 ok", "x".repeat(pad));
+            assert_eq!(ids(&text), ["pii.card_number"], "padding {pad}");
+            let dashed = format!("{}pan 4532-0151-1283-0366", "y".repeat(pad));
+            assert_eq!(ids(&dashed), ["pii.card_number"], "padding {pad}");
+        }
     }
 
     #[test]

@@ -24,6 +24,7 @@ struct RawRule {
     severity: Severity,
     #[serde(default)]
     keywords: Vec<String>,
+    anchor: Option<String>,
     regex: Option<String>,
     validator: Option<String>,
     derived_from: Option<String>,
@@ -40,11 +41,21 @@ struct RawRule {
     negative_examples: Vec<String>,
 }
 
+/// How a rule without keywords finds its candidate lines.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Anchor {
+    /// Every occurrence of this byte (found with SIMD `memchr`).
+    Byte(u8),
+    /// Runs of 13 to 19 digits, optionally separated by spaces or dashes.
+    Digits,
+}
+
 /// One compiled rule.
 #[derive(Debug)]
 pub struct Rule {
     pub check: &'static CheckDef,
     pub keywords: Vec<String>,
+    pub anchor: Option<Anchor>,
     /// `None` for rules only reached by classification (`derived_from`).
     pub regex: Option<Regex>,
     pub validator: Option<Validator>,
@@ -85,6 +96,20 @@ pub fn parse(text: &str) -> Result<Vec<Rule>, String> {
                     raw.id
                 ));
             }
+            let anchor = match raw.anchor.as_deref() {
+                None => None,
+                Some("digits") => Some(Anchor::Digits),
+                Some(byte) if byte.len() == 1 => Some(Anchor::Byte(byte.as_bytes()[0])),
+                Some(other) => {
+                    return Err(format!(
+                        "rule {}: anchor `{other}` is not one byte or \"digits\"",
+                        raw.id
+                    ));
+                }
+            };
+            if regex.is_some() && raw.keywords.is_empty() && anchor.is_none() {
+                return Err(format!("rule {} needs keywords or an anchor", raw.id));
+            }
             if let Some(parent) = &raw.derived_from
                 && !ids.contains(parent)
             {
@@ -112,6 +137,7 @@ pub fn parse(text: &str) -> Result<Vec<Rule>, String> {
             Ok(Rule {
                 check,
                 keywords: raw.keywords,
+                anchor,
                 regex,
                 validator,
                 derived_from: raw.derived_from,
@@ -185,6 +211,17 @@ mod tests {
             assert!(ids.contains(&required), "{required} missing");
         }
         assert!(RULES.len() < 64, "rule masks are u64");
+        let mut keywords: Vec<&str> = RULES
+            .iter()
+            .flat_map(|r| r.keywords.iter().map(String::as_str))
+            .collect();
+        keywords.sort_unstable();
+        keywords.dedup();
+        assert!(
+            keywords.len() <= 64,
+            "{} keywords: over 64 the prefilter falls back to a byte-at-a-time automaton",
+            keywords.len()
+        );
         for rule in RULES.iter() {
             assert!(
                 !rule.examples.is_empty() && !rule.negative_examples.is_empty(),

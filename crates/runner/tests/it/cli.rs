@@ -615,5 +615,8 @@ fn a_demo_without_postgres_says_what_it_skipped_and_why() {
         "{run:?}"
     );
     let report = read_json(&out.join("launchguard-report.json"));
-    assert_eq!(report["run"]["agents"], serde_json::json!(["health", "logs"]));
+    assert_eq!(
+        report["run"]["agents"],
+        serde_json::json!(["health", "logs"])
+    );
 }

@@ -237,21 +237,22 @@ impl Scanner {
         }
         let found = resolve_overlaps(found, self.rules);
         let raw = &data[region.clone()];
-        if depth < MAX_DECODE_DEPTH && memchr::memchr2(b'\\', b'%', raw).is_some() {
-            if let Some(decoded) = decode(raw) {
-                let seen: HashSet<(usize, String)> = found
-                    .iter()
-                    .map(|(h, _)| (h.rule, h.redacted.fingerprint.clone()))
-                    .collect();
-                let mut inner = Vec::new();
-                self.scan_at_depth(&decoded, decoded.len(), true, &mut inner, depth + 1);
-                for mut hit in inner {
-                    if !seen.contains(&(hit.rule, hit.redacted.fingerprint.clone())) {
-                        hit.mask = region.clone();
-                        hit.line_start = line_start;
-                        hit.decoded = true;
-                        hits.push(hit);
-                    }
+        if depth < MAX_DECODE_DEPTH
+            && memchr::memchr2(b'\\', b'%', raw).is_some()
+            && let Some(decoded) = decode(raw)
+        {
+            let seen: HashSet<(usize, String)> = found
+                .iter()
+                .map(|(h, _)| (h.rule, h.redacted.fingerprint.clone()))
+                .collect();
+            let mut inner = Vec::new();
+            self.scan_at_depth(&decoded, decoded.len(), true, &mut inner, depth + 1);
+            for mut hit in inner {
+                if !seen.contains(&(hit.rule, hit.redacted.fingerprint.clone())) {
+                    hit.mask = region.clone();
+                    hit.line_start = line_start;
+                    hit.decoded = true;
+                    hits.push(hit);
                 }
             }
         }

@@ -74,6 +74,18 @@ impl Rule {
     }
 }
 
+/// The rule's docs with one example that matches and one that does not (fake values).
+fn with_examples(what: &str, examples: &[String], negatives: &[String]) -> String {
+    let mut text = what.to_owned();
+    if let Some(example) = examples.first() {
+        text.push_str(&format!(" Reported: `{example}`."));
+    }
+    if let Some(negative) = negatives.first() {
+        text.push_str(&format!(" Not reported: `{negative}`."));
+    }
+    text
+}
+
 fn leak(text: String) -> &'static str {
     Box::leak(text.into_boxed_str())
 }
@@ -129,7 +141,7 @@ pub fn parse(text: &str) -> Result<Vec<Rule>, String> {
                 agent: "logs",
                 title: leak(raw.title),
                 severity: raw.severity,
-                what: leak(raw.what),
+                what: leak(with_examples(&raw.what, &raw.examples, &raw.negative_examples)),
                 why: leak(raw.why),
                 fix: leak(raw.fix),
                 references: &[],

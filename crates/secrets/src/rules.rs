@@ -141,7 +141,11 @@ pub fn parse(text: &str) -> Result<Vec<Rule>, String> {
                 agent: "logs",
                 title: leak(raw.title),
                 severity: raw.severity,
-                what: leak(with_examples(&raw.what, &raw.examples, &raw.negative_examples)),
+                what: leak(with_examples(
+                    &raw.what,
+                    &raw.examples,
+                    &raw.negative_examples,
+                )),
                 why: leak(raw.why),
                 fix: leak(raw.fix),
                 references: &[],

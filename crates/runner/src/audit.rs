@@ -71,19 +71,7 @@ pub fn run_and_report(
     color: bool,
 ) -> anyhow::Result<i32> {
     let registry = agents::registry();
-    let previous = policy_args
-        .baseline
-        .as_deref()
-        .map(baseline::load_report)
-        .transpose()
-        .map_err(|e| usage(format!("--baseline: {e:#}")))?;
-    let suppressions = policy_args
-        .suppressions
-        .as_deref()
-        .map(|path| baseline::load_suppressions(path, &registry))
-        .transpose()
-        .map_err(|e| usage(e.to_string()))?
-        .unwrap_or_default();
+    let (previous, suppressions) = load_history(policy_args, &registry)?;
     let scope_config = &loaded.config.scope;
     let hosts: Vec<String> = scope_config
         .hosts
@@ -123,24 +111,13 @@ pub fn run_and_report(
         findings,
         previous.as_ref(),
         &suppressions,
-        RunInfo {
-            started_at,
-            finished_at,
-            config_path: loaded.path.display().to_string(),
-            config_digest: loaded.digest.clone(),
-            agents: agent_names,
-            fail_on: policy_args.fail_on,
-            fail_on_new: policy_args.fail_on_new,
-            allow_errors: policy_args.allow_errors,
-            baseline: policy_args
-                .baseline
-                .as_ref()
-                .map(|p| p.display().to_string()),
-            suppressions: policy_args
-                .suppressions
-                .as_ref()
-                .map(|p| p.display().to_string()),
-        },
+        run_info(
+            policy_args,
+            loaded.path.display().to_string(),
+            loaded.digest.clone(),
+            agent_names,
+            (started_at, finished_at),
+        ),
     );
     emit(
         &report,
@@ -151,6 +128,50 @@ pub fn run_and_report(
         policy_args.quiet,
     )?;
     Ok(report.summary.exit_code)
+}
+
+/// Last week's report (`--baseline`) and the accepted findings (`--suppressions`).
+fn load_history(
+    policy: &PolicyArgs,
+    registry: &Registry,
+) -> anyhow::Result<(Option<Report>, Vec<Suppression>)> {
+    let previous = policy
+        .baseline
+        .as_deref()
+        .map(baseline::load_report)
+        .transpose()
+        .map_err(|e| usage(format!("--baseline: {e:#}")))?;
+    let suppressions = policy
+        .suppressions
+        .as_deref()
+        .map(|path| baseline::load_suppressions(path, registry))
+        .transpose()
+        .map_err(|e| usage(e.to_string()))?
+        .unwrap_or_default();
+    Ok((previous, suppressions))
+}
+
+/// What a report records about its run.
+fn run_info(
+    policy: &PolicyArgs,
+    config_path: String,
+    config_digest: String,
+    agents: Vec<String>,
+    (started_at, finished_at): (chrono::DateTime<Utc>, chrono::DateTime<Utc>),
+) -> RunInfo {
+    let shown = |path: &Option<PathBuf>| path.as_ref().map(|p| p.display().to_string());
+    RunInfo {
+        started_at,
+        finished_at,
+        config_path,
+        config_digest,
+        agents,
+        fail_on: policy.fail_on,
+        fail_on_new: policy.fail_on_new,
+        allow_errors: policy.allow_errors,
+        baseline: shown(&policy.baseline),
+        suppressions: shown(&policy.suppressions),
+    }
 }
 
 /// Applies baseline and suppressions, sorts, and decides the exit code.
@@ -316,19 +337,7 @@ pub fn scan_logs(args: ScanLogsArgs, color: bool) -> anyhow::Result<i32> {
         max_expansion: args.max_expansion.max(1),
     };
     let policy = &args.report.policy;
-    let previous = policy
-        .baseline
-        .as_deref()
-        .map(baseline::load_report)
-        .transpose()
-        .map_err(|e| usage(format!("--baseline: {e:#}")))?;
-    let suppressions = policy
-        .suppressions
-        .as_deref()
-        .map(|path| baseline::load_suppressions(path, &registry))
-        .transpose()
-        .map_err(|e| usage(e.to_string()))?
-        .unwrap_or_default();
+    let (previous, suppressions) = load_history(policy, &registry)?;
     let started_at = Utc::now();
     let mut findings = Vec::new();
     for path in &args.paths {
@@ -348,21 +357,13 @@ pub fn scan_logs(args: ScanLogsArgs, color: bool) -> anyhow::Result<i32> {
         findings,
         previous.as_ref(),
         &suppressions,
-        RunInfo {
-            started_at,
-            finished_at,
-            config_path: "(scan-logs command line)".to_owned(),
-            config_digest: format!("sha256:{}", hex::encode(sha2::Digest::finalize(digest))),
-            agents: vec!["logs".to_owned()],
-            fail_on: policy.fail_on,
-            fail_on_new: policy.fail_on_new,
-            allow_errors: policy.allow_errors,
-            baseline: policy.baseline.as_ref().map(|p| p.display().to_string()),
-            suppressions: policy
-                .suppressions
-                .as_ref()
-                .map(|p| p.display().to_string()),
-        },
+        run_info(
+            policy,
+            "(scan-logs command line)".to_owned(),
+            format!("sha256:{}", hex::encode(sha2::Digest::finalize(digest))),
+            vec!["logs".to_owned()],
+            (started_at, finished_at),
+        ),
     );
     emit(
         &report,

@@ -399,30 +399,41 @@ const DIGIT_CLASS: [u8; 256] = {
 /// (start, end). Samples every 13th byte: such a run covers every sample point it spans, and a
 /// sample that falls on one of its separators has a digit beside it.
 fn digit_runs(data: &[u8], end: usize, mut emit: impl FnMut(usize, usize)) {
-    let class = |at: usize| DIGIT_CLASS[data[at] as usize];
+    let data = &data[..end];
     let mut i = 12;
-    while i < end {
-        let hit = match class(i) {
+    while i < data.len() {
+        let sampled = match DIGIT_CLASS[data[i] as usize] {
             1 => true,
-            2 => class(i - 1) == 1 || (i + 1 < end && class(i + 1) == 1),
+            2 => {
+                DIGIT_CLASS[data[i - 1] as usize] == 1
+                    || data
+                        .get(i + 1)
+                        .is_some_and(|b| DIGIT_CLASS[*b as usize] == 1)
+            }
             _ => false,
         };
-        if !hit {
+        if !sampled {
             i += 13;
             continue;
         }
-        let mut start = i;
-        while start > 0 && class(start - 1) != 0 {
-            start -= 1;
+        // One pass each way measures the run and counts its digits.
+        let (mut before, mut digits) = (0usize, 0usize);
+        for &b in data[..i].iter().rev() {
+            match DIGIT_CLASS[b as usize] {
+                0 => break,
+                class => digits += usize::from(class == 1),
+            }
+            before += 1;
         }
-        let mut stop = i + 1;
-        while stop < end && class(stop) != 0 {
-            stop += 1;
+        let mut after = 0usize;
+        for &b in &data[i..] {
+            match DIGIT_CLASS[b as usize] {
+                0 => break,
+                class => digits += usize::from(class == 1),
+            }
+            after += 1;
         }
-        let digits = data[start..stop]
-            .iter()
-            .filter(|b| b.is_ascii_digit())
-            .count();
+        let (start, stop) = (i - before, i + after);
         // A card number is a whole run, not a slice of a longer number.
         if (13..=19).contains(&digits) {
             emit(start, stop);

@@ -3,7 +3,7 @@
 use std::sync::LazyLock;
 
 use launchguard_core::{CheckDef, Severity};
-use regex::bytes::Regex;
+use regex::bytes::{Regex, RegexBuilder};
 use serde::Deserialize;
 
 use crate::validate::Validator;
@@ -100,7 +100,14 @@ pub fn parse(text: &str) -> Result<Vec<Rule>, String> {
             let regex = raw
                 .regex
                 .as_deref()
-                .map(|pattern| Regex::new(pattern).map_err(|e| format!("rule {}: {e}", raw.id)))
+                .map(|pattern| {
+                    // ASCII classes and word boundaries: secrets are ASCII, and Unicode `\b` makes
+                    // the fast lazy DFA fall back to slower engines.
+                    RegexBuilder::new(pattern)
+                        .unicode(false)
+                        .build()
+                        .map_err(|e| format!("rule {}: {e}", raw.id))
+                })
                 .transpose()?;
             if regex.is_none() && raw.derived_from.is_none() {
                 return Err(format!(

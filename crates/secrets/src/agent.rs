@@ -75,14 +75,27 @@ pub fn findings(report: &ScanReport, root: &Target) -> Vec<Finding> {
         "{} input(s), {} bytes scanned",
         report.files_scanned, report.bytes_scanned
     );
+    // Every input failed before a byte was read (an empty file that opened counts as read).
+    let nothing_read =
+        report.bytes_scanned == 0 && report.files_scanned as usize <= report.unscanned.len();
     for rule in RULES.iter() {
-        if !report.occurrences.iter().any(|o| o.rule == rule.id()) {
-            findings.push(Finding::pass(
+        if report.occurrences.iter().any(|o| o.rule == rule.id()) {
+            continue;
+        }
+        // A rule passes only over input it actually read.
+        findings.push(if nothing_read {
+            Finding::skipped(
+                rule.check,
+                root.clone(),
+                "not evaluated: nothing was read (see logs.unscanned)",
+            )
+        } else {
+            Finding::pass(
                 rule.check,
                 root.clone(),
                 format!("nothing found in {summary}"),
-            ));
-        }
+            )
+        });
     }
     for problem in &report.unscanned {
         let target = root.child(&problem.file, TargetKind::File, problem.file.clone());

@@ -138,3 +138,36 @@ fn stdin_and_scrub() {
     let two = launchguard(&["scan-logs", "a", "b", "--scrub", "out"], dir.path());
     assert_eq!(two.code, 64, "{two:?}");
 }
+
+#[test]
+fn nothing_read_is_never_a_pass() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("empty-dir")).unwrap();
+    std::fs::write(dir.path().join("empty.log"), "").unwrap();
+    for (input, code, passes) in [
+        ("missing.log", 2, false),
+        ("empty-dir", 2, false),
+        ("empty.log", 0, true),
+    ] {
+        let out = dir.path().join(format!("out-{input}"));
+        let run = launchguard(
+            &[
+                "scan-logs",
+                input,
+                "--format",
+                "json",
+                "--output-dir",
+                out.to_str().unwrap(),
+            ],
+            dir.path(),
+        );
+        assert_eq!(run.code, code, "{input}: {run:?}");
+        let report = read_json(&out.join("launchguard-report.json"));
+        let passed = report["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f["status"] == "pass" && f["check"] != "logs.unscanned");
+        assert_eq!(passed, passes, "{input}: {report:#}");
+    }
+}

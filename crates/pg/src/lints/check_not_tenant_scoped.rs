@@ -1,7 +1,7 @@
 use launchguard_core::{CheckDef, Severity};
 
 use super::policy_always_true::is_always_true;
-use super::{Violation, applies_to_api, command_name, mentions};
+use super::{Violation, api_policies, command_name, mentions};
 use crate::catalog::Catalog;
 use crate::settings::Settings;
 
@@ -24,17 +24,10 @@ pub static CHECK: CheckDef = CheckDef {
 
 pub(crate) fn lint(catalog: &Catalog, settings: &Settings) -> Vec<Violation> {
     let mut violations = Vec::new();
-    for policy in catalog
-        .policies
-        .iter()
-        .filter(|p| p.permissive && applies_to_api(p, settings))
-    {
+    for (policy, relation) in api_policies(catalog, settings) {
         if !matches!(policy.command, 'a' | 'w' | '*') {
             continue;
         }
-        let Some(relation) = catalog.relation(policy.relation) else {
-            continue;
-        };
         if relation.column(&settings.tenant_column).is_none() {
             continue;
         }

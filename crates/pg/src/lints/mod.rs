@@ -126,6 +126,18 @@ pub(crate) fn run(catalog: &Catalog, settings: &Settings, database: &Target) -> 
     findings
 }
 
+/// Permissive policies that apply to the API roles, with the relation they protect.
+pub(crate) fn api_policies<'a>(
+    catalog: &'a Catalog,
+    settings: &'a Settings,
+) -> impl Iterator<Item = (&'a Policy, &'a Relation)> {
+    catalog
+        .policies
+        .iter()
+        .filter(|p| p.permissive && applies_to_api(p, settings))
+        .filter_map(|p| catalog.relation(p.relation).map(|r| (p, r)))
+}
+
 /// Whether a policy applies to requests from the API roles.
 pub(crate) fn applies_to_api(policy: &Policy, settings: &Settings) -> bool {
     policy

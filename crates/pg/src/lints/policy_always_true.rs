@@ -1,6 +1,6 @@
 use launchguard_core::{CheckDef, Severity};
 
-use super::{Violation, applies_to_api, command_name};
+use super::{Violation, api_policies, command_name};
 use crate::catalog::Catalog;
 use crate::settings::Settings;
 
@@ -35,14 +35,7 @@ pub(crate) fn is_always_true(expression: &str) -> bool {
 
 pub(crate) fn lint(catalog: &Catalog, settings: &Settings) -> Vec<Violation> {
     let mut violations = Vec::new();
-    for policy in catalog
-        .policies
-        .iter()
-        .filter(|p| p.permissive && applies_to_api(p, settings))
-    {
-        let Some(relation) = catalog.relation(policy.relation) else {
-            continue;
-        };
+    for (policy, relation) in api_policies(catalog, settings) {
         let always_true: Vec<&str> = [("USING", &policy.using), ("WITH CHECK", &policy.check)]
             .into_iter()
             .filter(|(_, e)| e.as_deref().is_some_and(is_always_true))

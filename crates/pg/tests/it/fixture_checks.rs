@@ -4,6 +4,15 @@ use launchguard_core::Status;
 
 use crate::support::{Lab, agent, failing, run};
 
+/// Relations whose rows leak both to another tenant's user and to anon.
+const READABLE_BY_ANYONE: [&str; 5] = [
+    "public.documents_all",
+    "public.events_2026",
+    "public.invoices",
+    "public.notes",
+    "public.tenant_stats",
+];
+
 const CLEAN: [&str; 7] = [
     "public.documents",
     "public.projects",
@@ -39,16 +48,7 @@ async fn every_check_fires_on_its_flaw_and_nowhere_else() {
         ("fn.search_path_mutable", vec!["public.all_documents()"]),
         ("grant.sensitive_column_exposed", vec!["public.agents"]),
         ("ext.in_public", vec!["extension:pgcrypto"]),
-        (
-            "tenant.cross_read",
-            vec![
-                "public.documents_all",
-                "public.events_2026",
-                "public.invoices",
-                "public.notes",
-                "public.tenant_stats",
-            ],
-        ),
+        ("tenant.cross_read", READABLE_BY_ANYONE.to_vec()),
         (
             "tenant.cross_read_via_function",
             vec!["public.all_documents()"],
@@ -61,16 +61,7 @@ async fn every_check_fires_on_its_flaw_and_nowhere_else() {
         ("tenant.cross_delete", vec!["public.invoices"]),
         ("tenant.row_move", vec!["public.invoices"]),
         ("tenant.claim_tamper", vec!["public.profiles"]),
-        (
-            "anon.read",
-            vec![
-                "public.documents_all",
-                "public.events_2026",
-                "public.invoices",
-                "public.notes",
-                "public.tenant_stats",
-            ],
-        ),
+        ("anon.read", READABLE_BY_ANYONE.to_vec()),
         ("anon.write", vec!["public.invoices"]),
     ];
     let mut problems = Vec::new();

@@ -115,11 +115,7 @@ pub fn render(report: &Report, registry: &Registry) -> String {
         let _ = writeln!(out, "## Could not verify\n");
         table(&mut out, &errors);
     }
-    let suppressed: Vec<&Finding> = report
-        .findings
-        .iter()
-        .filter(|f| f.suppressed.is_some())
-        .collect();
+    let suppressed = report.suppressed_findings();
     if !suppressed.is_empty() {
         let _ = writeln!(out, "## Suppressed\n");
         table(&mut out, &suppressed);

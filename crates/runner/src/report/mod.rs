@@ -38,6 +38,16 @@ pub struct Report {
     pub suppression_notes: Vec<SuppressionNote>,
 }
 
+impl Report {
+    /// Findings an unexpired suppression covers.
+    pub fn suppressed_findings(&self) -> Vec<&Finding> {
+        self.findings
+            .iter()
+            .filter(|f| f.suppressed.is_some())
+            .collect()
+    }
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 pub struct Tool {
     pub name: String,

@@ -163,11 +163,7 @@ pub fn render(report: &Report, registry: &Registry, color: bool) -> String {
         }
         out.push('\n');
     }
-    let suppressed: Vec<&Finding> = report
-        .findings
-        .iter()
-        .filter(|f| f.suppressed.is_some())
-        .collect();
+    let suppressed = report.suppressed_findings();
     if !suppressed.is_empty() {
         let _ = writeln!(
             out,

@@ -7,8 +7,8 @@ use launchguard::demo_logs::PLANTED_LOG_SECRETS;
 use serde_json::Value;
 
 use crate::support::{
-    assert_valid, launchguard, launchguard_with_env, read_json, silent_server, workspace_root,
-    write,
+    assert_valid, demo_json, launchguard, launchguard_with_env, read_json, silent_server,
+    workspace_root, write,
 };
 
 const FILES: [&str; 5] = [
@@ -224,19 +224,16 @@ fn demo_reports_the_lab_in_every_format_and_a_second_run_matches_the_baseline() 
     }
 
     // With --fail-on-new, nothing new means exit 0.
-    let third = launchguard(
+    let third = demo_json(
+        dir.path(),
+        &dir.path().join("third"),
         &[
-            "demo",
-            "--output-dir",
-            dir.path().join("third").to_str().unwrap(),
             "--baseline",
             baseline.to_str().unwrap(),
             "--fail-on-new",
             "--allow-errors",
-            "--format",
-            "json",
         ],
-        dir.path(),
+        &[],
     );
     assert_eq!(third.code, 0, "{third:?}");
 
@@ -594,15 +591,10 @@ fn verbose_logs_say_what_the_agent_does_and_never_a_credential() {
 fn a_demo_without_postgres_says_what_it_skipped_and_why() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("out");
-    let run = launchguard_with_env(
-        &[
-            "demo",
-            "--output-dir",
-            out.to_str().unwrap(),
-            "--format",
-            "json",
-        ],
+    let run = demo_json(
         dir.path(),
+        &out,
+        &[],
         &[(
             "LAUNCHGUARD_DEMO_DATABASE_URL",
             "postgresql://postgres@127.0.0.1:1/postgres",

@@ -16,6 +16,19 @@ pub fn launchguard(args: &[&str], cwd: &Path) -> Run {
     launchguard_with_env(args, cwd, &[])
 }
 
+/// `launchguard demo --output-dir OUT --format json`, plus `extra` arguments and environment.
+pub fn demo_json(dir: &Path, out: &Path, extra: &[&str], env: &[(&str, &str)]) -> Run {
+    let mut args = vec![
+        "demo",
+        "--output-dir",
+        out.to_str().expect("UTF-8 path"),
+        "--format",
+        "json",
+    ];
+    args.extend_from_slice(extra);
+    launchguard_with_env(&args, dir, env)
+}
+
 pub fn launchguard_with_env(args: &[&str], cwd: &Path, env: &[(&str, &str)]) -> Run {
     let Output {
         status,

@@ -6,7 +6,7 @@ use launchguard::agents::registry;
 use launchguard::baseline::load_suppressions;
 use serde_json::Value;
 
-use crate::support::{launchguard, read_json, write};
+use crate::support::{demo_json, launchguard, read_json, write};
 
 fn finding<'a>(report: &'a Value, check: &str, endpoint: &str) -> &'a Value {
     report["findings"]
@@ -105,17 +105,11 @@ expires = 2099-01-01
         "all.toml",
         "[[suppress]]\ncheck = \"*\"\nreason = \"lab\"\nexpires = 2099-01-01\n",
     );
-    let run = launchguard(
-        &[
-            "demo",
-            "--output-dir",
-            dir.path().join("all").to_str().unwrap(),
-            "--suppressions",
-            all.to_str().unwrap(),
-            "--format",
-            "json",
-        ],
+    let run = demo_json(
         dir.path(),
+        &dir.path().join("all"),
+        &["--suppressions", all.to_str().unwrap()],
+        &[],
     );
     assert_eq!(run.code, 0, "{run:?}");
 }
@@ -183,16 +177,7 @@ fn drop_finding(report: &Path, check: &str, out: &Path) {
 fn diff_names_regressions_and_resolutions_and_fails_on_new_ones() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("run");
-    let run = launchguard(
-        &[
-            "demo",
-            "--output-dir",
-            out.to_str().unwrap(),
-            "--format",
-            "json",
-        ],
-        dir.path(),
-    );
+    let run = demo_json(dir.path(), &out, &[], &[]);
     assert_eq!(run.code, 1, "{run:?}");
     let current = out.join("launchguard-report.json");
     let older = dir.path().join("older.json");

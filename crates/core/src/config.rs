@@ -32,6 +32,111 @@ pub struct Config {
     /// Log files and directories scanned for secrets and personal data.
     #[serde(default)]
     pub logs: Option<LogsConfig>,
+    /// HTTPS endpoints: certificates, protocols and cipher classes, HSTS and the HTTP redirect.
+    #[serde(default)]
+    pub tls: Option<TlsConfig>,
+}
+
+fn default_https_port() -> u16 {
+    443
+}
+fn default_http_port() -> u16 {
+    80
+}
+fn default_expiring_soon_days() -> NonZeroU32 {
+    NonZeroU32::new(30).expect("non-zero")
+}
+fn default_hsts_min_max_age() -> u64 {
+    31_536_000
+}
+fn default_max_redirects() -> NonZeroU32 {
+    NonZeroU32::new(3).expect("non-zero")
+}
+fn default_max_lifetime_days() -> NonZeroU32 {
+    NonZeroU32::new(398).expect("non-zero")
+}
+fn default_concurrency() -> NonZeroU32 {
+    NonZeroU32::new(8).expect("non-zero")
+}
+fn default_random_labels() -> u32 {
+    1
+}
+
+/// `[tls]`: the HTTPS hostnames of the product and the thresholds they are judged by.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TlsConfig {
+    /// `tls.cert.expiring_soon` fails when a certificate has fewer days left than this.
+    #[serde(default = "default_expiring_soon_days")]
+    pub expiring_soon_days: NonZeroU32,
+    /// `tls.cert.lifetime_too_long` fails above this many days (CA/Browser Forum: 398).
+    #[serde(default = "default_max_lifetime_days")]
+    pub max_lifetime_days: NonZeroU32,
+    /// `hsts.max_age_short` fails below this many seconds (one year, as hstspreload requires).
+    #[serde(default = "default_hsts_min_max_age")]
+    pub hsts_min_max_age: u64,
+    /// `https.redirect.chain_too_long` fails when reaching HTTPS takes more hops than this.
+    #[serde(default = "default_max_redirects")]
+    pub max_redirects: NonZeroU32,
+    /// Hostnames examined at once (each opens about a dozen short connections, one at a time).
+    #[serde(default = "default_concurrency")]
+    pub concurrency: NonZeroU32,
+    /// One `[[tls.targets]]` table per site.
+    pub targets: Vec<TlsTarget>,
+}
+
+/// `[[tls.targets]]`: one HTTPS site and its tenant hostnames.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TlsTarget {
+    /// A short, unique, stable name; findings are about `tls:<name>` and `tls:<name>/<hostname>`.
+    #[schemars(with = "String")]
+    pub name: Spanned<String>,
+    /// The hostname (sent as SNI and checked against the certificate) or an IP address.
+    #[schemars(with = "String")]
+    pub host: Spanned<String>,
+    /// The HTTPS port.
+    #[serde(default = "default_https_port")]
+    pub port: u16,
+    /// The plain-HTTP port whose redirect is checked; 0 skips the redirect checks.
+    #[serde(default = "default_http_port")]
+    pub http_port: u16,
+    /// Connect to this IP address instead of resolving the hostname (a staging edge, a load
+    /// balancer, the lab). It must be in `[scope].hosts` too.
+    #[serde(default)]
+    pub address: Option<String>,
+    /// A PEM file of extra trust anchors (private PKI), in addition to the public roots.
+    #[serde(default)]
+    pub ca_file: Option<PathBuf>,
+    /// Whether the certificate is renewed automatically (ACME): `auto`, `manual`, or `detect`
+    /// (auto when its lifetime is 100 days or less or its issuer is a known ACME CA).
+    #[serde(default)]
+    pub renewal: Renewal,
+    /// Tenant hostnames served by the same site, each checked like `host`.
+    #[serde(default)]
+    #[schemars(with = "Vec<String>")]
+    pub tenant_hosts: Vec<Spanned<String>>,
+    /// A wildcard such as `*.app.example.com` under which tenants live; checked with
+    /// `tenant_labels`, or with random labels when that list is empty.
+    #[serde(default)]
+    #[schemars(with = "Option<String>")]
+    pub tenant_wildcard: Option<Spanned<String>>,
+    /// Labels put under `tenant_wildcard` (`acme` checks `acme.app.example.com`).
+    #[serde(default)]
+    pub tenant_labels: Vec<String>,
+    /// Random labels checked under `tenant_wildcard` when `tenant_labels` is empty.
+    #[serde(default = "default_random_labels")]
+    pub random_labels: u32,
+}
+
+/// How a certificate is renewed; decides whether `tls.cert.renewal_overdue` applies.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Renewal {
+    #[default]
+    Detect,
+    Auto,
+    Manual,
 }
 
 fn default_max_expansion() -> NonZeroU64 {
@@ -384,6 +489,9 @@ fn validate(config: &Config) -> Result<(), Invalid> {
     if let Some(health) = &config.health {
         validate_health(health)?;
     }
+    if let Some(tls) = &config.tls {
+        validate_tls(tls)?;
+    }
     if let Some(logs) = &config.logs {
         if logs.paths.is_empty() {
             return Err((
@@ -470,6 +578,88 @@ fn validate_health(health: &HealthConfig) -> Result<(), Invalid> {
                     ),
                 ));
             }
+        }
+    }
+    Ok(())
+}
+
+fn validate_tls(tls: &TlsConfig) -> Result<(), Invalid> {
+    let mut names = HashSet::new();
+    for target in &tls.targets {
+        let name = target.name.get_ref();
+        if !is_target_name(name) {
+            return Err((
+                target.name.span(),
+                format!("TLS target name `{name}` must be lowercase letters, digits, `-` or `_`"),
+            ));
+        }
+        if !names.insert(name.as_str()) {
+            return Err((
+                target.name.span(),
+                format!("TLS target name `{name}` is used twice"),
+            ));
+        }
+        let hosts = std::iter::once(&target.host).chain(&target.tenant_hosts);
+        for host in hosts {
+            if host.get_ref().starts_with("*.") || Scope::validate_pattern(host.get_ref()).is_err()
+            {
+                return Err((
+                    host.span(),
+                    format!(
+                        "`{}` is not a hostname or IP address (no scheme, port or wildcard here; \
+                         put a wildcard in tenant_wildcard)",
+                        host.get_ref()
+                    ),
+                ));
+            }
+        }
+        if let Some(wildcard) = &target.tenant_wildcard {
+            let valid = wildcard
+                .get_ref()
+                .strip_prefix("*.")
+                .is_some_and(|base| Scope::validate_pattern(base).is_ok());
+            if !valid {
+                return Err((
+                    wildcard.span(),
+                    format!(
+                        "`{}` is not a wildcard like `*.app.example.com`",
+                        wildcard.get_ref()
+                    ),
+                ));
+            }
+        } else if !target.tenant_labels.is_empty() {
+            return Err((
+                target.name.span(),
+                "tenant_labels needs tenant_wildcard".into(),
+            ));
+        }
+        for label in &target.tenant_labels {
+            if label.is_empty()
+                || label.len() > 63
+                || !label
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-')
+            {
+                return Err((
+                    target.name.span(),
+                    format!("tenant label `{label}` is not a DNS label"),
+                ));
+            }
+        }
+        if let Some(address) = &target.address
+            && address
+                .trim_start_matches('[')
+                .trim_end_matches(']')
+                .parse::<std::net::IpAddr>()
+                .is_err()
+        {
+            return Err((
+                target.host.span(),
+                format!("address `{address}` is not an IP address"),
+            ));
+        }
+        if target.port == 0 {
+            return Err((target.host.span(), "port 0 is not a port".into()));
         }
     }
     Ok(())

@@ -137,6 +137,11 @@ impl From<u64> for EvidenceValue {
         EvidenceValue::Integer(i64::try_from(v).unwrap_or(i64::MAX))
     }
 }
+impl From<i64> for EvidenceValue {
+    fn from(v: i64) -> Self {
+        EvidenceValue::Integer(v)
+    }
+}
 impl From<u16> for EvidenceValue {
     fn from(v: u16) -> Self {
         EvidenceValue::Integer(v.into())

@@ -6,12 +6,13 @@ use launchguard_core::config::LoadedConfig;
 use launchguard_core::{Agent, CheckDef, Registry};
 
 /// Every agent launchguard has, by the name `--only` / `--skip` and the config section use.
-pub const AGENT_NAMES: &[&str] = &["health", "postgres", "logs"];
+pub const AGENT_NAMES: &[&str] = &["health", "tls", "postgres", "logs"];
 
 /// Every agent's checks, in one list: the registry.
-pub fn check_groups() -> [&'static [&'static CheckDef]; 3] {
+pub fn check_groups() -> [&'static [&'static CheckDef]; 4] {
     [
         launchguard_http::health::CHECKS,
+        launchguard_tls::CHECKS,
         launchguard_pg::CHECKS.as_slice(),
         launchguard_secrets::CHECKS.as_slice(),
     ]
@@ -36,6 +37,14 @@ pub fn configured(config: &LoadedConfig, overrides: Overrides) -> Vec<Arc<dyn Ag
             |offset| config.line_of(offset),
         )));
     }
+    let base = config.path.parent().unwrap_or(std::path::Path::new("."));
+    if let Some(tls) = &config.config.tls {
+        agents.push(Arc::new(launchguard_tls::TlsAgent::new(
+            tls,
+            base,
+            |offset| config.line_of(offset),
+        )));
+    }
     if let Some(postgres) = &config.config.postgres {
         let agent = launchguard_pg::PgAgent::new(postgres, |offset| config.line_of(offset));
         agents.push(Arc::new(match overrides.postgres_url {
@@ -44,7 +53,6 @@ pub fn configured(config: &LoadedConfig, overrides: Overrides) -> Vec<Arc<dyn Ag
         }));
     }
     if let Some(logs) = &config.config.logs {
-        let base = config.path.parent().unwrap_or(std::path::Path::new("."));
         agents.push(Arc::new(launchguard_secrets::LogsAgent::new(
             logs,
             base,

@@ -1,0 +1,49 @@
+//! `tls.cert.*`, `tls.ocsp.*`, `tls.ct.*`: the presented chain, judged offline from what the
+//! inspection handshake recorded.
+
+pub mod chain_incomplete;
+pub mod chain_order;
+pub mod expired;
+pub mod expiring_soon;
+pub mod hostname_mismatch;
+pub mod key_too_small;
+pub mod lifetime_too_long;
+pub mod no_revocation_info;
+pub mod no_scts;
+pub mod no_stapling;
+pub mod not_yet_valid;
+pub mod renewal_overdue;
+pub mod self_signed;
+pub mod untrusted;
+pub mod weak_signature;
+
+use launchguard_core::{CheckDef, Finding};
+
+use crate::chain::{CertInfo, chain_evidence};
+use crate::observe::Observation;
+
+/// The chain, or the `error` finding that says why there is none.
+pub(crate) fn chain<'a>(
+    check: &CheckDef,
+    obs: &'a Observation,
+) -> Result<&'a [CertInfo], Box<Finding>> {
+    obs.chain.as_deref().map_err(|reason| {
+        Box::new(Finding::error(
+            check,
+            obs.host.target.clone(),
+            format!("not verified: {reason}"),
+        ))
+    })
+}
+
+/// A finding about the presented chain, with the chain as evidence.
+pub(crate) fn about_chain(finding: Finding, chain: &[CertInfo]) -> Finding {
+    finding
+        .with_evidence("chain", chain_evidence(chain))
+        .with_evidence("leaf_sha256", chain[0].sha256.as_str())
+}
+
+/// `#i` and the subject, to name a certificate of the chain in a message.
+pub(crate) fn name(index: usize, cert: &CertInfo) -> String {
+    format!("#{index} ({})", cert.subject)
+}

@@ -1,0 +1,425 @@
+//! The raw ClientHello probe: one hand-built ClientHello per connection, judged by the first
+//! handshake message or alert that comes back. rustls cannot speak SSLv3, TLS 1.0/1.1 or weak
+//! suites, so this is how launchguard learns what a server *accepts* without OpenSSL.
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+
+pub const SSL3: u16 = 0x0300;
+pub const TLS10: u16 = 0x0301;
+pub const TLS11: u16 = 0x0302;
+pub const TLS12: u16 = 0x0303;
+
+/// Handshake bytes read before giving up on finding a ServerHello (a hostile or broken peer).
+const MAX_HANDSHAKE_BYTES: usize = 64 * 1024;
+
+pub fn version_name(version: u16) -> String {
+    match version {
+        SSL3 => "SSLv3".into(),
+        TLS10 => "TLS 1.0".into(),
+        TLS11 => "TLS 1.1".into(),
+        TLS12 => "TLS 1.2".into(),
+        0x0304 => "TLS 1.3".into(),
+        other => format!("0x{other:04X}"),
+    }
+}
+
+/// Builds one ClientHello record offering `version` and `suites`, with SNI when `sni` is a name.
+/// Never sends `supported_versions`: a TLS 1.3 server must then answer at the offered version
+/// or refuse.
+pub fn client_hello(version: u16, suites: &[u16], sni: Option<&str>, random: [u8; 32]) -> Vec<u8> {
+    let mut body = Vec::with_capacity(512);
+    body.extend_from_slice(&version.to_be_bytes());
+    body.extend_from_slice(&random);
+    body.push(32);
+    body.extend_from_slice(&random);
+    let mut offered: Vec<u16> = suites.to_vec();
+    // EMPTY_RENEGOTIATION_INFO_SCSV: some servers refuse a hello without secure renegotiation.
+    offered.push(0x00FF);
+    push_u16(&mut body, (offered.len() * 2) as u16);
+    for suite in offered {
+        push_u16(&mut body, suite);
+    }
+    body.extend_from_slice(&[1, 0]);
+    if version > SSL3 {
+        let mut extensions = Vec::new();
+        if let Some(name) = sni {
+            let name = name.as_bytes();
+            let mut server_name = Vec::new();
+            push_u16(&mut server_name, (name.len() + 3) as u16);
+            server_name.push(0);
+            push_u16(&mut server_name, name.len() as u16);
+            server_name.extend_from_slice(name);
+            push_extension(&mut extensions, 0x0000, &server_name);
+        }
+        // supported_groups: x25519, P-256, P-384, P-521, ffdhe2048.
+        push_extension(
+            &mut extensions,
+            0x000A,
+            &[0, 10, 0, 29, 0, 23, 0, 24, 0, 25, 1, 0],
+        );
+        push_extension(&mut extensions, 0x000B, &[1, 0]);
+        // signature_algorithms: ECDSA and RSA (PKCS#1 and PSS) with SHA-256/384/512, then SHA-1.
+        let schemes: [u16; 11] = [
+            0x0403, 0x0503, 0x0603, 0x0804, 0x0805, 0x0806, 0x0401, 0x0501, 0x0601, 0x0201, 0x0203,
+        ];
+        let mut algorithms = Vec::new();
+        push_u16(&mut algorithms, (schemes.len() * 2) as u16);
+        for scheme in schemes {
+            push_u16(&mut algorithms, scheme);
+        }
+        push_extension(&mut extensions, 0x000D, &algorithms);
+        push_extension(&mut extensions, 0xFF01, &[0]);
+        push_u16(&mut body, extensions.len() as u16);
+        body.extend_from_slice(&extensions);
+    }
+    let mut handshake = vec![1];
+    handshake.extend_from_slice(&(body.len() as u32).to_be_bytes()[1..]);
+    handshake.extend_from_slice(&body);
+    let mut record = vec![0x16];
+    push_u16(&mut record, if version == SSL3 { SSL3 } else { TLS10 });
+    push_u16(&mut record, handshake.len() as u16);
+    record.extend_from_slice(&handshake);
+    record
+}
+
+fn push_u16(out: &mut Vec<u8>, value: u16) {
+    out.extend_from_slice(&value.to_be_bytes());
+}
+
+fn push_extension(out: &mut Vec<u8>, kind: u16, data: &[u8]) {
+    push_u16(out, kind);
+    push_u16(out, data.len() as u16);
+    out.extend_from_slice(data);
+}
+
+/// The server's first answer to one ClientHello.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Reply {
+    /// A ServerHello: the version and suite the server chose.
+    ServerHello { version: u16, suite: u16 },
+    /// A TLS alert (level, description).
+    Alert { level: u8, description: u8 },
+    /// Not TLS, or TLS that makes no sense as an answer.
+    Malformed(String),
+}
+
+/// What [`parse_reply`] needs: more bytes, or a verdict.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Parsed {
+    NeedMore,
+    Done(Reply),
+}
+
+/// Judges the bytes received so far. Handshake messages may span records; only the first
+/// handshake message (which must be a ServerHello) or the first alert matters.
+pub fn parse_reply(bytes: &[u8]) -> Parsed {
+    let mut handshake = Vec::new();
+    let mut rest = bytes;
+    loop {
+        if rest.len() < 5 {
+            return Parsed::NeedMore;
+        }
+        let (content_type, major, length) =
+            (rest[0], rest[1], u16::from_be_bytes([rest[3], rest[4]]));
+        if !matches!(content_type, 0x15 | 0x16) || major != 3 {
+            return Parsed::Done(Reply::Malformed(format!(
+                "the answer is not a TLS record (first bytes {:02x} {:02x} {:02x})",
+                rest[0], rest[1], rest[2]
+            )));
+        }
+        if length == 0 || length > 18_432 {
+            return Parsed::Done(Reply::Malformed(format!(
+                "a TLS record of impossible length {length}"
+            )));
+        }
+        let Some(fragment) = rest.get(5..5 + usize::from(length)) else {
+            return Parsed::NeedMore;
+        };
+        if content_type == 0x15 {
+            return match fragment {
+                [level, description, ..] if handshake.is_empty() => Parsed::Done(Reply::Alert {
+                    level: *level,
+                    description: *description,
+                }),
+                _ => Parsed::Done(Reply::Malformed("a truncated alert".into())),
+            };
+        }
+        handshake.extend_from_slice(fragment);
+        if let Some(done) = parse_server_hello(&handshake) {
+            return Parsed::Done(done);
+        }
+        if handshake.len() > MAX_HANDSHAKE_BYTES {
+            return Parsed::Done(Reply::Malformed(
+                "no ServerHello in the first 64 KiB".into(),
+            ));
+        }
+        rest = &rest[5 + usize::from(length)..];
+    }
+}
+
+/// `None` while the first handshake message is incomplete.
+fn parse_server_hello(handshake: &[u8]) -> Option<Reply> {
+    let (&kind, rest) = handshake.split_first()?;
+    if kind != 2 {
+        return Some(Reply::Malformed(format!(
+            "the first handshake message is type {kind}, not a ServerHello"
+        )));
+    }
+    let length = u32::from_be_bytes([0, *rest.first()?, *rest.get(1)?, *rest.get(2)?]) as usize;
+    let body = rest.get(3..3 + length)?;
+    let malformed = || {
+        Some(Reply::Malformed(
+            "a ServerHello too short to hold its fields".into(),
+        ))
+    };
+    if body.len() < 2 + 32 + 1 {
+        return malformed();
+    }
+    let version = u16::from_be_bytes([body[0], body[1]]);
+    let session_len = usize::from(body[34]);
+    let Some(suite) = body.get(35 + session_len..37 + session_len) else {
+        return malformed();
+    };
+    Some(Reply::ServerHello {
+        version,
+        suite: u16::from_be_bytes([suite[0], suite[1]]),
+    })
+}
+
+/// The verdict of one probe.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Probe {
+    /// The server answered with a ServerHello at the offered version.
+    Accepted { suite: u16 },
+    /// The server refused: an alert, a lower version, or a closed connection.
+    Refused(String),
+    /// No judgement possible: timeout, connect failure, garbage.
+    Inconclusive(String),
+}
+
+/// Sends one ClientHello to `addr` and judges the answer.
+pub async fn probe(
+    addr: SocketAddr,
+    sni: Option<&str>,
+    version: u16,
+    suites: &[u16],
+    connect_timeout: Duration,
+    read_timeout: Duration,
+) -> Probe {
+    let mut random = [0u8; 32];
+    if rustls::crypto::aws_lc_rs::default_provider()
+        .secure_random
+        .fill(&mut random)
+        .is_err()
+    {
+        return Probe::Inconclusive("no random bytes for the ClientHello".into());
+    }
+    let hello = client_hello(version, suites, sni, random);
+    let mut stream = match tokio::time::timeout(connect_timeout, TcpStream::connect(addr)).await {
+        Ok(Ok(stream)) => stream,
+        Ok(Err(e)) => return Probe::Inconclusive(format!("could not connect to {addr}: {e}")),
+        Err(_) => {
+            return Probe::Inconclusive(format!(
+                "connecting to {addr} timed out after {} ms",
+                connect_timeout.as_millis()
+            ));
+        }
+    };
+    let exchange = async {
+        stream.write_all(&hello).await?;
+        let mut received = Vec::with_capacity(4096);
+        let mut buffer = [0u8; 4096];
+        loop {
+            let n = stream.read(&mut buffer).await?;
+            if n == 0 {
+                return Ok::<_, std::io::Error>((received, true));
+            }
+            received.extend_from_slice(&buffer[..n]);
+            if parse_reply(&received) != Parsed::NeedMore {
+                return Ok((received, false));
+            }
+        }
+    };
+    match tokio::time::timeout(read_timeout, exchange).await {
+        Err(_) => Probe::Inconclusive(format!("no answer within {} ms", read_timeout.as_millis())),
+        Ok(Err(e)) if e.kind() == std::io::ErrorKind::ConnectionReset => {
+            Probe::Refused("the server reset the connection".into())
+        }
+        Ok(Err(e)) => Probe::Inconclusive(format!("reading the answer failed: {e}")),
+        Ok(Ok((received, closed))) => judge(version, &received, closed),
+    }
+}
+
+fn judge(offered: u16, received: &[u8], closed: bool) -> Probe {
+    match parse_reply(received) {
+        Parsed::NeedMore if received.is_empty() && closed => {
+            Probe::Refused("the server closed the connection without answering".into())
+        }
+        Parsed::NeedMore => Probe::Inconclusive(format!(
+            "the connection closed after {} bytes, in the middle of a TLS record",
+            received.len()
+        )),
+        Parsed::Done(Reply::Alert {
+            description: 112, ..
+        }) => Probe::Inconclusive(
+            "the server does not know this hostname (alert unrecognized_name)".into(),
+        ),
+        Parsed::Done(Reply::Alert { description, .. }) => {
+            Probe::Refused(format!("alert {}", alert_name(description)))
+        }
+        Parsed::Done(Reply::ServerHello { version, suite }) if version == offered => {
+            Probe::Accepted { suite }
+        }
+        Parsed::Done(Reply::ServerHello { version, .. }) if version < offered => {
+            Probe::Refused(format!(
+                "the server answered with the older {}",
+                version_name(version)
+            ))
+        }
+        Parsed::Done(Reply::ServerHello { version, .. }) => Probe::Inconclusive(format!(
+            "the server answered {} to a {} ClientHello (a server bug)",
+            version_name(version),
+            version_name(offered)
+        )),
+        Parsed::Done(Reply::Malformed(reason)) => Probe::Inconclusive(reason),
+    }
+}
+
+fn alert_name(description: u8) -> String {
+    let name = match description {
+        0 => "close_notify",
+        10 => "unexpected_message",
+        20 => "bad_record_mac",
+        40 => "handshake_failure",
+        47 => "illegal_parameter",
+        50 => "decode_error",
+        70 => "protocol_version",
+        71 => "insufficient_security",
+        80 => "internal_error",
+        86 => "inappropriate_fallback",
+        109 => "missing_extension",
+        _ => return description.to_string(),
+    };
+    format!("{description} ({name})")
+}
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    fn server_hello_record(version: u16, suite: u16, session: &[u8]) -> Vec<u8> {
+        let mut body = version.to_be_bytes().to_vec();
+        body.extend_from_slice(&[7; 32]);
+        body.push(session.len() as u8);
+        body.extend_from_slice(session);
+        body.extend_from_slice(&suite.to_be_bytes());
+        body.push(0);
+        let mut handshake = vec![2];
+        handshake.extend_from_slice(&(body.len() as u32).to_be_bytes()[1..]);
+        handshake.extend_from_slice(&body);
+        let mut record = vec![0x16, 3, 3];
+        record.extend_from_slice(&(handshake.len() as u16).to_be_bytes());
+        record.extend_from_slice(&handshake);
+        record
+    }
+
+    #[test]
+    fn client_hello_lengths_are_consistent() {
+        let hello = client_hello(TLS12, &[0xC02F], Some("example.com"), [1; 32]);
+        assert_eq!(hello[0], 0x16);
+        assert_eq!(
+            usize::from(u16::from_be_bytes([hello[3], hello[4]])),
+            hello.len() - 5
+        );
+        let handshake_len = u32::from_be_bytes([0, hello[6], hello[7], hello[8]]) as usize;
+        assert_eq!(handshake_len, hello.len() - 9);
+        assert_eq!(&hello[9..11], &[3, 3]);
+        assert!(hello.windows(11).any(|w| w == b"example.com"));
+        let sslv3 = client_hello(SSL3, &[0x000A], Some("example.com"), [1; 32]);
+        assert_eq!(&sslv3[1..3], &[3, 0]);
+        assert!(
+            !sslv3.windows(11).any(|w| w == b"example.com"),
+            "SSLv3 has no extensions"
+        );
+    }
+
+    #[test]
+    fn a_server_hello_split_across_records_is_read() {
+        let record = server_hello_record(TLS10, 0xC013, &[9; 32]);
+        let fragment = &record[5..];
+        let mut split = vec![0x16, 3, 1, 0, 10];
+        split.extend_from_slice(&fragment[..10]);
+        split.extend_from_slice(&[0x16, 3, 1]);
+        split.extend_from_slice(&((fragment.len() - 10) as u16).to_be_bytes());
+        split.extend_from_slice(&fragment[10..]);
+        assert_eq!(parse_reply(&split[..20]), Parsed::NeedMore);
+        assert_eq!(
+            parse_reply(&split),
+            Parsed::Done(Reply::ServerHello {
+                version: TLS10,
+                suite: 0xC013
+            })
+        );
+    }
+
+    #[test]
+    fn judgements() {
+        let hello = server_hello_record(TLS12, 0x002F, &[]);
+        assert_eq!(
+            judge(TLS12, &hello, false),
+            Probe::Accepted { suite: 0x002F }
+        );
+        assert!(matches!(
+            judge(TLS11, &hello, false),
+            Probe::Inconclusive(_)
+        ));
+        let older = server_hello_record(TLS10, 0x002F, &[]);
+        assert!(matches!(judge(TLS12, &older, false), Probe::Refused(r) if r.contains("TLS 1.0")));
+        let alert = [0x15, 3, 3, 0, 2, 2, 70];
+        assert!(
+            matches!(judge(TLS10, &alert, false), Probe::Refused(r) if r.contains("protocol_version"))
+        );
+        assert!(matches!(judge(TLS10, &[], true), Probe::Refused(_)));
+        assert!(matches!(
+            judge(TLS10, &hello[..12], true),
+            Probe::Inconclusive(_)
+        ));
+        assert!(
+            matches!(judge(TLS10, b"HTTP/1.1 400 Bad Request\r\n", true), Probe::Inconclusive(r) if r.contains("not a TLS record"))
+        );
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 2_000, ..ProptestConfig::default() })]
+
+        #[test]
+        fn the_reply_parser_never_panics(bytes in proptest::collection::vec(any::<u8>(), 0..600)) {
+            let _ = parse_reply(&bytes);
+        }
+
+        #[test]
+        fn the_reply_parser_never_panics_on_tls_shaped_input(
+            content in prop_oneof![Just(0x15u8), Just(0x16u8)],
+            length in 0u16..400,
+            body in proptest::collection::vec(any::<u8>(), 0..400),
+        ) {
+            let mut bytes = vec![content, 3, 3];
+            bytes.extend_from_slice(&length.to_be_bytes());
+            bytes.extend_from_slice(&body);
+            let _ = parse_reply(&bytes);
+        }
+
+        #[test]
+        fn server_hellos_round_trip(version in 0x0300u16..0x0304, suite in any::<u16>(),
+                                    session in proptest::collection::vec(any::<u8>(), 0..33)) {
+            let record = server_hello_record(version, suite, &session);
+            prop_assert_eq!(parse_reply(&record), Parsed::Done(Reply::ServerHello { version, suite }));
+        }
+    }
+}

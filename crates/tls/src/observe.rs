@@ -1,0 +1,354 @@
+//! Everything launchguard learns about one hostname, gathered once and judged by every check:
+//! one inspection handshake, one TLS 1.3-only handshake, one raw ClientHello per protocol
+//! version and cipher class, the first HTTPS response and the walk from plain HTTP.
+
+use std::net::{IpAddr, SocketAddr};
+use std::sync::Arc;
+
+use launchguard_core::config::Renewal;
+use launchguard_core::{AgentContext, Target};
+use rustls::pki_types::ServerName;
+use url::Url;
+
+use crate::chain::CertInfo;
+use crate::handshake::{self, HandshakeFailure, Inspection};
+use crate::hello::{self, Probe};
+use crate::suites::{self, CipherClass};
+use crate::trust::{self, Anchors, Trust};
+use crate::web::{self, Response, Walk};
+
+/// Thresholds from `[tls]`.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub expiring_soon_days: i64,
+    pub max_lifetime_days: i64,
+    pub hsts_min_max_age: u64,
+    pub max_redirects: usize,
+}
+
+/// One hostname to examine.
+#[derive(Debug, Clone)]
+pub struct Host {
+    pub target: Target,
+    pub name: String,
+    pub port: u16,
+    /// 0: no redirect checks.
+    pub http_port: u16,
+    pub address: Option<IpAddr>,
+    pub renewal: Renewal,
+    /// The site's trust anchors, or why they could not be loaded.
+    pub anchors: Arc<Result<Anchors, String>>,
+}
+
+impl Host {
+    fn url(&self, scheme: &str, port: u16) -> Result<Url, String> {
+        let host = match self.name.parse::<IpAddr>() {
+            Ok(IpAddr::V6(v6)) => format!("[{v6}]"),
+            _ => self.name.clone(),
+        };
+        Url::parse(&format!("{scheme}://{host}:{port}/"))
+            .map_err(|e| format!("`{host}` gives no URL: {e}"))
+    }
+}
+
+/// What was observed. Each part is `Err(reason)` when it could not be observed.
+#[derive(Debug)]
+pub struct Observation {
+    pub host: Host,
+    pub now: i64,
+    pub inspection: Result<Inspection, HandshakeFailure>,
+    pub chain: Result<Vec<CertInfo>, String>,
+    pub trust: Result<Trust, String>,
+    pub tls13: Result<(), HandshakeFailure>,
+    /// Raw probes per version: SSLv3, TLS 1.0, 1.1, 1.2.
+    pub versions: Vec<(u16, Probe)>,
+    /// The version the cipher classes were probed at, when any pre-1.3 version was accepted.
+    pub class_version: Option<u16>,
+    pub classes: Vec<(CipherClass, Probe)>,
+    pub https: Result<Response, String>,
+    /// `None` when `http_port = 0`.
+    pub walk: Option<Result<Walk, String>>,
+}
+
+impl Observation {
+    pub fn version(&self, version: u16) -> Option<&Probe> {
+        self.versions
+            .iter()
+            .find(|(v, _)| *v == version)
+            .map(|(_, p)| p)
+    }
+
+    pub fn class(&self, class: CipherClass) -> Option<&Probe> {
+        self.classes
+            .iter()
+            .find(|(c, _)| *c == class)
+            .map(|(_, p)| p)
+    }
+
+    /// Whether nothing could be learned at all: every part failed for one reason.
+    pub fn unreachable(&self) -> Option<&str> {
+        match (&self.inspection, &self.https) {
+            (Err(HandshakeFailure::Failed(reason)), Err(_)) => Some(reason),
+            _ => None,
+        }
+    }
+}
+
+/// Observes one host. Every connection takes one request from the host's budget.
+pub async fn observe(host: Host, ctx: &AgentContext, settings: &Settings) -> Observation {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64);
+    let timeouts = ctx.scope.timeouts;
+    let mut obs = Observation {
+        now,
+        inspection: Err(HandshakeFailure::Failed("not attempted".into())),
+        chain: Err("not attempted".into()),
+        trust: Err("not attempted".into()),
+        tls13: Err(HandshakeFailure::Failed("not attempted".into())),
+        versions: Vec::new(),
+        class_version: None,
+        classes: Vec::new(),
+        https: Err("not attempted".into()),
+        walk: None,
+        host,
+    };
+    let host = obs.host.clone();
+    let not_attempted = |obs: &mut Observation, reason: String| {
+        obs.inspection = Err(HandshakeFailure::Failed(reason.clone()));
+        obs.chain = Err(reason.clone());
+        obs.trust = Err(reason.clone());
+        obs.tls13 = Err(HandshakeFailure::Failed(reason.clone()));
+        obs.https = Err(reason.clone());
+        if host.http_port != 0 {
+            obs.walk = Some(Err(reason));
+        }
+    };
+    let https_url = match host.url("https", host.port) {
+        Ok(url) => url,
+        Err(reason) => {
+            not_attempted(&mut obs, reason);
+            return obs;
+        }
+    };
+    if let Err(e) = ctx.scope.check_url(&https_url) {
+        not_attempted(&mut obs, format!("not verified: {e}"));
+        return obs;
+    }
+    let addr = match resolve(&host, ctx).await {
+        Ok(addr) => addr,
+        Err(reason) => {
+            not_attempted(&mut obs, reason);
+            return obs;
+        }
+    };
+    let server_name = match host.name.parse::<IpAddr>() {
+        Ok(ip) => ServerName::IpAddress(ip.into()),
+        Err(_) => match ServerName::try_from(host.name.clone()) {
+            Ok(name) => name,
+            Err(e) => {
+                not_attempted(
+                    &mut obs,
+                    format!("`{}` is not a valid TLS server name: {e}", host.name),
+                );
+                return obs;
+            }
+        },
+    };
+    let sni = host
+        .name
+        .parse::<IpAddr>()
+        .is_err()
+        .then_some(host.name.as_str());
+    let budget = |ctx: &AgentContext| {
+        ctx.scope
+            .take_request(&https_url)
+            .map_err(|e| e.to_string())
+    };
+
+    obs.inspection = match budget(ctx) {
+        Err(reason) => Err(HandshakeFailure::Failed(reason)),
+        Ok(()) => {
+            handshake::inspect(
+                addr,
+                server_name.clone(),
+                rustls::DEFAULT_VERSIONS,
+                timeouts.connect,
+                timeouts.request,
+            )
+            .await
+        }
+    };
+    obs.chain = match &obs.inspection {
+        Ok(inspection) if inspection.chain.is_empty() => {
+            Err("the server presented no certificate".into())
+        }
+        Ok(inspection) => inspection
+            .chain
+            .iter()
+            .enumerate()
+            .map(|(i, der)| {
+                CertInfo::parse(der)
+                    .map_err(|e| format!("certificate #{i} of the presented chain: {e}"))
+            })
+            .collect(),
+        Err(failure) => Err(format!(
+            "no TLS 1.2/1.3 handshake completed, so the certificate was not read: {}",
+            failure.reason()
+        )),
+    };
+    obs.trust = match (&obs.chain, host.anchors.as_ref()) {
+        (Err(reason), _) => Err(reason.clone()),
+        (Ok(_), Err(reason)) => Err(format!("ca_file: {reason}")),
+        (Ok(chain), Ok(anchors)) => {
+            let mut verdict = trust::judge(anchors, chain, &[]);
+            if matches!(verdict, Trust::Untrusted { .. }) {
+                let fetched = fetch_issuers(chain, ctx, &host, addr).await;
+                if !fetched.is_empty() {
+                    verdict = trust::judge(anchors, chain, &fetched);
+                }
+            }
+            Ok(verdict)
+        }
+    };
+    obs.tls13 = match budget(ctx) {
+        Err(reason) => Err(HandshakeFailure::Failed(reason)),
+        Ok(()) => handshake::inspect(
+            addr,
+            server_name,
+            &[&rustls::version::TLS13],
+            timeouts.connect,
+            timeouts.request,
+        )
+        .await
+        .map(|_| ()),
+    };
+    let offer = suites::broad_offer();
+    for version in [hello::SSL3, hello::TLS10, hello::TLS11, hello::TLS12] {
+        let probe = match budget(ctx) {
+            Err(reason) => Probe::Inconclusive(reason),
+            Ok(()) => {
+                hello::probe(
+                    addr,
+                    sni,
+                    version,
+                    &offer,
+                    timeouts.connect,
+                    timeouts.request,
+                )
+                .await
+            }
+        };
+        obs.versions.push((version, probe));
+    }
+    obs.class_version = [hello::TLS12, hello::TLS11, hello::TLS10, hello::SSL3]
+        .into_iter()
+        .find(|v| matches!(obs.version(*v), Some(Probe::Accepted { .. })));
+    if let Some(version) = obs.class_version {
+        for class in CipherClass::ALL {
+            let probe = match budget(ctx) {
+                Err(reason) => Probe::Inconclusive(reason),
+                Ok(()) => {
+                    hello::probe(
+                        addr,
+                        sni,
+                        version,
+                        class.suites(),
+                        timeouts.connect,
+                        timeouts.request,
+                    )
+                    .await
+                }
+            };
+            obs.classes.push((class, probe));
+        }
+    }
+    let client = web::client(&host.name, Some(addr), timeouts.connect, timeouts.request);
+    obs.https = match &client {
+        Err(reason) => Err(reason.clone()),
+        Ok(client) => web::get(client, &ctx.scope, &https_url).await,
+    };
+    if host.http_port != 0 {
+        obs.walk = Some(match (&client, host.url("http", host.http_port)) {
+            (Err(reason), _) => Err(reason.clone()),
+            (_, Err(reason)) => Err(reason),
+            (Ok(client), Ok(url)) => {
+                web::walk(client, &ctx.scope, url, settings.max_redirects + 2).await
+            }
+        });
+    }
+    obs
+}
+
+async fn resolve(host: &Host, ctx: &AgentContext) -> Result<SocketAddr, String> {
+    if let Some(address) = host.address {
+        let url = Url::parse(&format!("https://{}/", SocketAddr::new(address, host.port)))
+            .map_err(|e| e.to_string())?;
+        ctx.scope
+            .check_url(&url)
+            .map_err(|e| format!("not verified: address {address}: {e}"))?;
+        return Ok(SocketAddr::new(address, host.port));
+    }
+    if let Ok(ip) = host.name.parse::<IpAddr>() {
+        return Ok(SocketAddr::new(ip, host.port));
+    }
+    let lookup = tokio::net::lookup_host((host.name.as_str(), host.port));
+    match tokio::time::timeout(ctx.scope.timeouts.connect, lookup).await {
+        Ok(Ok(mut addrs)) => addrs
+            .next()
+            .ok_or_else(|| format!("DNS lookup of {} gave no address", host.name)),
+        Ok(Err(e)) => Err(format!("DNS lookup of {} failed: {e}", host.name)),
+        Err(_) => Err(format!("DNS lookup of {} timed out", host.name)),
+    }
+}
+
+/// Fetches the issuers named by the last presented certificate's AIA caIssuers URLs, in scope
+/// only, at most 64 KiB each.
+async fn fetch_issuers(
+    chain: &[CertInfo],
+    ctx: &AgentContext,
+    host: &Host,
+    addr: SocketAddr,
+) -> Vec<(String, Vec<u8>)> {
+    let Some(last) = chain.last().filter(|c| !c.self_issued) else {
+        return Vec::new();
+    };
+    let mut fetched = Vec::new();
+    for url in last.ca_issuer_urls.iter().take(2) {
+        let Ok(parsed) = Url::parse(url) else {
+            continue;
+        };
+        if ctx.scope.take_request(&parsed).is_err() {
+            tracing::info!(%url, "AIA caIssuers URL not fetched: out of scope or budget spent");
+            continue;
+        }
+        let pinned = (parsed.host_str() == Some(host.name.as_str())).then_some(addr);
+        let Ok(client) = web::client(
+            parsed.host_str().unwrap_or(""),
+            pinned,
+            ctx.scope.timeouts.connect,
+            ctx.scope.timeouts.request,
+        ) else {
+            continue;
+        };
+        let body = async {
+            let mut response = client.get(parsed.clone()).send().await.ok()?;
+            let mut body = Vec::new();
+            while let Ok(Some(chunk)) = response.chunk().await {
+                body.extend_from_slice(&chunk);
+                if body.len() > 64 * 1024 {
+                    return None;
+                }
+            }
+            Some(body)
+        };
+        if let Ok(Some(body)) = tokio::time::timeout(ctx.scope.timeouts.request, body).await {
+            fetched.extend(
+                trust::certificates_in(&body)
+                    .into_iter()
+                    .map(|der| (url.clone(), der)),
+            );
+        }
+    }
+    fetched
+}

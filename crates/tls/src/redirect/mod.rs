@@ -1,0 +1,65 @@
+//! `https.redirect.*`: what the plain-HTTP port does, one request per hop, up to
+//! `[tls].max_redirects` + 1 redirects, never leaving the scope.
+
+pub mod chain_too_long;
+pub mod insecure_hop;
+pub mod missing;
+pub mod not_permanent;
+
+use launchguard_core::{CheckDef, Finding};
+
+use crate::observe::Observation;
+use crate::web::{self, Walk};
+
+/// The walk, or the finding that says why this check has nothing to judge.
+pub(crate) fn walk<'a>(check: &CheckDef, obs: &'a Observation) -> Result<&'a Walk, Box<Finding>> {
+    let target = obs.host.target.clone();
+    match &obs.walk {
+        None => Err(Box::new(Finding::skipped(
+            check,
+            target,
+            "does not apply: http_port = 0",
+        ))),
+        Some(Err(reason)) if web::is_refused(reason) => Err(Box::new(Finding::skipped(
+            check,
+            target,
+            "does not apply: nothing listens on the plain-HTTP port",
+        ))),
+        Some(Err(reason)) => Err(Box::new(Finding::error(
+            check,
+            target,
+            format!("not verified: {reason}"),
+        ))),
+        Some(Ok(walk)) if walk.redirects().next().is_none() => Err(Box::new(Finding::skipped(
+            check,
+            target,
+            "not evaluated: plain HTTP does not redirect (see https.redirect.missing)",
+        ))),
+        Some(Ok(walk)) => Ok(walk),
+    }
+}
+
+/// Whether the first redirect goes to https:// on the same host.
+pub(crate) fn first_hop_secure(obs: &Observation, walk: &Walk) -> bool {
+    walk.redirects().next().is_some_and(|hop| {
+        hop.location
+            .as_deref()
+            .and_then(|l| hop.url.join(l).ok())
+            .is_some_and(|next| {
+                next.scheme() == "https"
+                    && next.host_str().is_some_and(|h| {
+                        h.eq_ignore_ascii_case(&obs.host.name)
+                            || h.trim_matches(|c| c == '[' || c == ']') == obs.host.name
+                    })
+            })
+    })
+}
+
+/// The walk as evidence.
+pub(crate) fn with_hops(finding: Finding, walk: &Walk) -> Finding {
+    let finding = finding.with_evidence("hops", walk.describe().join(" ; "));
+    match &walk.stopped {
+        Some(why) => finding.with_evidence("stopped", why.as_str()),
+        None => finding,
+    }
+}

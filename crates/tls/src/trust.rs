@@ -1,0 +1,176 @@
+//! Whether a presented chain leads to a trust anchor, and if not, why: self-signed, a missing
+//! intermediate, or an unknown root. Time and hostname are judged by their own checks, so the
+//! path is built at a moment inside every certificate's validity and for a name the leaf holds:
+//! an expired certificate is reported as expired, not also as untrusted.
+
+use std::sync::Arc;
+
+use rustls::client::WebPkiServerVerifier;
+use rustls::client::danger::ServerCertVerifier;
+use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
+use rustls::{CertificateError, RootCertStore};
+
+use crate::chain::CertInfo;
+
+/// The trust anchors a target is judged against: the public roots plus its `ca_file`.
+#[derive(Debug, Clone)]
+pub struct Anchors {
+    verifier: Arc<WebPkiServerVerifier>,
+    pub extra: usize,
+}
+
+impl Anchors {
+    pub fn new(extra_pem: Option<&[u8]>) -> Result<Anchors, String> {
+        let mut roots = RootCertStore {
+            roots: webpki_roots::TLS_SERVER_ROOTS.to_vec(),
+        };
+        let mut extra = 0;
+        if let Some(pem) = extra_pem {
+            use rustls::pki_types::pem::PemObject;
+            for cert in CertificateDer::pem_slice_iter(pem) {
+                let cert = cert.map_err(|e| format!("not a PEM certificate file: {e}"))?;
+                roots
+                    .add(cert)
+                    .map_err(|e| format!("a certificate in it cannot be a trust anchor: {e}"))?;
+                extra += 1;
+            }
+            if extra == 0 {
+                return Err("it holds no PEM certificate".into());
+            }
+        }
+        let verifier = WebPkiServerVerifier::builder_with_provider(
+            Arc::new(roots),
+            Arc::new(rustls::crypto::aws_lc_rs::default_provider()),
+        )
+        .build()
+        .map_err(|e| format!("cannot build a verifier: {e}"))?;
+        Ok(Anchors { verifier, extra })
+    }
+
+    /// Path validation only (see the module comment).
+    fn verify(
+        &self,
+        chain: &[CertInfo],
+        extra_intermediates: &[Vec<u8>],
+    ) -> Result<(), CertificateError> {
+        let Some(leaf) = chain.first() else {
+            return Err(CertificateError::BadEncoding);
+        };
+        let end_entity = CertificateDer::from(leaf.der.as_slice());
+        let intermediates: Vec<CertificateDer<'_>> = chain[1..]
+            .iter()
+            .map(|c| CertificateDer::from(c.der.as_slice()))
+            .chain(
+                extra_intermediates
+                    .iter()
+                    .map(|d| CertificateDer::from(d.as_slice())),
+            )
+            .collect();
+        let start = chain.iter().map(|c| c.not_before).max().unwrap_or(0);
+        let end = chain.iter().map(|c| c.not_after).min().unwrap_or(0);
+        let moment = if start <= end {
+            start + (end - start) / 2
+        } else {
+            leaf.not_before + (leaf.not_after - leaf.not_before) / 2
+        };
+        let name = leaf
+            .dns_names
+            .iter()
+            .find_map(|n| ServerName::try_from(n.replace("*.", "wildcard.")).ok())
+            .or_else(|| {
+                leaf.ip_names
+                    .first()
+                    .map(|ip| ServerName::IpAddress((*ip).into()))
+            })
+            .unwrap_or_else(|| ServerName::try_from("name.invalid").expect("valid name"));
+        let now = UnixTime::since_unix_epoch(std::time::Duration::from_secs(moment.max(0) as u64));
+        match self
+            .verifier
+            .verify_server_cert(&end_entity, &intermediates, &name, &[], now)
+        {
+            Ok(_) => Ok(()),
+            Err(rustls::Error::InvalidCertificate(
+                CertificateError::NotValidForName | CertificateError::NotValidForNameContext { .. },
+            )) => Ok(()),
+            Err(rustls::Error::InvalidCertificate(error)) => Err(error),
+            Err(other) => Err(CertificateError::Other(rustls::OtherError(Arc::new(
+                std::io::Error::other(other.to_string()),
+            )))),
+        }
+    }
+}
+
+/// The verdict on one chain.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Trust {
+    Trusted,
+    /// The leaf names itself as issuer and is not a trust anchor.
+    SelfSigned,
+    /// The server left out an intermediate that `found_at` supplied; with it the chain is trusted.
+    Incomplete {
+        missing: String,
+        found_at: String,
+    },
+    /// No path to an anchor, for `reason`.
+    Untrusted {
+        reason: String,
+    },
+}
+
+/// Judges `chain`; `fetched` are intermediates obtained from the leaf's AIA caIssuers URLs (in
+/// scope only), each with the URL it came from.
+pub fn judge(anchors: &Anchors, chain: &[CertInfo], fetched: &[(String, Vec<u8>)]) -> Trust {
+    match anchors.verify(chain, &[]) {
+        Ok(()) => Trust::Trusted,
+        Err(CertificateError::UnknownIssuer) => {
+            let leaf = &chain[0];
+            if leaf.self_issued {
+                return Trust::SelfSigned;
+            }
+            let last = chain.last().expect("non-empty");
+            for (url, der) in fetched {
+                if anchors.verify(chain, std::slice::from_ref(der)).is_ok() {
+                    return Trust::Incomplete {
+                        missing: last.issuer.clone(),
+                        found_at: url.clone(),
+                    };
+                }
+            }
+            Trust::Untrusted {
+                reason: if last.self_issued {
+                    format!(
+                        "the root `{}` the server sent is not a trusted anchor",
+                        last.subject
+                    )
+                } else {
+                    format!(
+                        "the issuer `{}` is neither sent by the server nor a trusted anchor{}",
+                        last.issuer,
+                        if last.ca_issuer_urls.is_empty() {
+                            " (no AIA caIssuers URL to look it up)"
+                        } else {
+                            " (its AIA caIssuers URL gave nothing that completes the chain)"
+                        }
+                    )
+                },
+            }
+        }
+        Err(other) => Trust::Untrusted {
+            reason: format!("path validation failed: {other:?}"),
+        },
+    }
+}
+
+/// The certificates of a PEM or DER body fetched from an AIA URL.
+pub fn certificates_in(body: &[u8]) -> Vec<Vec<u8>> {
+    use rustls::pki_types::pem::PemObject;
+    let pem: Vec<Vec<u8>> = CertificateDer::pem_slice_iter(body)
+        .filter_map(Result::ok)
+        .map(|c| c.to_vec())
+        .collect();
+    if pem.is_empty() && body.first() == Some(&0x30) {
+        vec![body.to_vec()]
+    } else {
+        pem
+    }
+}

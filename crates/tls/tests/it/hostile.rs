@@ -1,0 +1,121 @@
+//! Hostile and broken servers: every check reports `error` with a reason, never a verdict, a
+//! panic or a hang.
+
+use std::time::Duration;
+
+use launchguard_core::Status;
+use launchguard_tls::lab::{self, Authority, LeafSpec, Reply};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+use crate::support::{Lab, bind, run, timeouts};
+
+/// A peer that reads the ClientHello, writes `reply`, then holds or closes the connection.
+async fn scripted(lab: &mut Lab, reply: &'static [u8], hold: bool) -> u16 {
+    let (listener, addr) = bind().await;
+    lab.keep(tokio::spawn(async move {
+        while let Ok((mut socket, _)) = listener.accept().await {
+            tokio::spawn(async move {
+                let mut buffer = [0u8; 4096];
+                let _ = socket.read(&mut buffer).await;
+                let _ = socket.write_all(reply).await;
+                if hold {
+                    tokio::time::sleep(Duration::from_secs(120)).await;
+                }
+            });
+        }
+    }));
+    addr.port()
+}
+
+const GARBAGE: &[u8] = b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n\x00\xff\xfe";
+/// A record header promising 64 bytes, then 10 of them, then close.
+const TRUNCATED: &[u8] = &[0x16, 3, 3, 0, 64, 2, 0, 0, 60, 3, 3, 1, 2, 3, 4];
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hostile_servers_give_errors_with_reasons() {
+    let mut lab = Lab::new();
+    let garbage = scripted(&mut lab, GARBAGE, false).await;
+    let truncated = scripted(&mut lab, TRUNCATED, false).await;
+    let silent = scripted(&mut lab, b"", true).await;
+    // The first 30 bytes of a real ServerHello record, then the connection closes.
+    let mid_handshake = scripted(
+        &mut lab,
+        &[
+            0x16, 3, 3, 0, 74, 2, 0, 0, 70, 3, 3, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7,
+            7, 7, 7,
+        ],
+        false,
+    )
+    .await;
+
+    // A chain of about 100 KB: the leaf and copies of an intermediate.
+    let root = Authority::root("bulky root");
+    let leaf = root.issue(&LeafSpec::for_names(&["bulky.lab.test"]));
+    let mut chain = vec![leaf.cert.clone()];
+    let intermediate = root.intermediate("bulky intermediate").cert;
+    let copies = 100_000 / intermediate.len() + 1;
+    chain.extend(std::iter::repeat_n(intermediate, copies));
+    assert!(chain.iter().map(|c| c.len()).sum::<usize>() > 90_000);
+    let (listener, addr) = bind().await;
+    lab.keep(lab::serve_https(
+        listener,
+        lab::server_config(chain, leaf.key(), None, rustls::ALL_VERSIONS),
+        Reply::ok(&[]),
+    ));
+
+    for (name, port) in [
+        ("garbage", garbage),
+        ("truncated", truncated),
+        ("silent", silent),
+        ("mid-handshake", mid_handshake),
+        ("bulky", addr.port()),
+    ] {
+        lab.add_target(name, &format!("{name}.lab.test"), port, 0, "");
+    }
+    let config = lab.config(&["127.0.0.1", "*.lab.test"], "");
+    let started = std::time::Instant::now();
+    let run = run(lab.dir.path(), &config, timeouts(800)).await;
+    assert!(
+        started.elapsed() < Duration::from_secs(40),
+        "bounded by the timeouts"
+    );
+
+    let mut wrong = Vec::new();
+    for finding in &run.findings {
+        let redirect_check = finding.check.as_str().starts_with("https.redirect.")
+            || finding.check.as_str() == "hsts.over_http";
+        let expected = if redirect_check {
+            Status::Skipped
+        } else {
+            Status::Error
+        };
+        if finding.status != expected || finding.message.len() < 20 {
+            wrong.push(format!(
+                "{} on {}: {} ({})",
+                finding.check.as_str(),
+                finding.target.id,
+                finding.status,
+                finding.message
+            ));
+        }
+    }
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+    let reason = |target: &str| run.get("tls.cert.expired", target).message.clone();
+    assert!(
+        reason("tls:silent").contains("did not finish within"),
+        "{}",
+        reason("tls:silent")
+    );
+    assert!(
+        reason("tls:mid-handshake").contains("closed"),
+        "{}",
+        reason("tls:mid-handshake")
+    );
+    for target in ["tls:garbage", "tls:truncated", "tls:bulky"] {
+        assert!(
+            reason(target).contains("handshake"),
+            "{target}: {}",
+            reason(target)
+        );
+    }
+}

@@ -1,0 +1,315 @@
+//! A lab of servers, the config that points the agent at them, and one agent run.
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::path::Path;
+use std::process::Stdio;
+use std::sync::Arc;
+use std::time::Duration;
+
+use launchguard_core::config::LoadedConfig;
+use launchguard_core::{Agent, AgentContext, Finding, Scope, Status, Timeouts};
+use launchguard_tls::TlsAgent;
+use launchguard_tls::lab::{self, Authority, Leaf, LeafSpec, Reply};
+use rustls::pki_types::CertificateDer;
+use tokio::net::TcpListener;
+use tokio::sync::mpsc;
+use tokio_util::sync::CancellationToken;
+
+pub const GOOD_HSTS: &str = "max-age=63072000; includeSubDomains; preload";
+
+/// Servers that live as long as the lab.
+pub struct Lab {
+    pub dir: tempfile::TempDir,
+    pub root: Authority,
+    pub intermediate: Authority,
+    targets: Vec<String>,
+    tasks: Vec<tokio::task::JoinHandle<()>>,
+    children: Vec<std::process::Child>,
+}
+
+impl Drop for Lab {
+    fn drop(&mut self) {
+        for task in &self.tasks {
+            task.abort();
+        }
+        for child in &mut self.children {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+/// How one fixture's HTTPS server is built.
+pub struct Site {
+    pub name: &'static str,
+    pub host: String,
+    pub chain: Vec<CertificateDer<'static>>,
+    pub leaf: Leaf,
+    pub ocsp: bool,
+    pub versions: &'static [&'static rustls::SupportedProtocolVersion],
+    pub https_reply: Reply,
+    /// `None`: no plain-HTTP server (the port is closed).
+    pub http_reply: Option<Reply>,
+    pub extra: String,
+}
+
+impl Lab {
+    pub fn new() -> Lab {
+        let root = Authority::root("launchguard lab root");
+        let intermediate = root.intermediate("launchguard lab intermediate");
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("ca.pem"), &root.pem).unwrap();
+        Lab {
+            dir,
+            root,
+            intermediate,
+            targets: Vec::new(),
+            tasks: Vec::new(),
+            children: Vec::new(),
+        }
+    }
+
+    /// A clean site: full chain from the lab intermediate, stapled, TLS 1.2 and 1.3, good HSTS,
+    /// a 301 from plain HTTP to the same host.
+    pub fn clean(&self, name: &'static str, host: &str) -> Site {
+        let leaf = self.intermediate.issue(&LeafSpec::for_names(&[host]));
+        self.site_with(name, host, leaf)
+    }
+
+    pub fn site_with(&self, name: &'static str, host: &str, leaf: Leaf) -> Site {
+        Site {
+            name,
+            host: host.to_owned(),
+            chain: vec![leaf.cert.clone(), self.intermediate.cert.clone()],
+            leaf,
+            ocsp: true,
+            versions: rustls::ALL_VERSIONS,
+            https_reply: Reply::ok(&[("Strict-Transport-Security", GOOD_HSTS)]),
+            http_reply: Some(Reply::redirect(301, "https://{host}:{https_port}/")),
+            extra: String::new(),
+        }
+    }
+
+    /// Starts `site` and adds it to the configuration.
+    pub async fn add(&mut self, site: Site) {
+        let https = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let https_port = https.local_addr().unwrap().port();
+        let http = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let http_port = http.local_addr().unwrap().port();
+        let fill = |reply: Reply| Reply {
+            status: reply.status,
+            body: reply.body,
+            headers: reply
+                .headers
+                .into_iter()
+                .map(|(k, v)| {
+                    (
+                        k,
+                        v.replace("{host}", &site.host)
+                            .replace("{https_port}", &https_port.to_string())
+                            .replace("{http_port}", &http_port.to_string()),
+                    )
+                })
+                .collect(),
+        };
+        let config = lab::server_config(
+            site.chain.clone(),
+            site.leaf.key(),
+            site.ocsp.then(lab::stapled_ocsp),
+            site.versions,
+        );
+        self.tasks.push(lab::serve_https(
+            https,
+            config,
+            fill(site.https_reply.clone()),
+        ));
+        if let Some(reply) = site.http_reply.clone() {
+            self.tasks.push(lab::serve_http(http, fill(reply)));
+        } else {
+            drop(http);
+        }
+        self.add_target(site.name, &site.host, https_port, http_port, &site.extra);
+    }
+
+    pub fn add_target(&mut self, name: &str, host: &str, port: u16, http_port: u16, extra: &str) {
+        self.targets.push(format!(
+            "[[tls.targets]]\nname = \"{name}\"\nhost = \"{host}\"\naddress = \"127.0.0.1\"\nport = {port}\nhttp_port = {http_port}\nca_file = \"ca.pem\"\n{extra}\n"
+        ));
+    }
+
+    /// Keeps a task alive as long as the lab.
+    pub fn keep(&mut self, task: tokio::task::JoinHandle<()>) {
+        self.tasks.push(task);
+    }
+
+    /// `openssl s_server` with a 1024-bit RSA, SHA-1-signed, self-signed certificate, accepting
+    /// TLS 1.0 and up and every suite OpenSSL has (NULL, anonymous, static RSA, CBC).
+    pub async fn openssl_legacy(&mut self, name: &str, host: &str) -> u16 {
+        which_openssl();
+        let dir = self.dir.path();
+        let (cert, key) = (
+            dir.join(format!("{name}.crt")),
+            dir.join(format!("{name}.key")),
+        );
+        let made = std::process::Command::new("openssl")
+            .args([
+                "req", "-x509", "-newkey", "rsa:1024", "-sha1", "-nodes", "-days", "30",
+            ])
+            .arg("-keyout")
+            .arg(&key)
+            .arg("-out")
+            .arg(&cert)
+            .args([
+                "-subj",
+                &format!("/CN={host}"),
+                "-addext",
+                &format!("subjectAltName=DNS:{host}"),
+            ])
+            .stderr(Stdio::null())
+            .status()
+            .unwrap();
+        assert!(
+            made.success(),
+            "openssl could not make the legacy certificate"
+        );
+        let port = free_port().await;
+        let child = std::process::Command::new("openssl")
+            .args([
+                "s_server",
+                "-accept",
+                &format!("127.0.0.1:{port}"),
+                "-www",
+                "-quiet",
+            ])
+            .args(["-min_protocol", "TLSv1", "-cipher", "ALL:eNULL:@SECLEVEL=0"])
+            .arg("-cert")
+            .arg(&cert)
+            .arg("-key")
+            .arg(&key)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("openssl s_server starts");
+        self.children.push(child);
+        wait_for_port(port).await;
+        port
+    }
+
+    pub fn config(&self, scope_hosts: &[&str], extra_tls: &str) -> String {
+        let hosts: Vec<String> = scope_hosts.iter().map(|h| format!("\"{h}\"")).collect();
+        format!(
+            "[scope]\nhosts = [{}]\n\n[tls]\n{extra_tls}\n{}",
+            hosts.join(", "),
+            self.targets.join("\n")
+        )
+    }
+}
+
+pub fn which_openssl() {
+    let found = std::process::Command::new("openssl")
+        .arg("version")
+        .stdout(Stdio::null())
+        .status();
+    assert!(
+        found.is_ok_and(|s| s.success()),
+        "openssl is not installed: scripts/test.sh installs it (apt-get install openssl)"
+    );
+}
+
+pub async fn free_port() -> u16 {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    listener.local_addr().unwrap().port()
+}
+
+async fn wait_for_port(port: u16) {
+    for _ in 0..100 {
+        if tokio::net::TcpStream::connect(("127.0.0.1", port))
+            .await
+            .is_ok()
+        {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("nothing listens on 127.0.0.1:{port}");
+}
+
+/// The findings of one run, indexed by (check, target).
+pub struct Run {
+    pub findings: Vec<Finding>,
+}
+
+impl Run {
+    pub fn get(&self, check: &str, target: &str) -> &Finding {
+        self.findings
+            .iter()
+            .find(|f| f.check.as_str() == check && f.target.id == target)
+            .unwrap_or_else(|| panic!("no {check} finding for {target}"))
+    }
+
+    pub fn status(&self, check: &str, target: &str) -> Status {
+        self.get(check, target).status
+    }
+}
+
+pub fn timeouts(request_ms: u64) -> Timeouts {
+    Timeouts {
+        connect: Duration::from_millis(1_000),
+        request: Duration::from_millis(request_ms),
+        agent_deadline: Duration::from_secs(60),
+    }
+}
+
+/// Runs the agent on `config` (written beside the lab's CA file) and checks that every
+/// (check, target) pair got exactly one finding.
+pub async fn run(dir: &Path, config: &str, timeouts: Timeouts) -> Run {
+    let path = dir.join("launchguard.toml");
+    std::fs::write(&path, config).unwrap();
+    let loaded = LoadedConfig::parse(&path, config).unwrap_or_else(|e| panic!("{e}\n{config}"));
+    let tls = loaded.config.tls.as_ref().unwrap();
+    let agent = TlsAgent::new(tls, dir, |offset| loaded.line_of(offset));
+    let hosts: Vec<String> = loaded
+        .config
+        .scope
+        .hosts
+        .iter()
+        .map(|h| h.get_ref().clone())
+        .collect();
+    let scope = Scope::new(&hosts, 500, timeouts).unwrap();
+    let (tx, mut rx) = mpsc::unbounded_channel();
+    let ctx = AgentContext::new(
+        Arc::new(scope),
+        tokio::time::Instant::now() + timeouts.agent_deadline,
+        CancellationToken::new(),
+        tx,
+    );
+    tokio::time::timeout(timeouts.agent_deadline, agent.run(&ctx))
+        .await
+        .expect("the agent finished before its deadline");
+    drop(ctx);
+    let mut findings = Vec::new();
+    while let Some(f) = rx.recv().await {
+        findings.push(f);
+    }
+    let mut seen = HashMap::new();
+    for f in &findings {
+        *seen
+            .entry((f.check.clone(), f.target.id.clone()))
+            .or_insert(0) += 1;
+    }
+    assert!(seen.values().all(|n| *n == 1), "duplicate findings");
+    assert_eq!(
+        findings.len(),
+        agent.targets().len() * agent.checks().len(),
+        "one finding per check and host"
+    );
+    Run { findings }
+}
+
+/// Where a fixture listens, for peers built by hand.
+pub async fn bind() -> (TcpListener, SocketAddr) {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    (listener, addr)
+}

@@ -98,7 +98,7 @@ async fn start_lab() -> anyhow::Result<String> {
 # Ports change on every run; findings are fingerprinted by endpoint name, so baselines still match.
 
 [scope]
-hosts = ["127.0.0.1", "localhost", "::1"]
+hosts = ["127.0.0.1", "localhost", "::1", "*.lab.test"]
 request_timeout_ms = 5000
 agent_deadline_secs = 60
 
@@ -144,6 +144,7 @@ paths = ["logs"]
 /// What the lab thread hands back once everything listens.
 struct Started {
     config: String,
+    openssl_skipped: Option<String>,
     postgres_url: Option<String>,
     postgres_skipped: Option<String>,
 }
@@ -159,19 +160,27 @@ pub fn demo(args: DemoArgs, color: bool) -> anyhow::Result<i32> {
     // The lab lives on its own runtime thread for the whole audit, and cleans up after it.
     let (started_tx, started_rx) = std::sync::mpsc::channel();
     let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
+    let lab_dir = args.output_dir.clone();
     let lab = std::thread::spawn(move || -> anyhow::Result<()> {
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .enable_all()
             .build()?;
         runtime.block_on(async {
-            let services = match start_lab().await {
-                Ok(config) => config,
+            let (services, tls) = match start_lab().await {
+                Ok(config) => match crate::demo_tls::start(&lab_dir).await {
+                    Ok(tls) => (format!("{config}{}", tls.section), tls),
+                    Err(e) => {
+                        let _ = started_tx.send(Err(e));
+                        return;
+                    }
+                },
                 Err(e) => {
                     let _ = started_tx.send(Err(e));
                     return;
                 }
             };
+            let openssl_skipped = tls.openssl_skipped.clone();
             let postgres = match LabDatabase::create_fixed(&postgres_admin_url()).await {
                 Ok(lab) => {
                     let section = lab.config_section("LAUNCHGUARD_DEMO_PG_URL", true, "");
@@ -186,13 +195,15 @@ pub fn demo(args: DemoArgs, color: bool) -> anyhow::Result<i32> {
                         "{services}\n# Planted: a Supabase-like database (fixtures/pg) with one flaw per table and correct tables beside them.\n{}",
                         pg.section
                     ),
+                    openssl_skipped,
                     postgres_url: Some(pg.url.clone()),
                     postgres_skipped: None,
                 },
-                Err(reason) => Started { config: services, postgres_url: None, postgres_skipped: Some(reason.clone()) },
+                Err(reason) => Started { config: services, openssl_skipped, postgres_url: None, postgres_skipped: Some(reason.clone()) },
             };
             let _ = started_tx.send(Ok(started));
             let _ = stop_rx.await;
+            drop(tls);
             if let Ok(pg) = postgres {
                 pg.lab.drop().await;
             }
@@ -209,6 +220,12 @@ pub fn demo(args: DemoArgs, color: bool) -> anyhow::Result<i32> {
             "lab started on 127.0.0.1; configuration written to {}",
             config_path.display()
         );
+        if let Some(reason) = &started.openssl_skipped {
+            eprintln!(
+                "skipped the legacy-TLS server of the lab: {reason}. Install OpenSSL's command-line \
+                 tool (apt-get install openssl) to include it."
+            );
+        }
         if let Some(reason) = &started.postgres_skipped {
             eprintln!(
                 "skipped the Postgres part of the lab: no PostgreSQL could be used ({reason}). Set \

@@ -7,6 +7,7 @@ pub mod catalog;
 pub mod cli;
 pub mod demo;
 pub mod demo_logs;
+pub mod demo_tls;
 pub mod orchestrate;
 pub mod report;
 

@@ -72,16 +72,6 @@ impl TlsAgent {
                 format!("{}:{}", site.host.get_ref(), site.port),
             )
             .declared_at(line);
-            let host = |target: Target, hostname: &str| Host {
-                target,
-                name: hostname.trim_end_matches('.').to_ascii_lowercase(),
-                port: site.port,
-                http_port: site.http_port,
-                address,
-                renewal: site.renewal,
-                anchors: anchors.clone(),
-            };
-            hosts.push(host(site_target.clone(), site.host.get_ref()));
             let mut tenants: Vec<(String, String)> = site
                 .tenant_hosts
                 .iter()
@@ -112,6 +102,22 @@ impl TlsAgent {
                     }
                 }
             }
+            let site_names = Arc::new(
+                std::iter::once(site.host.get_ref().to_ascii_lowercase())
+                    .chain(tenants.iter().map(|(_, hostname)| hostname.clone()))
+                    .collect::<Vec<_>>(),
+            );
+            let host = |target: Target, hostname: &str| Host {
+                target,
+                name: hostname.trim_end_matches('.').to_ascii_lowercase(),
+                port: site.port,
+                http_port: site.http_port,
+                address,
+                renewal: site.renewal,
+                anchors: anchors.clone(),
+                site_names: site_names.clone(),
+            };
+            hosts.push(host(site_target.clone(), site.host.get_ref()));
             for (id, hostname) in tenants {
                 let target =
                     site_target.child(&id, TargetKind::Host, format!("{hostname}:{}", site.port));

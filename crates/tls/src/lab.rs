@@ -240,9 +240,12 @@ impl Reply {
         }
     }
 
-    fn bytes(&self) -> Vec<u8> {
+    /// The response to a request that named `host` (its Host header without the port), which
+    /// replaces `{request_host}` in header values.
+    fn bytes(&self, host: &str) -> Vec<u8> {
         let mut text = format!("HTTP/1.1 {} Lab\r\n", self.status);
         for (name, value) in &self.headers {
+            let value = value.replace("{request_host}", host);
             text.push_str(&format!("{name}: {value}\r\n"));
         }
         text.push_str(&format!(
@@ -262,7 +265,7 @@ pub fn serve_https(
     reply: Reply,
 ) -> JoinHandle<()> {
     let acceptor = tokio_rustls::TlsAcceptor::from(config);
-    let answer = Arc::new(reply.bytes());
+    let answer = Arc::new(reply);
     tokio::spawn(async move {
         while let Ok((stream, _)) = listener.accept().await {
             let acceptor = acceptor.clone();
@@ -280,7 +283,7 @@ pub fn serve_https(
 
 /// Serves `reply` over plain HTTP until the task is aborted.
 pub fn serve_http(listener: TcpListener, reply: Reply) -> JoinHandle<()> {
-    let answer = Arc::new(reply.bytes());
+    let answer = Arc::new(reply);
     tokio::spawn(async move {
         while let Ok((mut stream, _)) = listener.accept().await {
             let answer = answer.clone();
@@ -297,7 +300,7 @@ pub fn serve_http(listener: TcpListener, reply: Reply) -> JoinHandle<()> {
 
 async fn answer_request<S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin>(
     stream: &mut S,
-    answer: &[u8],
+    answer: &Reply,
 ) -> Option<()> {
     let mut request = Vec::new();
     let mut buffer = [0u8; 2048];
@@ -308,7 +311,23 @@ async fn answer_request<S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin>
         }
         request.extend_from_slice(&buffer[..n]);
     }
-    stream.write_all(answer).await.ok()?;
+    let head = String::from_utf8_lossy(&request);
+    let host = head
+        .lines()
+        .find_map(|line| {
+            line.split_once(':')
+                .filter(|(name, _)| name.eq_ignore_ascii_case("host"))
+        })
+        .map(|(_, value)| value.trim())
+        .map(|value| {
+            value
+                .rsplit_once(':')
+                .filter(|(_, port)| port.bytes().all(|b| b.is_ascii_digit()))
+                .map_or(value, |(name, _)| name)
+        })
+        .unwrap_or("")
+        .to_owned();
+    stream.write_all(&answer.bytes(&host)).await.ok()?;
     stream.shutdown().await.ok()
 }
 

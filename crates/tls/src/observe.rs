@@ -38,6 +38,9 @@ pub struct Host {
     pub renewal: Renewal,
     /// The site's trust anchors, or why they could not be loaded.
     pub anchors: Arc<Result<Anchors, String>>,
+    /// Every hostname of the site (host and tenants): with `address` set, each is pinned to it, so
+    /// a redirect between them never asks DNS.
+    pub site_names: Arc<Vec<String>>,
 }
 
 impl Host {
@@ -263,7 +266,12 @@ pub async fn observe(host: Host, ctx: &AgentContext, settings: &Settings) -> Obs
             obs.classes.push((class, probe));
         }
     }
-    let client = web::client(&host.name, Some(addr), timeouts.connect, timeouts.request);
+    let pinned: Vec<&str> = if host.address.is_some() {
+        host.site_names.iter().map(String::as_str).collect()
+    } else {
+        vec![host.name.as_str()]
+    };
+    let client = web::client(&pinned, addr, timeouts.connect, timeouts.request);
     obs.https = match &client {
         Err(reason) => Err(reason.clone()),
         Ok(client) => web::get(client, &ctx.scope, &https_url).await,
@@ -322,10 +330,14 @@ async fn fetch_issuers(
             tracing::info!(%url, "AIA caIssuers URL not fetched: out of scope or budget spent");
             continue;
         }
-        let pinned = (parsed.host_str() == Some(host.name.as_str())).then_some(addr);
+        let pinned: Vec<&str> = parsed
+            .host_str()
+            .filter(|h| *h == host.name)
+            .into_iter()
+            .collect();
         let Ok(client) = web::client(
-            parsed.host_str().unwrap_or(""),
-            pinned,
+            &pinned,
+            addr,
             ctx.scope.timeouts.connect,
             ctx.scope.timeouts.request,
         ) else {

@@ -122,11 +122,10 @@ pub enum Trust {
 pub fn judge(anchors: &Anchors, chain: &[CertInfo], fetched: &[(String, Vec<u8>)]) -> Trust {
     match anchors.verify(chain, &[]) {
         Ok(()) => Trust::Trusted,
+        // A self-issued leaf can only be trusted as an anchor itself; whatever webpki objects to
+        // first (unknown issuer, a CA used as end entity), the root cause is that it signs itself.
+        Err(_) if chain[0].self_issued => Trust::SelfSigned,
         Err(CertificateError::UnknownIssuer) => {
-            let leaf = &chain[0];
-            if leaf.self_issued {
-                return Trust::SelfSigned;
-            }
             let last = chain.last().expect("non-empty");
             for (url, der) in fetched {
                 if anchors.verify(chain, std::slice::from_ref(der)).is_ok() {

@@ -53,11 +53,11 @@ impl Walk {
     }
 }
 
-/// A client bound to one site: connects to `address` instead of resolving `host`, accepts any
+/// A client bound to one site: connects to `address` instead of resolving the `pinned` names, accepts any
 /// certificate (the `tls.cert.*` checks judge it), follows nothing by itself.
 pub fn client(
-    host: &str,
-    address: Option<SocketAddr>,
+    pinned: &[&str],
+    address: SocketAddr,
     connect: Duration,
     request: Duration,
 ) -> Result<reqwest::Client, String> {
@@ -72,7 +72,7 @@ pub fn client(
             env!("CARGO_PKG_VERSION"),
             " (HTTPS check)"
         ));
-    if let Some(address) = address {
+    for host in pinned {
         builder = builder.resolve(host, address);
     }
     builder

@@ -73,7 +73,7 @@ fn demo_reports_the_lab_in_every_format_and_a_second_run_matches_the_baseline() 
     let report = read_json(&out.join("launchguard-report.json"));
     assert_eq!(
         report["run"]["agents"],
-        serde_json::json!(["health", "postgres", "logs"]),
+        serde_json::json!(["health", "tls", "postgres", "logs"]),
         "the demo's database part ran: {first:?}"
     );
     let count = |report: &Value, statuses: &[&str]| {
@@ -123,6 +123,51 @@ fn demo_reports_the_lab_in_every_format_and_a_second_run_matches_the_baseline() 
         "one finding per planted secret, none on look-alikes: {log_failures:#?}"
     );
     assert!(log_failures.iter().all(|f| !f.contains("clean.log")));
+    // The TLS part: each planted flaw on its site, nothing on the clean control and its tenant.
+    let tls_status = |check: &str, target: &str| -> String {
+        report["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["check"] == check && f["target"]["id"] == target)
+            .unwrap_or_else(|| panic!("no {check} on {target}"))["status"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    };
+    for (check, target) in [
+        ("tls.cert.expired", "tls:billing"),
+        ("tls.cert.renewal_overdue", "tls:tenants"),
+        ("tls.cert.expiring_soon", "tls:tenants"),
+        ("tls.cert.hostname_mismatch", "tls:tenants/eu.globex.tenants.lab.test"),
+        ("tls.cert.self_signed", "tls:admin"),
+        ("tls.cert.chain_incomplete", "tls:api"),
+        ("tls.cert.key_too_small", "tls:legacy"),
+        ("tls.cert.weak_signature", "tls:legacy"),
+        ("tls.protocol.legacy", "tls:legacy"),
+        ("tls.cipher.null", "tls:legacy"),
+        ("hsts.missing", "tls:admin"),
+        ("hsts.max_age_short", "tls:api"),
+        ("hsts.no_include_subdomains", "tls:api"),
+        ("https.redirect.missing", "tls:admin"),
+        ("https.redirect.not_permanent", "tls:api"),
+    ] {
+        assert_eq!(tls_status(check, target), "fail", "{check} on {target}");
+    }
+    assert_eq!(
+        tls_status("tls.cert.expired", "tls:billing/invoices.lab.test"),
+        "skipped",
+        "one finding for the shared expired certificate"
+    );
+    let clean_tls: Vec<String> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["target"]["id"].as_str().unwrap().starts_with("tls:shop"))
+        .filter(|f| f["status"] == "fail" || f["status"] == "error")
+        .map(|f| format!("{} {} {}", f["check"], f["target"]["id"], f["message"]))
+        .collect();
+    assert!(clean_tls.is_empty(), "the clean TLS control: {clean_tls:#?}");
     assert_eq!(status_of(&report, "health.status", "failing"), "fail");
     assert_eq!(status_of(&report, "health.slow", "slow"), "fail");
     assert_eq!(status_of(&report, "health.verbose", "verbose"), "fail");
@@ -609,6 +654,6 @@ fn a_demo_without_postgres_says_what_it_skipped_and_why() {
     let report = read_json(&out.join("launchguard-report.json"));
     assert_eq!(
         report["run"]["agents"],
-        serde_json::json!(["health", "logs"])
+        serde_json::json!(["health", "tls", "logs"])
     );
 }

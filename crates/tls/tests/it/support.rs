@@ -154,7 +154,7 @@ impl Lab {
         );
         let made = std::process::Command::new("openssl")
             .args([
-                "req", "-x509", "-newkey", "rsa:1024", "-sha1", "-nodes", "-days", "30",
+                "req", "-x509", "-newkey", "rsa:1024", "-sha1", "-nodes", "-days", "90",
             ])
             .arg("-keyout")
             .arg(&key)

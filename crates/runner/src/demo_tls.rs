@@ -1,0 +1,250 @@
+//! The demo lab's HTTPS part: a private CA made at run time, rustls servers with planted
+//! certificate, HSTS and redirect flaws beside a clean control, and, when `openssl` is
+//! installed, an `openssl s_server` that really negotiates TLS 1.0 with weak suites.
+
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+
+use anyhow::Context;
+use launchguard_tls::lab::{self, Authority, LeafSpec, Reply};
+use rustls::pki_types::CertificateDer;
+use tokio::net::TcpListener;
+
+const GOOD_HSTS: &str = "max-age=63072000; includeSubDomains; preload";
+/// The CA file the demo configuration names, written beside it.
+const CA_FILE: &str = "demo-ca.pem";
+
+/// The running TLS lab: its `[tls]` section, and the OpenSSL process to stop afterwards.
+pub struct TlsLab {
+    pub section: String,
+    pub openssl: Option<Child>,
+    pub openssl_skipped: Option<String>,
+}
+
+impl Drop for TlsLab {
+    fn drop(&mut self) {
+        if let Some(child) = &mut self.openssl {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+struct Site<'a> {
+    name: &'a str,
+    comment: &'a str,
+    host: &'a str,
+    chain: Vec<CertificateDer<'static>>,
+    leaf: lab::Leaf,
+    https: Reply,
+    http: Reply,
+    extra: &'a str,
+}
+
+async fn start_site(site: Site<'_>) -> anyhow::Result<String> {
+    let https = TcpListener::bind("127.0.0.1:0")
+        .await
+        .context("cannot bind a loopback port for the TLS lab")?;
+    let http = TcpListener::bind("127.0.0.1:0")
+        .await
+        .context("cannot bind a loopback port for the TLS lab")?;
+    let (https_port, http_port) = (https.local_addr()?.port(), http.local_addr()?.port());
+    let fill = |reply: Reply| Reply {
+        status: reply.status,
+        body: reply.body,
+        headers: reply
+            .headers
+            .into_iter()
+            .map(|(k, v)| {
+                (
+                    k,
+                    v.replace(
+                        "{https}",
+                        &format!("https://{{request_host}}:{https_port}/"),
+                    ),
+                )
+            })
+            .collect(),
+    };
+    let config = lab::server_config(
+        site.chain,
+        site.leaf.key(),
+        Some(lab::stapled_ocsp()),
+        rustls::ALL_VERSIONS,
+    );
+    // The servers live as long as the lab thread's runtime.
+    drop(lab::serve_https(https, config, fill(site.https)));
+    drop(lab::serve_http(http, fill(site.http)));
+    Ok(format!(
+        "\n# {}\n[[tls.targets]]\nname = \"{}\"\nhost = \"{}\"\naddress = \"127.0.0.1\"\nport = {https_port}\nhttp_port = {http_port}\nca_file = \"{CA_FILE}\"\n{}",
+        site.comment, site.name, site.host, site.extra
+    ))
+}
+
+/// Starts the TLS lab on the current runtime; writes its CA into `dir`.
+pub async fn start(dir: &Path) -> anyhow::Result<TlsLab> {
+    let root = Authority::root("launchguard demo root");
+    let intermediate = root.intermediate("launchguard demo intermediate");
+    std::fs::write(dir.join(CA_FILE), &root.pem)
+        .with_context(|| format!("cannot write {CA_FILE}"))?;
+    let ok = |hsts: &str| Reply::ok(&[("Strict-Transport-Security", hsts)]);
+    let to_https = || Reply::redirect(301, "{https}");
+    let chain = |leaf: &lab::Leaf| vec![leaf.cert.clone(), intermediate.cert.clone()];
+    let mut section = String::from("\n[tls]\n");
+
+    let leaf = intermediate.issue(&LeafSpec::for_names(&["shop.lab.test", "*.shop.lab.test"]));
+    section += &start_site(Site {
+        name: "shop",
+        comment: "Clean control: full chain, TLS 1.2/1.3 with AEAD suites only, preload-ready HSTS, 301 to HTTPS; a random tenant label under the wildcard.",
+        host: "shop.lab.test",
+        chain: chain(&leaf),
+        leaf,
+        https: ok(GOOD_HSTS),
+        http: to_https(),
+        extra: "tenant_wildcard = \"*.shop.lab.test\"\nrandom_labels = 1\n",
+    })
+    .await?;
+
+    let mut spec = LeafSpec::for_names(&["billing.lab.test", "invoices.lab.test"]);
+    spec.starts_in_days = -95;
+    let leaf = intermediate.issue(&spec);
+    section += &start_site(Site {
+        name: "billing",
+        comment: "Planted: an expired certificate shared by two hostnames (one finding lists both).",
+        host: "billing.lab.test",
+        chain: chain(&leaf),
+        leaf,
+        https: ok(GOOD_HSTS),
+        http: to_https(),
+        extra: "tenant_hosts = [\"invoices.lab.test\"]\n",
+    })
+    .await?;
+
+    let mut spec = LeafSpec::for_names(&["*.tenants.lab.test"]);
+    spec.starts_in_days = -70;
+    let leaf = intermediate.issue(&spec);
+    section += &start_site(Site {
+        name: "tenants",
+        comment: "Planted: a 90-day certificate 70 days old (auto-renewal failed, expiring soon); a two-level tenant name the one-level wildcard does not cover.",
+        host: "acme.tenants.lab.test",
+        chain: chain(&leaf),
+        leaf,
+        https: ok(GOOD_HSTS),
+        http: to_https(),
+        extra: "tenant_hosts = [\"eu.globex.tenants.lab.test\"]\n",
+    })
+    .await?;
+
+    let leaf = LeafSpec::for_names(&["admin.lab.test"]).self_signed();
+    section += &start_site(Site {
+        name: "admin",
+        comment: "Planted: a self-signed certificate, no HSTS, and the admin page served over plain HTTP.",
+        host: "admin.lab.test",
+        chain: vec![leaf.cert.clone()],
+        leaf,
+        https: Reply::ok(&[]),
+        http: Reply::ok(&[]),
+        extra: "",
+    })
+    .await?;
+
+    let (aia, aia_addr) = {
+        let listener = TcpListener::bind("127.0.0.1:0").await?;
+        let addr = listener.local_addr()?;
+        (listener, addr)
+    };
+    drop(lab::serve_http(
+        aia,
+        Reply::body(intermediate.cert.to_vec()),
+    ));
+    let mut spec = LeafSpec::for_names(&["api.lab.test"]);
+    spec.ca_issuers_url = Some(format!("http://{aia_addr}/intermediate.der"));
+    let leaf = intermediate.issue(&spec);
+    section += &start_site(Site {
+        name: "api",
+        comment: "Planted: the intermediate certificate is not sent (its AIA URL, on the lab, supplies it); short HSTS without includeSubDomains; a temporary 302 to HTTPS.",
+        host: "api.lab.test",
+        chain: vec![leaf.cert.clone()],
+        leaf,
+        https: ok("max-age=600"),
+        http: Reply::redirect(302, "{https}"),
+        extra: "",
+    })
+    .await?;
+
+    let (openssl, openssl_skipped) = match start_openssl(dir).await {
+        Ok((child, port)) => {
+            section += &format!(
+                "\n# Planted: OpenSSL accepting TLS 1.0 and 1.1, NULL, anonymous, static-RSA and CBC suites, with a\n# 1024-bit RSA key in a SHA-1-signed self-signed certificate.\n[[tls.targets]]\nname = \"legacy\"\nhost = \"legacy.lab.test\"\naddress = \"127.0.0.1\"\nport = {port}\nhttp_port = 0\n"
+            );
+            (Some(child), None)
+        }
+        Err(reason) => (None, Some(reason)),
+    };
+    Ok(TlsLab {
+        section,
+        openssl,
+        openssl_skipped,
+    })
+}
+
+async fn start_openssl(dir: &Path) -> Result<(Child, u16), String> {
+    let (cert, key) = (dir.join("demo-legacy.crt"), dir.join("demo-legacy.key"));
+    let made = Command::new("openssl")
+        .args([
+            "req", "-x509", "-newkey", "rsa:1024", "-sha1", "-nodes", "-days", "90",
+        ])
+        .arg("-keyout")
+        .arg(&key)
+        .arg("-out")
+        .arg(&cert)
+        .args([
+            "-subj",
+            "/CN=legacy.lab.test",
+            "-addext",
+            "subjectAltName=DNS:legacy.lab.test",
+        ])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .map_err(|e| format!("openssl is not installed ({e})"))?;
+    if !made.success() {
+        return Err("openssl could not make the legacy certificate".into());
+    }
+    let port = {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").map_err(|e| e.to_string())?;
+        listener.local_addr().map_err(|e| e.to_string())?.port()
+    };
+    let mut child = Command::new("openssl")
+        .args([
+            "s_server",
+            "-accept",
+            &format!("127.0.0.1:{port}"),
+            "-www",
+            "-quiet",
+        ])
+        .args(["-min_protocol", "TLSv1", "-cipher", "ALL:eNULL:@SECLEVEL=0"])
+        .arg("-cert")
+        .arg(&cert)
+        .arg("-key")
+        .arg(&key)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .map_err(|e| format!("openssl s_server did not start ({e})"))?;
+    for _ in 0..100 {
+        if tokio::net::TcpStream::connect(("127.0.0.1", port))
+            .await
+            .is_ok()
+        {
+            return Ok((child, port));
+        }
+        if let Ok(Some(status)) = child.try_wait() {
+            return Err(format!("openssl s_server exited ({status})"));
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    let _ = child.kill();
+    Err("openssl s_server did not listen within 5 s".into())
+}

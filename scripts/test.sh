@@ -4,6 +4,8 @@
 #
 #   scripts/test.sh            # from the repository root or anywhere inside it
 #
+# OpenSSL's command-line tool is installed when missing: the TLS tests run `openssl s_server` as a
+# real legacy peer.
 # PostgreSQL: $DATABASE_URL if set, else 127.0.0.1:5432 as user postgres, else a throwaway cluster
 # started from the installed server binaries (installing Debian's postgresql when run as root).
 set -euo pipefail
@@ -70,6 +72,10 @@ psql "$admin_url" -XAtqc "create database $test_db" >/dev/null
 cleanup_steps+=("psql '$admin_url' -XAtqc 'drop database if exists $test_db with (force)' >/dev/null 2>&1")
 export LAUNCHGUARD_TEST_DATABASE_URL="${admin_url%/*}/$test_db"
 echo "this run's database: $test_db (dropped on exit)"
+
+say "OpenSSL (the TLS tests' legacy peer: openssl s_server speaking TLS 1.0 and weak suites)"
+command -v openssl >/dev/null || apt_install openssl || die "openssl is missing and could not be installed (need root and apt-get)"
+openssl version
 
 sarif_schema="$root/../shared/schemas/sarif-schema-2.1.0.json"
 if [ -f "$sarif_schema" ]; then

@@ -12,9 +12,11 @@ use launchguard_core::Severity;
     about = "Verifies, with evidence, that a multi-tenant web product is safe to launch",
     long_about = "Verifies, with evidence, that a multi-tenant web product is safe to launch, and keeps \
 verifying it every week. Every check reports pass, fail (with evidence) or error (could not verify).\n\n\
-Checks implemented today: health endpoints (health.*) and PostgreSQL row-level security: catalog lints \
-(rls.*, auth.*, fn.*, grant.*, ext.*) and rollback-only tenant probes (tenant.*, anon.*). TLS, DNS, HTTP \
-surface and secrets-in-logs agents are not implemented yet; `launchguard checks` lists exactly what is.",
+Checks implemented today: health endpoints (health.*); HTTPS per hostname: certificates, protocols and \
+cipher classes, HSTS and the HTTP redirect (tls.*, hsts.*, https.redirect.*); PostgreSQL row-level \
+security: catalog lints (rls.*, auth.*, fn.*, grant.*, ext.*) and rollback-only tenant probes (tenant.*, \
+anon.*); secrets and personal data in logs (secrets.*, pii.*). DNS, CORS and security-header checks are \
+not implemented yet; `launchguard checks` lists exactly what is.",
     after_help = "Exit codes: 0 nothing at or above --fail-on; 1 findings at or above it; \
 2 checks that could not run (unless --allow-errors); 64 usage or configuration error.\n\
 Environment: LAUNCHGUARD_LOG (tracing filter, e.g. debug), NO_COLOR, LAUNCHGUARD_REDACTION_KEY."

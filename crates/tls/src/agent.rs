@@ -195,10 +195,12 @@ pub(crate) fn judge_all(obs: &Observation, settings: &Settings) -> Vec<Finding> 
         redirect::chain_too_long::judge(obs, settings),
     ];
     if let Some(reason) = obs.unreachable() {
-        // One reason for everything TLS; the plain-HTTP port was judged on its own.
+        // One reason for everything TLS. The plain-HTTP port is judged on its own, unless it was
+        // closed too: a host that answers nothing proves nothing about its redirect.
+        let walk_failed = matches!(obs.walk, Some(Err(_)));
         let mut findings: Vec<Finding> = CHECKS
             .iter()
-            .filter(|check| !plain_http.iter().any(|f| f.check.as_str() == check.id))
+            .filter(|check| walk_failed || !plain_http.iter().any(|f| f.check.as_str() == check.id))
             .map(|check| {
                 Finding::error(
                     check,
@@ -207,7 +209,9 @@ pub(crate) fn judge_all(obs: &Observation, settings: &Settings) -> Vec<Finding> 
                 )
             })
             .collect();
-        findings.extend(plain_http);
+        if !walk_failed {
+            findings.extend(plain_http);
+        }
         return findings;
     }
     let mut findings = vec![

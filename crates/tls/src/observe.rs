@@ -135,7 +135,7 @@ pub async fn observe(host: Host, ctx: &AgentContext, settings: &Settings) -> Obs
         }
     };
     if let Err(e) = ctx.scope.check_url(&https_url) {
-        not_attempted(&mut obs, format!("not verified: {e}"));
+        not_attempted(&mut obs, e.to_string());
         return obs;
     }
     let addr = match resolve(&host, ctx).await {
@@ -294,7 +294,7 @@ async fn resolve(host: &Host, ctx: &AgentContext) -> Result<SocketAddr, String> 
             .map_err(|e| e.to_string())?;
         ctx.scope
             .check_url(&url)
-            .map_err(|e| format!("not verified: address {address}: {e}"))?;
+            .map_err(|e| format!("address {address}: {e}"))?;
         return Ok(SocketAddr::new(address, host.port));
     }
     if let Ok(ip) = host.name.parse::<IpAddr>() {

@@ -139,7 +139,10 @@ fn demo_reports_the_lab_in_every_format_and_a_second_run_matches_the_baseline() 
         ("tls.cert.expired", "tls:billing"),
         ("tls.cert.renewal_overdue", "tls:tenants"),
         ("tls.cert.expiring_soon", "tls:tenants"),
-        ("tls.cert.hostname_mismatch", "tls:tenants/eu.globex.tenants.lab.test"),
+        (
+            "tls.cert.hostname_mismatch",
+            "tls:tenants/eu.globex.tenants.lab.test",
+        ),
         ("tls.cert.self_signed", "tls:admin"),
         ("tls.cert.chain_incomplete", "tls:api"),
         ("tls.cert.key_too_small", "tls:legacy"),
@@ -167,7 +170,10 @@ fn demo_reports_the_lab_in_every_format_and_a_second_run_matches_the_baseline() 
         .filter(|f| f["status"] == "fail" || f["status"] == "error")
         .map(|f| format!("{} {} {}", f["check"], f["target"]["id"], f["message"]))
         .collect();
-    assert!(clean_tls.is_empty(), "the clean TLS control: {clean_tls:#?}");
+    assert!(
+        clean_tls.is_empty(),
+        "the clean TLS control: {clean_tls:#?}"
+    );
     assert_eq!(status_of(&report, "health.status", "failing"), "fail");
     assert_eq!(status_of(&report, "health.slow", "slow"), "fail");
     assert_eq!(status_of(&report, "health.verbose", "verbose"), "fail");

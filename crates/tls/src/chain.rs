@@ -378,4 +378,57 @@ mod tests {
         assert!(CertInfo::parse(b"not a certificate").is_err());
         assert!(CertInfo::parse(&[0x30, 0x82, 0xff, 0xff]).is_err());
     }
+
+    #[test]
+    fn a_lab_certificate_is_read_in_full() {
+        let root = crate::lab::Authority::root("facts root");
+        let mut spec = crate::lab::LeafSpec::for_names(&["example.com", "*.example.com"]);
+        spec.ca_issuers_url = Some("http://127.0.0.1:9/ca.der".into());
+        spec.key = crate::lab::LeafKey::Rsa2048;
+        let leaf = CertInfo::parse(&root.issue(&spec).cert).unwrap();
+        assert_eq!(leaf.dns_names, ["example.com", "*.example.com"]);
+        assert_eq!(
+            leaf.key,
+            KeyInfo {
+                algorithm: "RSA",
+                bits: 2048,
+                curve: None
+            }
+        );
+        assert_eq!(leaf.signature, "ecdsa-with-SHA256");
+        assert_eq!(leaf.ca_issuer_urls, ["http://127.0.0.1:9/ca.der"]);
+        assert_eq!(leaf.crl_urls.len(), 1);
+        assert_eq!(leaf.sct_count, Some(1));
+        assert_eq!(leaf.lifetime_days(), 90);
+        assert!(!leaf.self_issued && !leaf.is_ca);
+        let root = CertInfo::parse(&root.cert).unwrap();
+        assert!(root.self_issued && root.is_ca);
+        assert_eq!(root.key.curve.as_deref(), Some("P-256"));
+        assert!(leaf.issued_by(&root));
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig { cases: 500, ..Default::default() })]
+
+        /// Malformed certificates: a real one with bytes flipped, cut short or extended.
+        #[test]
+        fn mangled_certificates_never_panic(
+            flips in proptest::collection::vec((0usize..2048, proptest::prelude::any::<u8>()), 1..8),
+            cut in 0usize..2048,
+        ) {
+            use std::sync::OnceLock;
+            static DER: OnceLock<Vec<u8>> = OnceLock::new();
+            let der = DER.get_or_init(|| {
+                let root = crate::lab::Authority::root("fuzz root");
+                root.issue(&crate::lab::LeafSpec::for_names(&["example.com"])).cert.to_vec()
+            });
+            let mut bytes = der.clone();
+            for (at, value) in flips {
+                let i = at % bytes.len();
+                bytes[i] ^= value;
+            }
+            let _ = CertInfo::parse(&bytes);
+            let _ = CertInfo::parse(&bytes[..cut.min(bytes.len())]);
+        }
+    }
 }

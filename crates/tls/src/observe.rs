@@ -364,3 +364,99 @@ async fn fetch_issuers(
     }
     fetched
 }
+
+#[cfg(test)]
+pub(crate) mod test_support {
+    use launchguard_core::TargetKind;
+    use rustls::pki_types::CertificateDer;
+
+    use super::*;
+    use crate::lab::{Authority, LeafSpec};
+    use crate::web::Hop;
+
+    pub fn settings() -> Settings {
+        Settings {
+            expiring_soon_days: 30,
+            max_lifetime_days: 398,
+            hsts_min_max_age: 31_536_000,
+            max_redirects: 3,
+        }
+    }
+
+    /// What a clean, trusted site named `name` would show, with `chain` presented.
+    pub fn observation(name: &str, chain: &[CertificateDer<'static>]) -> Observation {
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_secs() as i64;
+        Observation {
+            host: Host {
+                target: Target::new("tls:t", TargetKind::Host, format!("{name}:443")),
+                name: name.to_owned(),
+                port: 443,
+                http_port: 80,
+                address: None,
+                renewal: Renewal::Detect,
+                anchors: Arc::new(Err("not used".into())),
+                site_names: Arc::new(vec![name.to_owned()]),
+            },
+            now,
+            inspection: Ok(Inspection {
+                chain: chain.to_vec(),
+                ocsp_response: Vec::new(),
+                version: "TLS 1.3".into(),
+                suite: "TLS13_AES_128_GCM_SHA256".into(),
+                group: Some("X25519".into()),
+            }),
+            chain: Ok(chain.iter().map(|c| CertInfo::parse(c).unwrap()).collect()),
+            trust: Ok(Trust::Trusted),
+            tls13: Ok(()),
+            versions: Vec::new(),
+            class_version: None,
+            classes: Vec::new(),
+            https: Err("not requested".into()),
+            walk: None,
+        }
+    }
+
+    /// A site whose leaf (from a lab intermediate) has `spec`.
+    pub fn with_leaf(name: &str, spec: &LeafSpec) -> Observation {
+        let root = Authority::root("unit root");
+        let intermediate = root.intermediate("unit intermediate");
+        let leaf = intermediate.issue(spec);
+        observation(name, &[leaf.cert, intermediate.cert])
+    }
+
+    pub fn with_https(sts: &[&str]) -> Observation {
+        let mut obs = with_leaf("example.com", &LeafSpec::for_names(&["example.com"]));
+        obs.https = Ok(Response {
+            status: 200,
+            sts: sts.iter().map(|s| (*s).to_owned()).collect(),
+            location: None,
+        });
+        obs
+    }
+
+    /// A walk from http://example.com/ through `hops` (status, Location).
+    pub fn with_walk(hops: &[(u16, Option<&str>)]) -> Observation {
+        let mut obs = with_https(&["max-age=63072000; includeSubDomains; preload"]);
+        let mut url = Url::parse("http://example.com/").unwrap();
+        let mut walked = Vec::new();
+        for (status, location) in hops {
+            walked.push(Hop {
+                url: url.clone(),
+                status: *status,
+                location: location.map(str::to_owned),
+                sts: Vec::new(),
+            });
+            if let Some(location) = location {
+                url = url.join(location).unwrap();
+            }
+        }
+        obs.walk = Some(Ok(Walk {
+            hops: walked,
+            stopped: None,
+        }));
+        obs
+    }
+}

@@ -45,3 +45,30 @@ pub(crate) fn judge(obs: &Observation) -> Finding {
     };
     about_chain(finding, chain)
 }
+
+#[cfg(test)]
+mod tests {
+    use launchguard_core::Status;
+
+    use super::*;
+    use crate::lab::{Authority, LeafSpec};
+    use crate::observe::test_support::observation;
+
+    #[test]
+    fn leaf_intermediate_root_is_in_order_and_anything_else_is_not() {
+        let root = Authority::root("order root");
+        let intermediate = root.intermediate("order intermediate");
+        let leaf = intermediate
+            .issue(&LeafSpec::for_names(&["example.com"]))
+            .cert;
+        let ordered = [leaf.clone(), intermediate.cert.clone(), root.cert.clone()];
+        assert_eq!(
+            judge(&observation("example.com", &ordered)).status,
+            Status::Pass
+        );
+        let shuffled = [leaf, root.cert.clone(), intermediate.cert.clone()];
+        let finding = judge(&observation("example.com", &shuffled));
+        assert_eq!(finding.status, Status::Fail);
+        assert!(finding.message.contains("#0"), "{}", finding.message);
+    }
+}

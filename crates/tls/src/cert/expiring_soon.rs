@@ -53,3 +53,32 @@ pub(crate) fn judge(obs: &Observation, settings: &Settings) -> Finding {
     };
     about_chain(finding, chain).with_evidence("days_left", days_left)
 }
+
+#[cfg(test)]
+mod tests {
+    use launchguard_core::Status;
+
+    use super::*;
+    use crate::lab::LeafSpec;
+    use crate::observe::test_support::{settings, with_leaf};
+
+    fn days_left(left: i64) -> Finding {
+        let mut spec = LeafSpec::for_names(&["example.com"]);
+        spec.starts_in_days = left - 90;
+        judge(&with_leaf("example.com", &spec), &settings())
+    }
+
+    #[test]
+    fn severity_rises_as_expiry_nears() {
+        assert_eq!(days_left(60).status, Status::Pass);
+        let low = days_left(20);
+        assert_eq!((low.status, low.severity), (Status::Fail, Severity::Low));
+        assert_eq!(days_left(10).severity, Severity::Medium);
+        assert_eq!(days_left(3).severity, Severity::High);
+        assert_eq!(
+            days_left(-1).status,
+            Status::Skipped,
+            "expired is its own check"
+        );
+    }
+}

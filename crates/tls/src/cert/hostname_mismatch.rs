@@ -44,3 +44,33 @@ pub(crate) fn judge(obs: &Observation) -> Finding {
     };
     about_chain(finding, chain).with_evidence("requested_name", obs.host.name.as_str())
 }
+
+#[cfg(test)]
+mod tests {
+    use launchguard_core::Status;
+
+    use super::*;
+    use crate::lab::LeafSpec;
+    use crate::observe::test_support::with_leaf;
+
+    #[test]
+    fn a_wildcard_covers_one_label() {
+        let spec = LeafSpec::for_names(&["*.app.example.com"]);
+        assert_eq!(
+            judge(&with_leaf("acme.app.example.com", &spec)).status,
+            Status::Pass
+        );
+        assert_eq!(
+            judge(&with_leaf("eu.acme.app.example.com", &spec)).status,
+            Status::Fail
+        );
+        assert_eq!(
+            judge(&with_leaf("app.example.com", &spec)).status,
+            Status::Fail
+        );
+        assert_eq!(
+            judge(&with_leaf("ACME.app.example.com.", &spec)).status,
+            Status::Pass
+        );
+    }
+}

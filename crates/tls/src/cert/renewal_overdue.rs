@@ -94,3 +94,34 @@ pub(crate) fn judge(obs: &Observation) -> Finding {
     };
     about_chain(finding, chain).with_evidence("automatic_because", why_automatic)
 }
+
+#[cfg(test)]
+mod tests {
+    use launchguard_core::Status;
+
+    use super::*;
+    use crate::lab::LeafSpec;
+    use crate::observe::test_support::with_leaf;
+
+    fn judged(starts: i64, lifetime: i64, renewal: Renewal) -> Finding {
+        let mut spec = LeafSpec::for_names(&["example.com"]);
+        spec.starts_in_days = starts;
+        spec.lifetime_days = lifetime;
+        let mut obs = with_leaf("example.com", &spec);
+        obs.host.renewal = renewal;
+        judge(&obs)
+    }
+
+    #[test]
+    fn a_short_lived_certificate_past_two_thirds_of_its_life_was_not_renewed() {
+        assert_eq!(judged(-70, 90, Renewal::Detect).status, Status::Fail);
+        assert_eq!(judged(-50, 90, Renewal::Detect).status, Status::Pass);
+    }
+
+    #[test]
+    fn manual_certificates_are_out_of_scope_and_auto_overrides_detection() {
+        assert_eq!(judged(-300, 365, Renewal::Detect).status, Status::Skipped);
+        assert_eq!(judged(-300, 365, Renewal::Auto).status, Status::Fail);
+        assert_eq!(judged(-70, 90, Renewal::Manual).status, Status::Skipped);
+    }
+}

@@ -84,3 +84,29 @@ pub(crate) fn judge(obs: &Observation) -> Finding {
     };
     finding.with_evidence("header", header)
 }
+
+#[cfg(test)]
+mod tests {
+    use launchguard_core::Status;
+
+    use super::*;
+    use crate::observe::test_support::with_https;
+
+    #[test]
+    fn several_headers_quoted_or_missing_max_age_are_invalid() {
+        assert_eq!(
+            judge(&with_https(&["max-age=31536000"])).status,
+            Status::Pass
+        );
+        assert_eq!(
+            judge(&with_https(&["max-age=1", "max-age=2"])).status,
+            Status::Fail
+        );
+        assert_eq!(judge(&with_https(&["max-age=\"1\""])).status, Status::Fail);
+        assert_eq!(
+            judge(&with_https(&["includeSubDomains"])).status,
+            Status::Fail
+        );
+        assert_eq!(judge(&with_https(&[])).status, Status::Skipped);
+    }
+}

@@ -48,3 +48,24 @@ pub(crate) fn judge(obs: &Observation, settings: &Settings) -> Finding {
         .with_evidence("max_age", max_age)
         .with_evidence("header", header)
 }
+
+#[cfg(test)]
+mod tests {
+    use launchguard_core::Status;
+
+    use super::*;
+    use crate::observe::test_support::{settings, with_https};
+
+    #[test]
+    fn one_year_is_the_minimum() {
+        let judged = |header: &str| judge(&with_https(&[header]), &settings());
+        assert_eq!(judged("max-age=31536000").status, Status::Pass);
+        assert_eq!(judged("max-age=31535999").status, Status::Fail);
+        assert!(judged("max-age=0").message.contains("forget"));
+        assert_eq!(
+            judged("max-age=x").status,
+            Status::Skipped,
+            "invalid is hsts.invalid's"
+        );
+    }
+}

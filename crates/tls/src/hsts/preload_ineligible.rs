@@ -161,6 +161,60 @@ mod tests {
     use super::*;
 
     #[test]
+    fn every_blocking_reason_is_named_and_asking_for_preload_raises_the_severity() {
+        use launchguard_core::Status;
+
+        use crate::observe::test_support::with_walk;
+
+        let ready = with_walk(&[(301, Some("https://example.com/")), (200, None)]);
+        assert_eq!(judge(&ready).status, Status::Pass);
+        let mut blocked = with_walk(&[(301, Some("https://www.example.com/")), (200, None)]);
+        if let Ok(response) = &mut blocked.https {
+            response.sts = vec!["max-age=600; preload".into()];
+        }
+        blocked.trust = Ok(Trust::SelfSigned);
+        let finding = judge(&blocked);
+        assert_eq!(
+            (finding.status, finding.severity),
+            (Status::Fail, Severity::Low)
+        );
+        for code in [
+            "header.preloadable.include_sub_domains.missing",
+            "header.preloadable.max_age.below_1_year",
+            "redirects.http.first_redirect.insecure",
+            "domain.tls.invalid_cert_chain",
+        ] {
+            assert!(
+                finding.message.contains(code),
+                "{code}: {}",
+                finding.message
+            );
+        }
+        let mut no_redirect = with_walk(&[(200, None)]);
+        if let Ok(response) = &mut no_redirect.https {
+            response.sts = vec!["max-age=63072000; includeSubDomains".into()];
+        }
+        let finding = judge(&no_redirect);
+        assert_eq!(
+            finding.severity,
+            Severity::Info,
+            "no preload directive: informational"
+        );
+        assert!(
+            finding.message.contains("redirects.http.no_redirect"),
+            "{}",
+            finding.message
+        );
+        assert!(
+            finding
+                .message
+                .contains("header.preloadable.preload.missing"),
+            "{}",
+            finding.message
+        );
+    }
+
+    #[test]
     fn preload_applies_to_registrable_public_names_only() {
         assert!(not_applicable("example.com").is_none());
         assert!(not_applicable("example.co.uk").is_none());

@@ -48,3 +48,20 @@ pub(crate) fn judge(obs: &Observation, settings: &Settings) -> Finding {
     };
     with_hops(finding, walk).with_evidence("redirects", count as i64)
 }
+
+#[cfg(test)]
+mod tests {
+    use launchguard_core::Status;
+
+    use super::*;
+    use crate::observe::test_support::{settings, with_walk};
+
+    #[test]
+    fn more_than_three_redirects_is_too_many() {
+        let hop = (301, Some("https://example.com/"));
+        let three = with_walk(&[hop, hop, hop, (200, None)]);
+        assert_eq!(judge(&three, &settings()).status, Status::Pass);
+        let four = with_walk(&[hop, hop, hop, hop, (200, None)]);
+        assert_eq!(judge(&four, &settings()).status, Status::Fail);
+    }
+}

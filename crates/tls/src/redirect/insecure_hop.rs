@@ -51,3 +51,45 @@ pub(crate) fn judge(obs: &Observation) -> Finding {
     };
     with_hops(finding, walk)
 }
+
+#[cfg(test)]
+mod tests {
+    use launchguard_core::Status;
+
+    use super::*;
+    use crate::observe::test_support::with_walk;
+
+    #[test]
+    fn the_first_hop_must_be_https_on_the_same_host_and_no_hop_may_return_to_http() {
+        let judged = |hops: &[(u16, Option<&str>)]| judge(&with_walk(hops)).status;
+        assert_eq!(
+            judged(&[(301, Some("https://example.com:8443/")), (200, None)]),
+            Status::Pass
+        );
+        assert_eq!(
+            judged(&[(301, Some("https://www.example.com/")), (200, None)]),
+            Status::Fail
+        );
+        assert_eq!(
+            judged(&[
+                (301, Some("http://example.com/login")),
+                (301, Some("https://example.com/")),
+                (200, None)
+            ]),
+            Status::Fail
+        );
+        assert_eq!(
+            judged(&[
+                (301, Some("https://example.com/")),
+                (302, Some("http://example.com/x")),
+                (200, None)
+            ]),
+            Status::Fail
+        );
+        assert_eq!(
+            judged(&[(200, None)]),
+            Status::Skipped,
+            "no redirect is https.redirect.missing's"
+        );
+    }
+}

@@ -37,3 +37,25 @@ pub(crate) fn judge(obs: &Observation) -> Finding {
     };
     with_hops(finding, walk)
 }
+
+#[cfg(test)]
+mod tests {
+    use launchguard_core::Status;
+
+    use super::*;
+    use crate::observe::test_support::with_walk;
+
+    #[test]
+    fn only_301_and_308_are_permanent() {
+        for (status, expected) in [
+            (301, Status::Pass),
+            (308, Status::Pass),
+            (302, Status::Fail),
+            (303, Status::Fail),
+            (307, Status::Fail),
+        ] {
+            let obs = with_walk(&[(status, Some("https://example.com/")), (200, None)]);
+            assert_eq!(judge(&obs).status, expected, "{status}");
+        }
+    }
+}

@@ -27,14 +27,18 @@ pub struct Inspection {
 pub enum HandshakeFailure {
     /// The server answered and refused (an alert, or it closed after our hello).
     Refused(String),
-    /// No judgement possible: connect failure, timeout, garbage.
+    /// No judgement possible: connect failure, garbage, a closed connection.
     Failed(String),
+    /// No answer in time: later probes of the same server would only wait as long again.
+    TimedOut(String),
 }
 
 impl HandshakeFailure {
     pub fn reason(&self) -> &str {
         match self {
-            HandshakeFailure::Refused(r) | HandshakeFailure::Failed(r) => r,
+            HandshakeFailure::Refused(r)
+            | HandshakeFailure::Failed(r)
+            | HandshakeFailure::TimedOut(r) => r,
         }
     }
 }
@@ -131,7 +135,7 @@ pub async fn inspect(
             )));
         }
         Err(_) => {
-            return Err(HandshakeFailure::Failed(format!(
+            return Err(HandshakeFailure::TimedOut(format!(
                 "connecting to {addr} timed out after {} ms",
                 connect_timeout.as_millis()
             )));
@@ -142,7 +146,7 @@ pub async fn inspect(
         .await
     {
         Err(_) => {
-            return Err(HandshakeFailure::Failed(format!(
+            return Err(HandshakeFailure::TimedOut(format!(
                 "the TLS handshake did not finish within {} ms",
                 handshake_timeout.as_millis()
             )));

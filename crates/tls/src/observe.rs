@@ -91,7 +91,10 @@ impl Observation {
     /// Whether nothing could be learned at all: every part failed for one reason.
     pub fn unreachable(&self) -> Option<&str> {
         match (&self.inspection, &self.https) {
-            (Err(HandshakeFailure::Failed(reason)), Err(_)) => Some(reason),
+            (
+                Err(HandshakeFailure::Failed(reason) | HandshakeFailure::TimedOut(reason)),
+                Err(_),
+            ) => Some(reason),
             _ => None,
         }
     }
@@ -214,6 +217,18 @@ pub async fn observe(host: Host, ctx: &AgentContext, settings: &Settings) -> Obs
             Ok(verdict)
         }
     };
+    if let Err(HandshakeFailure::TimedOut(reason)) = &obs.inspection {
+        // A server that let the first handshake time out would let every probe time out too.
+        let reason = format!("not probed: {reason}");
+        obs.tls13 = Err(HandshakeFailure::TimedOut(reason.clone()));
+        for version in [hello::SSL3, hello::TLS10, hello::TLS11, hello::TLS12] {
+            obs.versions
+                .push((version, Probe::Inconclusive(reason.clone())));
+        }
+        obs.https = Err(reason);
+        obs.walk = walk_plain_http(&host, addr, ctx, settings).await;
+        return obs;
+    }
     obs.tls13 = match budget(ctx) {
         Err(reason) => Err(HandshakeFailure::Failed(reason)),
         Ok(()) => handshake::inspect(
@@ -266,26 +281,52 @@ pub async fn observe(host: Host, ctx: &AgentContext, settings: &Settings) -> Obs
             obs.classes.push((class, probe));
         }
     }
+    obs.https = match site_client(&host, addr, ctx) {
+        Err(reason) => Err(reason),
+        Ok(client) => web::get(&client, &ctx.scope, &https_url).await,
+    };
+    obs.walk = walk_plain_http(&host, addr, ctx, settings).await;
+    obs
+}
+
+/// An HTTP client for the site: with `address` set, every hostname of the site is pinned to it,
+/// so a redirect between them never asks DNS.
+fn site_client(
+    host: &Host,
+    addr: SocketAddr,
+    ctx: &AgentContext,
+) -> Result<reqwest::Client, String> {
     let pinned: Vec<&str> = if host.address.is_some() {
         host.site_names.iter().map(String::as_str).collect()
     } else {
         vec![host.name.as_str()]
     };
-    let client = web::client(&pinned, addr, timeouts.connect, timeouts.request);
-    obs.https = match &client {
-        Err(reason) => Err(reason.clone()),
-        Ok(client) => web::get(client, &ctx.scope, &https_url).await,
-    };
-    if host.http_port != 0 {
-        obs.walk = Some(match (&client, host.url("http", host.http_port)) {
-            (Err(reason), _) => Err(reason.clone()),
-            (_, Err(reason)) => Err(reason),
-            (Ok(client), Ok(url)) => {
-                web::walk(client, &ctx.scope, url, settings.max_redirects + 2).await
-            }
-        });
+    web::client(
+        &pinned,
+        addr,
+        ctx.scope.timeouts.connect,
+        ctx.scope.timeouts.request,
+    )
+}
+
+/// The walk from `http://host:http_port/`, or `None` when `http_port = 0`.
+async fn walk_plain_http(
+    host: &Host,
+    addr: SocketAddr,
+    ctx: &AgentContext,
+    settings: &Settings,
+) -> Option<Result<Walk, String>> {
+    if host.http_port == 0 {
+        return None;
     }
-    obs
+    let url = match host.url("http", host.http_port) {
+        Ok(url) => url,
+        Err(reason) => return Some(Err(reason)),
+    };
+    Some(match site_client(host, addr, ctx) {
+        Err(reason) => Err(reason),
+        Ok(client) => web::walk(&client, &ctx.scope, url, settings.max_redirects + 2).await,
+    })
 }
 
 async fn resolve(host: &Host, ctx: &AgentContext) -> Result<SocketAddr, String> {

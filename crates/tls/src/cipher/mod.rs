@@ -54,18 +54,38 @@ pub(crate) fn judge_class(
                 target,
                 "only TLS 1.3 is accepted, and every TLS 1.3 suite is an AEAD with forward secrecy",
             ),
-            (Err(HandshakeFailure::Failed(why) | HandshakeFailure::Refused(why)), _) => {
+            (
+                Err(
+                    HandshakeFailure::Failed(why)
+                    | HandshakeFailure::Refused(why)
+                    | HandshakeFailure::TimedOut(why),
+                ),
+                _,
+            ) => Finding::error(
+                check,
+                target,
+                format!("not verified: no protocol version answered ({why})"),
+            ),
+            (Ok(()), false) => {
+                let unknown: Vec<String> = obs
+                    .versions
+                    .iter()
+                    .filter_map(|(version, probe)| match probe {
+                        Probe::Inconclusive(why) => {
+                            Some(format!("{}: {why}", version_name(*version)))
+                        }
+                        _ => None,
+                    })
+                    .collect();
                 Finding::error(
                     check,
                     target,
-                    format!("not verified: no protocol version answered ({why})"),
+                    format!(
+                        "not verified: no pre-1.3 version was accepted or refused ({})",
+                        unknown.join("; ")
+                    ),
                 )
             }
-            (Ok(()), false) => Finding::error(
-                check,
-                target,
-                "not verified: no pre-1.3 probe was conclusive (see the tls.protocol.* findings)",
-            ),
         },
     };
     negotiated(finding, obs).with_evidence(

@@ -26,7 +26,7 @@ pub(crate) fn judge(obs: &Observation) -> Finding {
         Err(HandshakeFailure::Refused(how)) => {
             Finding::fail(&CHECK, target, format!("TLS 1.3 refused: {how}"))
         }
-        Err(HandshakeFailure::Failed(why)) => {
+        Err(HandshakeFailure::Failed(why) | HandshakeFailure::TimedOut(why)) => {
             Finding::error(&CHECK, target, format!("not verified: {why}"))
         }
     };

@@ -238,6 +238,7 @@ async fn wait_for_port(port: u16) {
 /// The findings of one run, indexed by (check, target).
 pub struct Run {
     pub findings: Vec<Finding>,
+    scope: Arc<Scope>,
 }
 
 impl Run {
@@ -246,6 +247,11 @@ impl Run {
             .iter()
             .find(|f| f.check.as_str() == check && f.target.id == target)
             .unwrap_or_else(|| panic!("no {check} finding for {target}"))
+    }
+
+    /// Requests the run took from `host`'s budget.
+    pub fn spent(&self, host: &str) -> u32 {
+        self.scope.requests_spent(host)
     }
 
     pub fn status(&self, check: &str, target: &str) -> Status {
@@ -264,6 +270,11 @@ pub fn timeouts(request_ms: u64) -> Timeouts {
 /// Runs the agent on `config` (written beside the lab's CA file) and checks that every
 /// (check, target) pair got exactly one finding.
 pub async fn run(dir: &Path, config: &str, timeouts: Timeouts) -> Run {
+    run_with_budget(dir, config, timeouts, 500).await
+}
+
+/// [`run`] with `requests_per_host` as the budget.
+pub async fn run_with_budget(dir: &Path, config: &str, timeouts: Timeouts, budget: u32) -> Run {
     let path = dir.join("launchguard.toml");
     std::fs::write(&path, config).unwrap();
     let loaded = LoadedConfig::parse(&path, config).unwrap_or_else(|e| panic!("{e}\n{config}"));
@@ -276,10 +287,10 @@ pub async fn run(dir: &Path, config: &str, timeouts: Timeouts) -> Run {
         .iter()
         .map(|h| h.get_ref().clone())
         .collect();
-    let scope = Scope::new(&hosts, 500, timeouts).unwrap();
+    let scope = Arc::new(Scope::new(&hosts, budget, timeouts).unwrap());
     let (tx, mut rx) = mpsc::unbounded_channel();
     let ctx = AgentContext::new(
-        Arc::new(scope),
+        scope.clone(),
         tokio::time::Instant::now() + timeouts.agent_deadline,
         CancellationToken::new(),
         tx,
@@ -304,7 +315,7 @@ pub async fn run(dir: &Path, config: &str, timeouts: Timeouts) -> Run {
         agent.targets().len() * agent.checks().len(),
         "one finding per check and host"
     );
-    Run { findings }
+    Run { findings, scope }
 }
 
 /// Where a fixture listens, for peers built by hand.

@@ -34,7 +34,6 @@ pub struct CertInfo {
     /// `SHA-1` or `MD5` when the signature rests on a broken hash.
     pub weak_hash: Option<&'static str>,
     pub serial: String,
-    pub is_ca: bool,
     pub crl_urls: Vec<String>,
     pub ocsp_urls: Vec<String>,
     pub ca_issuer_urls: Vec<String>,
@@ -98,7 +97,6 @@ impl CertInfo {
             signature: signature_name(&cert.signature_algorithm.algorithm.to_id_string()),
             weak_hash: weak_hash(&cert.signature_algorithm.algorithm.to_id_string()),
             serial: cert.raw_serial_as_string(),
-            is_ca: cert.is_ca(),
             crl_urls: Vec::new(),
             ocsp_urls: Vec::new(),
             ca_issuer_urls: Vec::new(),
@@ -400,9 +398,9 @@ mod tests {
         assert_eq!(leaf.crl_urls.len(), 1);
         assert_eq!(leaf.sct_count, Some(1));
         assert_eq!(leaf.lifetime_days(), 90);
-        assert!(!leaf.self_issued && !leaf.is_ca);
+        assert!(!leaf.self_issued);
         let root = CertInfo::parse(&root.cert).unwrap();
-        assert!(root.self_issued && root.is_ca);
+        assert!(root.self_issued);
         assert_eq!(root.key.curve.as_deref(), Some("P-256"));
         assert!(leaf.issued_by(&root));
     }

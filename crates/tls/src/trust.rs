@@ -16,7 +16,6 @@ use crate::chain::CertInfo;
 #[derive(Debug, Clone)]
 pub struct Anchors {
     verifier: Arc<WebPkiServerVerifier>,
-    pub extra: usize,
 }
 
 impl Anchors {
@@ -24,7 +23,7 @@ impl Anchors {
         let mut roots = RootCertStore {
             roots: webpki_roots::TLS_SERVER_ROOTS.to_vec(),
         };
-        let mut extra = 0;
+        let mut added = 0;
         if let Some(pem) = extra_pem {
             use rustls::pki_types::pem::PemObject;
             for cert in CertificateDer::pem_slice_iter(pem) {
@@ -32,9 +31,9 @@ impl Anchors {
                 roots
                     .add(cert)
                     .map_err(|e| format!("a certificate in it cannot be a trust anchor: {e}"))?;
-                extra += 1;
+                added += 1;
             }
-            if extra == 0 {
+            if added == 0 {
                 return Err("it holds no PEM certificate".into());
             }
         }
@@ -44,7 +43,7 @@ impl Anchors {
         )
         .build()
         .map_err(|e| format!("cannot build a verifier: {e}"))?;
-        Ok(Anchors { verifier, extra })
+        Ok(Anchors { verifier })
     }
 
     /// Path validation only (see the module comment).

@@ -584,6 +584,12 @@ fn validate_health(health: &HealthConfig) -> Result<(), Invalid> {
 }
 
 fn validate_tls(tls: &TlsConfig) -> Result<(), Invalid> {
+    if tls.targets.is_empty() {
+        return Err((
+            0..0,
+            "[tls] has no [[tls.targets]]: name the HTTPS hosts to check".into(),
+        ));
+    }
     let mut names = HashSet::new();
     for target in &tls.targets {
         let name = target.name.get_ref();
@@ -789,6 +795,66 @@ headers_from_env = { Authorization = "API_HEALTH_AUTH" }
                 "expected {needle:?} in: {err}"
             );
         }
+    }
+
+    #[test]
+    fn tls_targets_are_validated_where_they_are_written() {
+        let site = "[tls]\n[[tls.targets]]\nname = \"app\"\nhost = \"app.example.com\"\n";
+        let loaded = parse(&format!(
+            "{GOOD}{site}tenant_wildcard = \"*.app.example.com\"\n"
+        ))
+        .unwrap();
+        let tls = loaded.config.tls.unwrap();
+        assert_eq!((tls.targets[0].port, tls.targets[0].http_port), (443, 80));
+        assert_eq!(tls.expiring_soon_days.get(), 30);
+        let cases = [
+            (
+                site.replace("app.example.com", "https://app.example.com"),
+                13,
+                "not a hostname",
+            ),
+            (
+                site.replace("app.example.com", "*.example.com"),
+                13,
+                "tenant_wildcard",
+            ),
+            (
+                format!("{site}tenant_wildcard = \"app.example.com\"\n"),
+                14,
+                "wildcard like",
+            ),
+            (
+                format!("{site}tenant_labels = [\"acme\"]\n"),
+                12,
+                "needs tenant_wildcard",
+            ),
+            (
+                format!("{site}address = \"app.internal\"\n"),
+                13,
+                "not an IP address",
+            ),
+            (format!("{site}port = 0\n"), 13, "port 0"),
+            (
+                format!("{site}renewal = \"sometimes\"\n"),
+                14,
+                "unknown variant",
+            ),
+            (
+                format!("{site}{}", site.replace("[tls]\n", "")),
+                15,
+                "twice",
+            ),
+        ];
+        for (section, line, needle) in cases {
+            let err = parse(&format!("{GOOD}{section}")).unwrap_err();
+            assert_eq!(err.location.map(|l| l.0), Some(line), "{err}");
+            assert!(
+                err.to_string().contains(needle),
+                "expected {needle:?} in: {err}"
+            );
+        }
+        let err = parse(&format!("{GOOD}[tls]\ntargets = []\n")).unwrap_err();
+        assert!(err.to_string().contains("no [[tls.targets]]"), "{err}");
     }
 
     #[test]

@@ -102,6 +102,10 @@ impl TlsAgent {
                     }
                 }
             }
+            // A tenant listed twice, or equal to the host, is examined once.
+            let mut seen =
+                std::collections::HashSet::from([site.host.get_ref().to_ascii_lowercase()]);
+            tenants.retain(|(_, hostname)| seen.insert(hostname.clone()));
             let site_names = Arc::new(
                 std::iter::once(site.host.get_ref().to_ascii_lowercase())
                     .chain(tenants.iter().map(|(_, hostname)| hostname.clone()))

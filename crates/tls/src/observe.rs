@@ -209,9 +209,15 @@ pub async fn observe(host: Host, ctx: &AgentContext, settings: &Settings) -> Obs
         (Ok(chain), Ok(anchors)) => {
             let mut verdict = trust::judge(anchors, chain, &[]);
             if matches!(verdict, Trust::Untrusted { .. }) {
-                let fetched = fetch_issuers(chain, ctx, &host, addr).await;
+                let (fetched, notes) = fetch_issuers(chain, ctx, &host, addr).await;
                 if !fetched.is_empty() {
                     verdict = trust::judge(anchors, chain, &fetched);
+                }
+                if let Trust::Untrusted { reason } = &mut verdict {
+                    for note in notes {
+                        reason.push_str("; ");
+                        reason.push_str(&note);
+                    }
                 }
             }
             Ok(verdict)
@@ -352,23 +358,27 @@ async fn resolve(host: &Host, ctx: &AgentContext) -> Result<SocketAddr, String> 
 }
 
 /// Fetches the issuers named by the last presented certificate's AIA caIssuers URLs, in scope
-/// only, at most 64 KiB each.
+/// only, at most 64 KiB each; also says why a URL was not fetched.
 async fn fetch_issuers(
     chain: &[CertInfo],
     ctx: &AgentContext,
     host: &Host,
     addr: SocketAddr,
-) -> Vec<(String, Vec<u8>)> {
+) -> (Vec<(String, Vec<u8>)>, Vec<String>) {
     let Some(last) = chain.last().filter(|c| !c.self_issued) else {
-        return Vec::new();
+        return (Vec::new(), Vec::new());
     };
     let mut fetched = Vec::new();
+    let mut notes = Vec::new();
     for url in last.ca_issuer_urls.iter().take(2) {
         let Ok(parsed) = Url::parse(url) else {
             continue;
         };
-        if ctx.scope.take_request(&parsed).is_err() {
-            tracing::info!(%url, "AIA caIssuers URL not fetched: out of scope or budget spent");
+        if let Err(refusal) = ctx.scope.take_request(&parsed) {
+            notes.push(format!(
+                "its AIA caIssuers URL {url} was not fetched ({refusal}); allowing that host in scope \
+                 lets launchguard tell a missing intermediate from an unknown root"
+            ));
             continue;
         }
         let pinned: Vec<&str> = parsed
@@ -403,7 +413,7 @@ async fn fetch_issuers(
             );
         }
     }
-    fetched
+    (fetched, notes)
 }
 
 #[cfg(test)]

@@ -12,7 +12,9 @@ pub static CHECK: CheckDef = CheckDef {
     what: "Fails when the chain does not reach a trust anchor as sent, but does once the intermediate named \
            in the last certificate's AIA caIssuers URL is added. The URL is fetched only when its host is in \
            [scope].hosts. This tells a missing intermediate apart from a self-signed certificate and from an \
-           unknown root; when the issuer cannot be fetched the check is skipped and tls.cert.untrusted reports it.",
+           unknown root. When the issuer cannot be fetched the check is skipped and tls.cert.untrusted \
+           reports the chain, naming the URL: public CAs publish intermediates on their own hosts (Let's \
+           Encrypt: *.i.lencr.org), so add that host to [scope].hosts to let launchguard fetch it.",
     why: "Desktop browsers often repair the chain from a cache or by fetching it, so the site looks fine to \
           its developers; mobile apps, curl, API clients and webhooks fail.",
     fix: "Serve the full chain: the leaf followed by every intermediate (for example certbot's \
@@ -35,13 +37,12 @@ pub(crate) fn judge(obs: &Observation) -> Finding {
         )
         .with_evidence("missing_issuer", missing.as_str())
         .with_evidence("found_at", found_at.as_str()),
-        Ok(Trust::Untrusted { .. }) if !chain.last().is_some_and(|c| c.self_issued) => {
+        Ok(Trust::Untrusted { reason }) if !chain.last().is_some_and(|c| c.self_issued) => {
             return Finding::skipped(
                 &CHECK,
                 target,
                 format!(
-                    "cannot tell a missing intermediate from an unknown root: the issuer `{}` was not sent and could not be fetched (see tls.cert.untrusted)",
-                    chain.last().map_or("", |c| c.issuer.as_str())
+                    "cannot tell a missing intermediate from an unknown root (see tls.cert.untrusted): {reason}"
                 ),
             );
         }

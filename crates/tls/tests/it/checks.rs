@@ -429,3 +429,32 @@ async fn every_check_fires_on_its_flaw_and_the_clean_control_passes_everything()
         "out-of-scope hops are not followed"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_issuer_url_out_of_scope_is_not_fetched_and_the_report_says_how_to_allow_it() {
+    let mut lab = Lab::new();
+    let mut spec = LeafSpec::for_names(&["incomplete.lab.test"]);
+    spec.ca_issuers_url = Some("http://ca-issuers.example/intermediate.der".into());
+    let mut site = lab.site_with(
+        "incomplete",
+        "incomplete.lab.test",
+        lab.intermediate.issue(&spec),
+    );
+    site.chain.truncate(1);
+    lab.add(site).await;
+    let config = lab.config(&["127.0.0.1", "incomplete.lab.test"], "");
+    let run = run(lab.dir.path(), &config, timeouts(3_000)).await;
+    let untrusted = run.get("tls.cert.untrusted", "tls:incomplete");
+    assert_eq!(untrusted.status, Status::Fail);
+    assert!(
+        untrusted
+            .message
+            .contains("http://ca-issuers.example/intermediate.der was not fetched")
+            && untrusted.message.contains("not in [scope].hosts"),
+        "{}",
+        untrusted.message
+    );
+    let incomplete = run.get("tls.cert.chain_incomplete", "tls:incomplete");
+    assert_eq!(incomplete.status, Status::Skipped, "{}", incomplete.message);
+    assert_eq!(run.spent("ca-issuers.example"), 0);
+}

@@ -3,7 +3,6 @@
 //! installed, an `openssl s_server` that really negotiates TLS 1.0 with weak suites.
 
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
 
 use anyhow::Context;
 use launchguard_tls::lab::{self, Authority, LeafSpec, Reply};
@@ -14,20 +13,11 @@ const GOOD_HSTS: &str = "max-age=63072000; includeSubDomains; preload";
 /// The CA file the demo configuration names, written beside it.
 const CA_FILE: &str = "demo-ca.pem";
 
-/// The running TLS lab: its `[tls]` section, and the OpenSSL process to stop afterwards.
+/// The running TLS lab: its `[tls]` section, and the OpenSSL server (stopped when dropped).
 pub struct TlsLab {
     pub section: String,
-    pub openssl: Option<Child>,
+    pub openssl: Option<lab::OpensslServer>,
     pub openssl_skipped: Option<String>,
-}
-
-impl Drop for TlsLab {
-    fn drop(&mut self) {
-        if let Some(child) = &mut self.openssl {
-            let _ = child.kill();
-            let _ = child.wait();
-        }
-    }
 }
 
 struct Site<'a> {
@@ -172,12 +162,13 @@ pub async fn start(dir: &Path) -> anyhow::Result<TlsLab> {
     })
     .await?;
 
-    let (openssl, openssl_skipped) = match start_openssl(dir).await {
-        Ok((child, port)) => {
+    let (openssl, openssl_skipped) = match lab::openssl_legacy_server(dir, "legacy.lab.test") {
+        Ok(server) => {
+            let port = server.port;
             section += &format!(
                 "\n# Planted: OpenSSL accepting TLS 1.0 and 1.1, NULL, anonymous, static-RSA and CBC suites, with a\n# 1024-bit RSA key in a SHA-1-signed self-signed certificate.\n[[tls.targets]]\nname = \"legacy\"\nhost = \"legacy.lab.test\"\naddress = \"127.0.0.1\"\nport = {port}\nhttp_port = 0\n"
             );
-            (Some(child), None)
+            (Some(server), None)
         }
         Err(reason) => (None, Some(reason)),
     };
@@ -186,65 +177,4 @@ pub async fn start(dir: &Path) -> anyhow::Result<TlsLab> {
         openssl,
         openssl_skipped,
     })
-}
-
-async fn start_openssl(dir: &Path) -> Result<(Child, u16), String> {
-    let (cert, key) = (dir.join("demo-legacy.crt"), dir.join("demo-legacy.key"));
-    let made = Command::new("openssl")
-        .args([
-            "req", "-x509", "-newkey", "rsa:1024", "-sha1", "-nodes", "-days", "90",
-        ])
-        .arg("-keyout")
-        .arg(&key)
-        .arg("-out")
-        .arg(&cert)
-        .args([
-            "-subj",
-            "/CN=legacy.lab.test",
-            "-addext",
-            "subjectAltName=DNS:legacy.lab.test",
-        ])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .map_err(|e| format!("openssl is not installed ({e})"))?;
-    if !made.success() {
-        return Err("openssl could not make the legacy certificate".into());
-    }
-    let port = {
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").map_err(|e| e.to_string())?;
-        listener.local_addr().map_err(|e| e.to_string())?.port()
-    };
-    let mut child = Command::new("openssl")
-        .args([
-            "s_server",
-            "-accept",
-            &format!("127.0.0.1:{port}"),
-            "-www",
-            "-quiet",
-        ])
-        .args(["-min_protocol", "TLSv1", "-cipher", "ALL:eNULL:@SECLEVEL=0"])
-        .arg("-cert")
-        .arg(&cert)
-        .arg("-key")
-        .arg(&key)
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .map_err(|e| format!("openssl s_server did not start ({e})"))?;
-    for _ in 0..100 {
-        if tokio::net::TcpStream::connect(("127.0.0.1", port))
-            .await
-            .is_ok()
-        {
-            return Ok((child, port));
-        }
-        if let Ok(Some(status)) = child.try_wait() {
-            return Err(format!("openssl s_server exited ({status})"));
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    }
-    let _ = child.kill();
-    Err("openssl s_server did not listen within 5 s".into())
 }

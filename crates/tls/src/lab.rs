@@ -371,3 +371,84 @@ fn der_length(length: usize) -> Vec<u8> {
         _ => vec![0x82, (length >> 8) as u8, length as u8],
     }
 }
+
+/// A running `openssl s_server`, stopped when dropped.
+pub struct OpensslServer {
+    child: std::process::Child,
+    pub port: u16,
+}
+
+impl Drop for OpensslServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Starts `openssl s_server` on a free loopback port with a 1024-bit RSA, SHA-1-signed,
+/// self-signed certificate for `host` (written into `dir`), accepting TLS 1.0 and up and every
+/// suite OpenSSL has: NULL, anonymous, static RSA, CBC. A real legacy peer, for tests and the demo.
+pub fn openssl_legacy_server(dir: &std::path::Path, host: &str) -> Result<OpensslServer, String> {
+    use std::io::BufRead;
+    use std::process::{Command, Stdio};
+
+    let (cert, key) = (
+        dir.join(format!("{host}.crt")),
+        dir.join(format!("{host}.key")),
+    );
+    let made = Command::new("openssl")
+        .args([
+            "req", "-x509", "-newkey", "rsa:1024", "-sha1", "-nodes", "-days", "90",
+        ])
+        .arg("-keyout")
+        .arg(&key)
+        .arg("-out")
+        .arg(&cert)
+        .args(["-subj", &format!("/CN={host}")])
+        .args(["-addext", &format!("subjectAltName=DNS:{host}")])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .map_err(|e| format!("openssl is not installed ({e})"))?;
+    if !made.success() {
+        return Err("openssl could not make the legacy certificate".into());
+    }
+    // Port 0: s_server binds a free port itself and prints `ACCEPT 127.0.0.1:PORT`.
+    let mut child = Command::new("openssl")
+        .args(["s_server", "-accept", "127.0.0.1:0", "-www"])
+        .args(["-min_protocol", "TLSv1", "-cipher", "ALL:eNULL:@SECLEVEL=0"])
+        .arg("-cert")
+        .arg(&cert)
+        .arg("-key")
+        .arg(&key)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .map_err(|e| format!("openssl s_server did not start ({e})"))?;
+    let stdout = child.stdout.take().expect("piped");
+    let (port_tx, port_rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let mut lines = std::io::BufReader::new(stdout).lines();
+        for line in lines.by_ref().map_while(Result::ok) {
+            if let Some(port) = line
+                .strip_prefix("ACCEPT ")
+                .and_then(|addr| addr.rsplit_once(':'))
+                .and_then(|(_, port)| port.trim().parse::<u16>().ok())
+            {
+                let _ = port_tx.send(port);
+                break;
+            }
+        }
+        // Keep draining so that s_server never blocks on a full pipe.
+        for _ in lines {}
+    });
+    let server = |port| OpensslServer { child, port };
+    match port_rx.recv_timeout(Duration::from_secs(10)) {
+        Ok(port) => Ok(server(port)),
+        Err(_) => {
+            drop(server(0));
+            Err("openssl s_server did not report its port within 10 s".into())
+        }
+    }
+}

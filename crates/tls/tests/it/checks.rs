@@ -269,7 +269,7 @@ async fn build_lab() -> (Lab, Vec<String>) {
         lab.add(site).await;
     }
 
-    let port = lab.openssl_legacy("legacy", "legacy.lab.test").await;
+    let port = lab.openssl_legacy("legacy.lab.test");
     lab.add_target("legacy", "legacy.lab.test", port, 0, "");
     add_host("legacy.lab.test");
 

@@ -25,17 +25,13 @@ pub struct Lab {
     pub intermediate: Authority,
     targets: Vec<String>,
     tasks: Vec<tokio::task::JoinHandle<()>>,
-    children: Vec<std::process::Child>,
+    servers: Vec<lab::OpensslServer>,
 }
 
 impl Drop for Lab {
     fn drop(&mut self) {
         for task in &self.tasks {
             task.abort();
-        }
-        for child in &mut self.children {
-            let _ = child.kill();
-            let _ = child.wait();
         }
     }
 }
@@ -66,7 +62,7 @@ impl Lab {
             intermediate,
             targets: Vec::new(),
             tasks: Vec::new(),
-            children: Vec::new(),
+            servers: Vec::new(),
         }
     }
 
@@ -143,56 +139,12 @@ impl Lab {
         self.tasks.push(task);
     }
 
-    /// `openssl s_server` with a 1024-bit RSA, SHA-1-signed, self-signed certificate, accepting
-    /// TLS 1.0 and up and every suite OpenSSL has (NULL, anonymous, static RSA, CBC).
-    pub async fn openssl_legacy(&mut self, name: &str, host: &str) -> u16 {
+    /// A real legacy peer: see [`lab::openssl_legacy_server`].
+    pub fn openssl_legacy(&mut self, host: &str) -> u16 {
         which_openssl();
-        let dir = self.dir.path();
-        let (cert, key) = (
-            dir.join(format!("{name}.crt")),
-            dir.join(format!("{name}.key")),
-        );
-        let made = std::process::Command::new("openssl")
-            .args([
-                "req", "-x509", "-newkey", "rsa:1024", "-sha1", "-nodes", "-days", "90",
-            ])
-            .arg("-keyout")
-            .arg(&key)
-            .arg("-out")
-            .arg(&cert)
-            .args([
-                "-subj",
-                &format!("/CN={host}"),
-                "-addext",
-                &format!("subjectAltName=DNS:{host}"),
-            ])
-            .stderr(Stdio::null())
-            .status()
-            .unwrap();
-        assert!(
-            made.success(),
-            "openssl could not make the legacy certificate"
-        );
-        let port = free_port().await;
-        let child = std::process::Command::new("openssl")
-            .args([
-                "s_server",
-                "-accept",
-                &format!("127.0.0.1:{port}"),
-                "-www",
-                "-quiet",
-            ])
-            .args(["-min_protocol", "TLSv1", "-cipher", "ALL:eNULL:@SECLEVEL=0"])
-            .arg("-cert")
-            .arg(&cert)
-            .arg("-key")
-            .arg(&key)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("openssl s_server starts");
-        self.children.push(child);
-        wait_for_port(port).await;
+        let server = lab::openssl_legacy_server(self.dir.path(), host).unwrap();
+        let port = server.port;
+        self.servers.push(server);
         port
     }
 
@@ -215,24 +167,6 @@ pub fn which_openssl() {
         found.is_ok_and(|s| s.success()),
         "openssl is not installed: scripts/test.sh installs it (apt-get install openssl)"
     );
-}
-
-pub async fn free_port() -> u16 {
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    listener.local_addr().unwrap().port()
-}
-
-async fn wait_for_port(port: u16) {
-    for _ in 0..100 {
-        if tokio::net::TcpStream::connect(("127.0.0.1", port))
-            .await
-            .is_ok()
-        {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    panic!("nothing listens on 127.0.0.1:{port}");
 }
 
 /// The findings of one run, indexed by (check, target).

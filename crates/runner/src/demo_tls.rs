@@ -162,7 +162,8 @@ pub async fn start(dir: &Path) -> anyhow::Result<TlsLab> {
     })
     .await?;
 
-    let (openssl, openssl_skipped) = match lab::openssl_legacy_server(dir, "legacy.lab.test") {
+    let (openssl, openssl_skipped) = match lab::openssl_legacy_server(dir, "legacy.lab.test", None)
+    {
         Ok(server) => {
             let port = server.port;
             section += &format!(

@@ -254,6 +254,132 @@ pub async fn probe(
     }
 }
 
+/// Most bytes read while waiting for a legacy server's Certificate message.
+const MAX_CHAIN_BYTES: usize = 256 * 1024;
+
+/// The handshake bytes of the complete records at the start of `bytes`, or why there are none
+/// (an alert or a record that is not TLS).
+fn handshake_stream(bytes: &[u8]) -> Result<Vec<u8>, String> {
+    let mut handshake = Vec::new();
+    let mut rest = bytes;
+    while rest.len() >= 5 {
+        let length = usize::from(u16::from_be_bytes([rest[3], rest[4]]));
+        let Some(fragment) = rest.get(5..5 + length) else {
+            break;
+        };
+        match rest[0] {
+            0x16 => handshake.extend_from_slice(fragment),
+            0x15 => return Err("the server sent an alert instead of its certificate".into()),
+            other => return Err(format!("a record of type {other} before the certificate")),
+        }
+        rest = &rest[5 + length..];
+    }
+    Ok(handshake)
+}
+
+/// The DER certificates of the Certificate message that follows the ServerHello; `None` until
+/// the message is complete.
+pub fn certificates_after_hello(handshake: &[u8]) -> Option<Result<Vec<Vec<u8>>, String>> {
+    let mut rest = handshake;
+    let mut first = true;
+    loop {
+        let (&kind, header) = rest.split_first()?;
+        let length =
+            u32::from_be_bytes([0, *header.first()?, *header.get(1)?, *header.get(2)?]) as usize;
+        let body = header.get(3..3 + length)?;
+        match (first, kind) {
+            (true, 2) => {}
+            (true, other) => {
+                return Some(Err(format!(
+                    "the first handshake message is type {other}, not a ServerHello"
+                )));
+            }
+            (false, 11) => return Some(parse_certificate_list(body)),
+            (false, other) => {
+                return Some(Err(format!(
+                    "the server sent handshake message {other} and no certificate"
+                )));
+            }
+        }
+        first = false;
+        rest = &header[3 + length..];
+    }
+}
+
+fn parse_certificate_list(body: &[u8]) -> Result<Vec<Vec<u8>>, String> {
+    let malformed = || "a malformed Certificate message".to_owned();
+    let total = u32::from_be_bytes([
+        0,
+        *body.first().ok_or_else(malformed)?,
+        *body.get(1).ok_or_else(malformed)?,
+        *body.get(2).ok_or_else(malformed)?,
+    ]) as usize;
+    let mut list = body.get(3..3 + total).ok_or_else(malformed)?;
+    let mut certificates = Vec::new();
+    while !list.is_empty() {
+        let length = u32::from_be_bytes([
+            0,
+            *list.first().ok_or_else(malformed)?,
+            *list.get(1).ok_or_else(malformed)?,
+            *list.get(2).ok_or_else(malformed)?,
+        ]) as usize;
+        certificates.push(list.get(3..3 + length).ok_or_else(malformed)?.to_vec());
+        list = &list[3 + length..];
+    }
+    if certificates.is_empty() {
+        return Err("the Certificate message is empty".into());
+    }
+    Ok(certificates)
+}
+
+/// Reads the certificate chain a server sends in clear text after a ServerHello at `version`
+/// (TLS 1.2 and earlier): the chain of a server that rustls cannot complete a handshake with.
+pub async fn capture_chain(
+    addr: SocketAddr,
+    sni: Option<&str>,
+    version: u16,
+    suites: &[u16],
+    connect_timeout: Duration,
+    read_timeout: Duration,
+) -> Result<Vec<Vec<u8>>, String> {
+    let mut random = [0u8; 32];
+    rustls::crypto::aws_lc_rs::default_provider()
+        .secure_random
+        .fill(&mut random)
+        .map_err(|_| "no random bytes for the ClientHello".to_owned())?;
+    let hello = client_hello(version, suites, sni, random);
+    let mut stream = tokio::time::timeout(connect_timeout, TcpStream::connect(addr))
+        .await
+        .map_err(|_| format!("connecting to {addr} timed out"))?
+        .map_err(|e| format!("could not connect to {addr}: {e}"))?;
+    let exchange = async {
+        stream.write_all(&hello).await.map_err(|e| e.to_string())?;
+        let mut received = Vec::with_capacity(16 * 1024);
+        let mut buffer = [0u8; 16 * 1024];
+        loop {
+            let n = stream.read(&mut buffer).await.map_err(|e| e.to_string())?;
+            if n == 0 {
+                return Err("the server closed the connection before its certificate".to_owned());
+            }
+            received.extend_from_slice(&buffer[..n]);
+            if let Some(result) = certificates_after_hello(&handshake_stream(&received)?) {
+                return result;
+            }
+            if received.len() > MAX_CHAIN_BYTES {
+                return Err("no complete certificate in the first 256 KiB".to_owned());
+            }
+        }
+    };
+    tokio::time::timeout(read_timeout, exchange)
+        .await
+        .unwrap_or_else(|_| {
+            Err(format!(
+                "no certificate within {} ms",
+                read_timeout.as_millis()
+            ))
+        })
+}
+
 fn judge(offered: u16, received: &[u8], closed: bool) -> Probe {
     match parse_reply(received) {
         Parsed::NeedMore if received.is_empty() && closed => {
@@ -369,6 +495,33 @@ mod tests {
     }
 
     #[test]
+    fn the_chain_after_a_server_hello_is_read() {
+        let hello = server_hello_record(TLS10, 0x002F, &[]);
+        let mut handshake = hello[5..].to_vec();
+        assert_eq!(certificates_after_hello(&handshake), None);
+        let certificates: [&[u8]; 2] = [b"leaf-der", b"intermediate-der"];
+        let mut list = Vec::new();
+        for der in certificates {
+            list.extend_from_slice(&(der.len() as u32).to_be_bytes()[1..]);
+            list.extend_from_slice(der);
+        }
+        let mut message = vec![11];
+        message.extend_from_slice(&((list.len() + 3) as u32).to_be_bytes()[1..]);
+        message.extend_from_slice(&(list.len() as u32).to_be_bytes()[1..]);
+        message.extend_from_slice(&list);
+        handshake.extend_from_slice(&message[..10]);
+        assert_eq!(certificates_after_hello(&handshake), None, "incomplete");
+        handshake.extend_from_slice(&message[10..]);
+        assert_eq!(
+            certificates_after_hello(&handshake),
+            Some(Ok(vec![b"leaf-der".to_vec(), b"intermediate-der".to_vec()]))
+        );
+        let mut anonymous = hello[5..].to_vec();
+        anonymous.extend_from_slice(&[12, 0, 0, 1, 0]);
+        assert!(matches!(certificates_after_hello(&anonymous), Some(Err(_))));
+    }
+
+    #[test]
     fn judgements() {
         let hello = server_hello_record(TLS12, 0x002F, &[]);
         assert_eq!(
@@ -413,6 +566,12 @@ mod tests {
             bytes.extend_from_slice(&length.to_be_bytes());
             bytes.extend_from_slice(&body);
             let _ = parse_reply(&bytes);
+        }
+
+        #[test]
+        fn the_certificate_reader_never_panics(bytes in proptest::collection::vec(any::<u8>(), 0..600)) {
+            let _ = certificates_after_hello(&bytes);
+            let _ = handshake_stream(&bytes);
         }
 
         #[test]

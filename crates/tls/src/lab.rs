@@ -386,9 +386,14 @@ impl Drop for OpensslServer {
 }
 
 /// Starts `openssl s_server` on a free loopback port with a 1024-bit RSA, SHA-1-signed,
-/// self-signed certificate for `host` (written into `dir`), accepting TLS 1.0 and up and every
-/// suite OpenSSL has: NULL, anonymous, static RSA, CBC. A real legacy peer, for tests and the demo.
-pub fn openssl_legacy_server(dir: &std::path::Path, host: &str) -> Result<OpensslServer, String> {
+/// self-signed certificate for `host` (written into `dir`), accepting TLS 1.0 up to
+/// `max_protocol` (an OpenSSL name such as `TLSv1`; `None`: up to TLS 1.3) and every suite OpenSSL
+/// has: NULL, anonymous, static RSA, CBC. A real legacy peer, for tests and the demo.
+pub fn openssl_legacy_server(
+    dir: &std::path::Path,
+    host: &str,
+    max_protocol: Option<&str>,
+) -> Result<OpensslServer, String> {
     use std::io::BufRead;
     use std::process::{Command, Stdio};
 
@@ -417,6 +422,12 @@ pub fn openssl_legacy_server(dir: &std::path::Path, host: &str) -> Result<Openss
     let mut child = Command::new("openssl")
         .args(["s_server", "-accept", "127.0.0.1:0", "-www"])
         .args(["-min_protocol", "TLSv1", "-cipher", "ALL:eNULL:@SECLEVEL=0"])
+        .args(
+            max_protocol
+                .map(|max| ["-max_protocol", max])
+                .into_iter()
+                .flatten(),
+        )
         .arg("-cert")
         .arg(&cert)
         .arg("-key")

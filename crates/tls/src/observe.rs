@@ -61,6 +61,8 @@ pub struct Observation {
     pub now: i64,
     pub inspection: Result<Inspection, HandshakeFailure>,
     pub chain: Result<Vec<CertInfo>, String>,
+    /// How the chain was read, when not from the inspection handshake.
+    pub chain_source: Option<String>,
     pub trust: Result<Trust, String>,
     pub tls13: Result<(), HandshakeFailure>,
     /// Raw probes per version: SSLv3, TLS 1.0, 1.1, 1.2.
@@ -110,6 +112,7 @@ pub async fn observe(host: Host, ctx: &AgentContext, settings: &Settings) -> Obs
         now,
         inspection: Err(HandshakeFailure::Failed("not attempted".into())),
         chain: Err("not attempted".into()),
+        chain_source: None,
         trust: Err("not attempted".into()),
         tls13: Err(HandshakeFailure::Failed("not attempted".into())),
         versions: Vec::new(),
@@ -185,46 +188,10 @@ pub async fn observe(host: Host, ctx: &AgentContext, settings: &Settings) -> Obs
             .await
         }
     };
-    obs.chain = match &obs.inspection {
-        Ok(inspection) if inspection.chain.is_empty() => {
-            Err("the server presented no certificate".into())
-        }
-        Ok(inspection) => inspection
-            .chain
-            .iter()
-            .enumerate()
-            .map(|(i, der)| {
-                CertInfo::parse(der)
-                    .map_err(|e| format!("certificate #{i} of the presented chain: {e}"))
-            })
-            .collect(),
-        Err(failure) => Err(format!(
-            "no TLS 1.2/1.3 handshake completed, so the certificate was not read: {}",
-            failure.reason()
-        )),
-    };
-    obs.trust = match (&obs.chain, host.anchors.as_ref()) {
-        (Err(reason), _) => Err(reason.clone()),
-        (Ok(_), Err(reason)) => Err(format!("ca_file: {reason}")),
-        (Ok(chain), Ok(anchors)) => {
-            let mut verdict = trust::judge(anchors, chain, &[]);
-            if matches!(verdict, Trust::Untrusted { .. }) {
-                let (fetched, notes) = fetch_issuers(chain, ctx, &host, addr).await;
-                if !fetched.is_empty() {
-                    verdict = trust::judge(anchors, chain, &fetched);
-                }
-                if let Trust::Untrusted { reason } = &mut verdict {
-                    for note in notes {
-                        reason.push_str("; ");
-                        reason.push_str(&note);
-                    }
-                }
-            }
-            Ok(verdict)
-        }
-    };
     if let Err(HandshakeFailure::TimedOut(reason)) = &obs.inspection {
         // A server that let the first handshake time out would let every probe time out too.
+        obs.chain = Err(format!("no handshake completed: {reason}"));
+        obs.trust = Err(format!("no handshake completed: {reason}"));
         let reason = format!("not probed: {reason}");
         obs.tls13 = Err(HandshakeFailure::TimedOut(reason.clone()));
         for version in [hello::SSL3, hello::TLS10, hello::TLS11, hello::TLS12] {
@@ -287,6 +254,66 @@ pub async fn observe(host: Host, ctx: &AgentContext, settings: &Settings) -> Obs
             obs.classes.push((class, probe));
         }
     }
+    obs.chain = match &obs.inspection {
+        Ok(inspection) => parse_chain(inspection.chain.iter().map(|c| c.as_ref())),
+        Err(failure) => match obs.class_version {
+            // rustls could not complete a handshake, but the server accepts a version or suite
+            // rustls does not speak: below TLS 1.3 the chain travels in clear text.
+            Some(version) => {
+                let captured = match budget(ctx) {
+                    Err(reason) => Err(reason),
+                    Ok(()) => {
+                        hello::capture_chain(
+                            addr,
+                            sni,
+                            version,
+                            &offer,
+                            timeouts.connect,
+                            timeouts.request,
+                        )
+                        .await
+                    }
+                };
+                obs.chain_source = Some(format!(
+                    "read from a {} handshake (rustls could not complete one: {})",
+                    hello::version_name(version),
+                    failure.reason()
+                ));
+                captured
+                    .map_err(|e| {
+                        format!(
+                            "the certificate could not be read from a {} handshake: {e}",
+                            hello::version_name(version)
+                        )
+                    })
+                    .and_then(|ders| parse_chain(ders.iter().map(Vec::as_slice)))
+            }
+            _ => Err(format!(
+                "no TLS handshake completed, so the certificate was not read: {}",
+                failure.reason()
+            )),
+        },
+    };
+    obs.trust = match (&obs.chain, host.anchors.as_ref()) {
+        (Err(reason), _) => Err(reason.clone()),
+        (Ok(_), Err(reason)) => Err(format!("ca_file: {reason}")),
+        (Ok(chain), Ok(anchors)) => {
+            let mut verdict = trust::judge(anchors, chain, &[]);
+            if matches!(verdict, Trust::Untrusted { .. }) {
+                let (fetched, notes) = fetch_issuers(chain, ctx, &host, addr).await;
+                if !fetched.is_empty() {
+                    verdict = trust::judge(anchors, chain, &fetched);
+                }
+                if let Trust::Untrusted { reason } = &mut verdict {
+                    for note in notes {
+                        reason.push_str("; ");
+                        reason.push_str(&note);
+                    }
+                }
+            }
+            Ok(verdict)
+        }
+    };
     obs.https = match site_client(&host, addr, ctx) {
         Err(reason) => Err(reason),
         Ok(client) => web::get(&client, &ctx.scope, &https_url).await,
@@ -333,6 +360,20 @@ async fn walk_plain_http(
         Err(reason) => Err(reason),
         Ok(client) => web::walk(&client, &ctx.scope, url, settings.max_redirects + 2).await,
     })
+}
+
+fn parse_chain<'a>(ders: impl Iterator<Item = &'a [u8]>) -> Result<Vec<CertInfo>, String> {
+    let chain = ders
+        .enumerate()
+        .map(|(i, der)| {
+            CertInfo::parse(der)
+                .map_err(|e| format!("certificate #{i} of the presented chain: {e}"))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    if chain.is_empty() {
+        return Err("the server presented no certificate".into());
+    }
+    Ok(chain)
 }
 
 async fn resolve(host: &Host, ctx: &AgentContext) -> Result<SocketAddr, String> {
@@ -460,6 +501,7 @@ pub(crate) mod test_support {
                 group: Some("X25519".into()),
             }),
             chain: Ok(chain.iter().map(|c| CertInfo::parse(c).unwrap()).collect()),
+            chain_source: None,
             trust: Ok(Trust::Trusted),
             tls13: Ok(()),
             versions: Vec::new(),

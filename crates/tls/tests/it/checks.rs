@@ -269,9 +269,13 @@ async fn build_lab() -> (Lab, Vec<String>) {
         lab.add(site).await;
     }
 
-    let port = lab.openssl_legacy("legacy.lab.test");
+    let port = lab.openssl_legacy("legacy.lab.test", None);
     lab.add_target("legacy", "legacy.lab.test", port, 0, "");
     add_host("legacy.lab.test");
+
+    let port = lab.openssl_legacy("tls10-only.lab.test", Some("TLSv1"));
+    lab.add_target("tls10-only", "tls10-only.lab.test", port, 0, "");
+    add_host("tls10-only.lab.test");
 
     let port = triple_des_peer(&mut lab).await;
     lab.add_target("weak", "weak.lab.test", port, 0, "");
@@ -408,6 +412,28 @@ async fn every_check_fires_on_its_flaw_and_the_clean_control_passes_everything()
         Status::Skipped,
         "a .test name cannot be preloaded"
     );
+    // A TLS 1.0-only server: rustls cannot complete a handshake, so the chain is read from the
+    // clear-text Certificate message of a TLS 1.0 handshake and judged all the same.
+    for (check, status) in [
+        ("tls.protocol.legacy", Status::Fail),
+        ("tls.protocol.tls12_missing", Status::Fail),
+        ("tls.protocol.tls13_missing", Status::Fail),
+        ("tls.cert.key_too_small", Status::Fail),
+        ("tls.cert.weak_signature", Status::Fail),
+        ("tls.cert.self_signed", Status::Fail),
+        ("tls.cert.expired", Status::Pass),
+        ("tls.cert.hostname_mismatch", Status::Pass),
+        ("tls.cipher.null", Status::Fail),
+    ] {
+        let finding = run.get(check, "tls:tls10-only");
+        assert_eq!(
+            finding.status, status,
+            "{check} on tls10-only: {}",
+            finding.message
+        );
+    }
+    let source = &run.get("tls.cert.key_too_small", "tls:tls10-only").evidence["chain_source"];
+    assert!(source.to_string().contains("TLS 1.0 handshake"), "{source}");
     let weak = run.get("tls.cipher.weak", "tls:weak");
     assert!(
         weak.message.contains("TLS_RSA_WITH_3DES_EDE_CBC_SHA"),

@@ -140,9 +140,9 @@ impl Lab {
     }
 
     /// A real legacy peer: see [`lab::openssl_legacy_server`].
-    pub fn openssl_legacy(&mut self, host: &str) -> u16 {
+    pub fn openssl_legacy(&mut self, host: &str, max_protocol: Option<&str>) -> u16 {
         which_openssl();
-        let server = lab::openssl_legacy_server(self.dir.path(), host).unwrap();
+        let server = lab::openssl_legacy_server(self.dir.path(), host, max_protocol).unwrap();
         let port = server.port;
         self.servers.push(server);
         port

@@ -1,10 +1,11 @@
 //! The agent: targets from `[tls]`, hosts observed with bounded concurrency, every check judged
 //! on every host, and certificate findings grouped by certificate (one root cause, one finding).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 use std::net::IpAddr;
 use std::path::Path;
 use std::sync::Arc;
+use std::time::Duration;
 
 use futures_util::StreamExt;
 use launchguard_core::config::TlsConfig;
@@ -172,7 +173,25 @@ impl Agent for TlsAgent {
                     observe(host, ctx, &self.settings)
                 })
                 .buffer_unordered(self.concurrency.max(1));
-            while let Some(obs) = observed.next().await {
+            // Certificate findings are grouped at the end; stop a little before the deadline so
+            // that what was observed is still reported.
+            let left = ctx
+                .deadline
+                .saturating_duration_since(tokio::time::Instant::now());
+            let flush_at = ctx.deadline - (left / 10).min(Duration::from_secs(2));
+            let mut finished = HashSet::new();
+            loop {
+                let obs = match tokio::time::timeout_at(flush_at, observed.next()).await {
+                    Ok(Some(obs)) => obs,
+                    Ok(None) => break,
+                    Err(_) => {
+                        tracing::warn!(
+                            "the TLS agent's deadline is near: reporting what it has observed"
+                        );
+                        break;
+                    }
+                };
+                finished.insert(obs.host.target.id.clone());
                 let (grouped, direct): (Vec<Finding>, Vec<Finding>) =
                     judge_all(&obs, &self.settings)
                         .into_iter()
@@ -184,6 +203,19 @@ impl Agent for TlsAgent {
             }
             for finding in group_by_certificate(per_certificate, &self.targets()) {
                 ctx.report(finding);
+            }
+            for host in self
+                .hosts
+                .iter()
+                .filter(|h| !finished.contains(&h.target.id))
+            {
+                for check in CHECKS {
+                    ctx.report(Finding::error(
+                        check,
+                        host.target.clone(),
+                        "not verified: the tls agent's deadline ([scope].agent_deadline_secs) came before this host was examined",
+                    ));
+                }
             }
         })
     }

@@ -147,3 +147,31 @@ async fn a_spent_request_budget_stops_probing_and_nothing_unverified_passes() {
         );
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn near_the_deadline_what_was_observed_is_reported_and_the_rest_is_error() {
+    let mut lab = Lab::new();
+    let site = lab.clean("clean", "example.com");
+    lab.add(site).await;
+    let silent = scripted(&mut lab, b"", true).await;
+    lab.add_target("silent", "silent.lab.test", silent, 0, "");
+    let config = lab.config(&["127.0.0.1", "example.com", "silent.lab.test"], "");
+    let mut short = timeouts(30_000);
+    short.agent_deadline = Duration::from_secs(3);
+    let run = run(lab.dir.path(), &config, short).await;
+    assert_eq!(
+        run.status("tls.cert.expired", "tls:clean"),
+        Status::Pass,
+        "the finished host keeps its verdicts"
+    );
+    for finding in run.findings.iter().filter(|f| f.target.id == "tls:silent") {
+        assert_eq!(
+            finding.status,
+            Status::Error,
+            "{}: {}",
+            finding.check.as_str(),
+            finding.message
+        );
+        assert!(finding.message.contains("deadline"), "{}", finding.message);
+    }
+}

@@ -31,6 +31,7 @@ const PER_CERTIFICATE: &[&str] = &[
     "tls.cert.weak_signature",
     "tls.cert.lifetime_too_long",
     "tls.cert.no_revocation_info",
+    "tls.ocsp.no_stapling",
     "tls.ct.no_scts",
 ];
 

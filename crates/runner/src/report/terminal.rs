@@ -62,6 +62,9 @@ fn baseline_tag(finding: &Finding) -> &'static str {
     }
 }
 
+/// Longest evidence value shown in the terminal (a certificate chain runs to kilobytes).
+const EVIDENCE_VALUE_CHARS: usize = 200;
+
 fn write_finding(out: &mut String, p: &Palette, finding: &Finding, registry: &Registry) {
     let _ = writeln!(
         out,
@@ -73,15 +76,30 @@ fn write_finding(out: &mut String, p: &Palette, finding: &Finding, registry: &Re
     );
     let _ = writeln!(out, "        {}", finding.message);
     if !finding.evidence.is_empty() {
+        let mut shortened = false;
         let evidence: Vec<String> = finding
             .evidence
             .iter()
-            .map(|(k, v)| format!("{k}={v}"))
+            .map(|(k, v)| {
+                let value = v.to_string();
+                match value.char_indices().nth(EVIDENCE_VALUE_CHARS) {
+                    Some((cut, _)) => {
+                        shortened = true;
+                        format!("{k}={}…", &value[..cut])
+                    }
+                    None => format!("{k}={value}"),
+                }
+            })
             .collect();
+        let note = if shortened {
+            " (shortened; the JSON and HTML reports have it all)"
+        } else {
+            ""
+        };
         let _ = writeln!(
             out,
             "        {}",
-            p.dim(&format!("evidence: {}", evidence.join("; ")))
+            p.dim(&format!("evidence: {}{note}", evidence.join("; ")))
         );
     }
     if finding.status == Status::Fail

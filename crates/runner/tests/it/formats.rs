@@ -111,6 +111,22 @@ fn terminal_colour_only_when_asked() {
 }
 
 #[test]
+fn the_terminal_shortens_long_evidence_and_the_json_keeps_it() {
+    let mut report = fixture();
+    let chain = format!("#0 subject=CN=example.com; sha256={}", "ab".repeat(400));
+    report.findings[0] = report.findings[0]
+        .clone()
+        .with_evidence("chain", chain.as_str());
+    let terminal = launchguard::report::terminal::render(&report, &registry(), false);
+    assert!(!terminal.contains(&chain));
+    assert!(terminal.contains("chain=#0 subject=CN=example.com; sha256=abab"));
+    assert!(terminal.contains("abab…"));
+    assert!(terminal.contains("(shortened; the JSON and HTML reports have it all)"));
+    let json = render(ReportFormat::Json, &report, &registry()).unwrap();
+    assert!(json.contains(&chain));
+}
+
+#[test]
 fn json_snapshot_and_schema() {
     let text = rendered(ReportFormat::Json);
     insta::assert_snapshot!(text);

@@ -101,10 +101,11 @@ pub struct TlsTarget {
     /// The plain-HTTP port whose redirect is checked; 0 skips the redirect checks.
     #[serde(default = "default_http_port")]
     pub http_port: u16,
-    /// Connect to this IP address instead of resolving the hostname (a staging edge, a load
-    /// balancer, the lab). It must be in `[scope].hosts` too.
+    /// Connect to these IP addresses instead of resolving the hostnames (the edges of a CDN or
+    /// load balancer, a staging node, the lab); each must be in `[scope].hosts` too. The first is
+    /// examined fully, every other one for the certificate it serves.
     #[serde(default)]
-    pub address: Option<String>,
+    pub addresses: Vec<String>,
     /// A PEM file of extra trust anchors (private PKI), in addition to the public roots.
     #[serde(default)]
     pub ca_file: Option<PathBuf>,
@@ -652,17 +653,18 @@ fn validate_tls(tls: &TlsConfig) -> Result<(), Invalid> {
                 ));
             }
         }
-        if let Some(address) = &target.address
-            && address
+        for address in &target.addresses {
+            if address
                 .trim_start_matches('[')
                 .trim_end_matches(']')
                 .parse::<std::net::IpAddr>()
                 .is_err()
-        {
-            return Err((
-                target.host.span(),
-                format!("address `{address}` is not an IP address"),
-            ));
+            {
+                return Err((
+                    target.host.span(),
+                    format!("address `{address}` is not an IP address"),
+                ));
+            }
         }
         if target.port == 0 {
             return Err((target.host.span(), "port 0 is not a port".into()));
@@ -829,7 +831,7 @@ headers_from_env = { Authorization = "API_HEALTH_AUTH" }
                 "needs tenant_wildcard",
             ),
             (
-                format!("{site}address = \"app.internal\"\n"),
+                format!("{site}addresses = [\"app.internal\"]\n"),
                 13,
                 "not an IP address",
             ),

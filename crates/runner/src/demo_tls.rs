@@ -66,7 +66,7 @@ async fn start_site(site: Site<'_>) -> anyhow::Result<String> {
     drop(lab::serve_https(https, config, fill(site.https)));
     drop(lab::serve_http(http, fill(site.http)));
     Ok(format!(
-        "\n# {}\n[[tls.targets]]\nname = \"{}\"\nhost = \"{}\"\naddress = \"127.0.0.1\"\nport = {https_port}\nhttp_port = {http_port}\nca_file = \"{CA_FILE}\"\n{}",
+        "\n# {}\n[[tls.targets]]\nname = \"{}\"\nhost = \"{}\"\naddresses = [\"127.0.0.1\"]\nport = {https_port}\nhttp_port = {http_port}\nca_file = \"{CA_FILE}\"\n{}",
         site.comment, site.name, site.host, site.extra
     ))
 }
@@ -167,7 +167,7 @@ pub async fn start(dir: &Path) -> anyhow::Result<TlsLab> {
         Ok(server) => {
             let port = server.port;
             section += &format!(
-                "\n# Planted: OpenSSL accepting TLS 1.0 and 1.1, NULL, anonymous, static-RSA and CBC suites, with a\n# 1024-bit RSA key in a SHA-1-signed self-signed certificate.\n[[tls.targets]]\nname = \"legacy\"\nhost = \"legacy.lab.test\"\naddress = \"127.0.0.1\"\nport = {port}\nhttp_port = 0\n"
+                "\n# Planted: OpenSSL accepting TLS 1.0 and 1.1, NULL, anonymous, static-RSA and CBC suites, with a\n# 1024-bit RSA key in a SHA-1-signed self-signed certificate.\n[[tls.targets]]\nname = \"legacy\"\nhost = \"legacy.lab.test\"\naddresses = [\"127.0.0.1\"]\nport = {port}\nhttp_port = 0\n"
             );
             (Some(server), None)
         }

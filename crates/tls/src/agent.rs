@@ -62,12 +62,11 @@ impl TlsAgent {
                         })
                 }
             });
-            let address = site.address.as_deref().and_then(|a| {
-                a.trim_start_matches('[')
-                    .trim_end_matches(']')
-                    .parse::<IpAddr>()
-                    .ok()
-            });
+            let addresses: Vec<IpAddr> = site
+                .addresses
+                .iter()
+                .filter_map(|a| a.trim_start_matches('[').trim_end_matches(']').parse().ok())
+                .collect();
             let site_target = Target::new(
                 format!("tls:{name}"),
                 TargetKind::Host,
@@ -118,7 +117,7 @@ impl TlsAgent {
                 name: hostname.trim_end_matches('.').to_ascii_lowercase(),
                 port: site.port,
                 http_port: site.http_port,
-                address,
+                addresses: addresses.clone(),
                 renewal: site.renewal,
                 anchors: anchors.clone(),
                 site_names: site_names.clone(),
@@ -257,6 +256,7 @@ pub(crate) fn judge_all(obs: &Observation, settings: &Settings) -> Vec<Finding> 
         cert::expiring_soon::judge(obs, settings),
         cert::renewal_overdue::judge(obs),
         cert::hostname_mismatch::judge(obs),
+        cert::inconsistent_addresses::judge(obs),
         cert::self_signed::judge(obs),
         cert::untrusted::judge(obs),
         cert::chain_incomplete::judge(obs),

@@ -159,6 +159,7 @@ impl LeafSpec {
 }
 
 /// A leaf certificate and its key.
+#[derive(Clone)]
 pub struct Leaf {
     pub cert: CertificateDer<'static>,
     pub key_pkcs8: Vec<u8>,

@@ -29,6 +29,7 @@ pub static CHECKS: &[&CheckDef] = &[
     &cert::expiring_soon::CHECK,
     &cert::renewal_overdue::CHECK,
     &cert::hostname_mismatch::CHECK,
+    &cert::inconsistent_addresses::CHECK,
     &cert::self_signed::CHECK,
     &cert::untrusted::CHECK,
     &cert::chain_incomplete::CHECK,

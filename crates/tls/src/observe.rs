@@ -34,12 +34,13 @@ pub struct Host {
     pub port: u16,
     /// 0: no redirect checks.
     pub http_port: u16,
-    pub address: Option<IpAddr>,
+    /// Configured addresses; empty: resolve the hostname.
+    pub addresses: Vec<IpAddr>,
     pub renewal: Renewal,
     /// The site's trust anchors, or why they could not be loaded.
     pub anchors: Arc<Result<Anchors, String>>,
-    /// Every hostname of the site (host and tenants): with `address` set, each is pinned to it, so
-    /// a redirect between them never asks DNS.
+    /// Every hostname of the site (host and tenants): with `addresses` set, each is pinned to the
+    /// first, so a redirect between them never asks DNS.
     pub site_names: Arc<Vec<String>>,
 }
 
@@ -65,6 +66,8 @@ pub struct Observation {
     pub chain_source: Option<String>,
     pub trust: Result<Trust, String>,
     pub tls13: Result<(), HandshakeFailure>,
+    /// Every other address of the host, with the leaf certificate it served or why none.
+    pub other_addresses: Vec<(SocketAddr, Result<CertInfo, String>)>,
     /// Raw probes per version: SSLv3, TLS 1.0, 1.1, 1.2.
     pub versions: Vec<(u16, Probe)>,
     /// The version the cipher classes were probed at, when any pre-1.3 version was accepted.
@@ -115,6 +118,7 @@ pub async fn observe(host: Host, ctx: &AgentContext, settings: &Settings) -> Obs
         chain_source: None,
         trust: Err("not attempted".into()),
         tls13: Err(HandshakeFailure::Failed("not attempted".into())),
+        other_addresses: Vec::new(),
         versions: Vec::new(),
         class_version: None,
         classes: Vec::new(),
@@ -144,8 +148,8 @@ pub async fn observe(host: Host, ctx: &AgentContext, settings: &Settings) -> Obs
         not_attempted(&mut obs, e.to_string());
         return obs;
     }
-    let addr = match resolve(&host, ctx).await {
-        Ok(addr) => addr,
+    let (addr, others) = match resolve(&host, ctx).await {
+        Ok(addrs) => (addrs[0], addrs[1..].to_vec()),
         Err(reason) => {
             not_attempted(&mut obs, reason);
             return obs;
@@ -188,6 +192,23 @@ pub async fn observe(host: Host, ctx: &AgentContext, settings: &Settings) -> Obs
             .await
         }
     };
+    for other in others {
+        let leaf = match budget(ctx) {
+            Err(reason) => Err(reason),
+            Ok(()) => handshake::inspect(
+                other,
+                server_name.clone(),
+                rustls::DEFAULT_VERSIONS,
+                timeouts.connect,
+                timeouts.request,
+            )
+            .await
+            .map_err(|failure| failure.reason().to_owned())
+            .and_then(|inspection| parse_chain(inspection.chain.iter().map(|c| c.as_ref())))
+            .map(|mut chain| chain.swap_remove(0)),
+        };
+        obs.other_addresses.push((other, leaf));
+    }
     if let Err(HandshakeFailure::TimedOut(reason)) = &obs.inspection {
         // A server that let the first handshake time out would let every probe time out too.
         obs.chain = Err(format!("no handshake completed: {reason}"));
@@ -322,14 +343,14 @@ pub async fn observe(host: Host, ctx: &AgentContext, settings: &Settings) -> Obs
     obs
 }
 
-/// An HTTP client for the site: with `address` set, every hostname of the site is pinned to it,
-/// so a redirect between them never asks DNS.
+/// An HTTP client for the site, connecting to `addr`: with `addresses` set, every hostname of the
+/// site is pinned to it, so a redirect between them never asks DNS.
 fn site_client(
     host: &Host,
     addr: SocketAddr,
     ctx: &AgentContext,
 ) -> Result<reqwest::Client, String> {
-    let pinned: Vec<&str> = if host.address.is_some() {
+    let pinned: Vec<&str> = if !host.addresses.is_empty() {
         host.site_names.iter().map(String::as_str).collect()
     } else {
         vec![host.name.as_str()]
@@ -376,23 +397,41 @@ fn parse_chain<'a>(ders: impl Iterator<Item = &'a [u8]>) -> Result<Vec<CertInfo>
     Ok(chain)
 }
 
-async fn resolve(host: &Host, ctx: &AgentContext) -> Result<SocketAddr, String> {
-    if let Some(address) = host.address {
-        let url = Url::parse(&format!("https://{}/", SocketAddr::new(address, host.port)))
-            .map_err(|e| e.to_string())?;
-        ctx.scope
-            .check_url(&url)
-            .map_err(|e| format!("address {address}: {e}"))?;
-        return Ok(SocketAddr::new(address, host.port));
+/// Most addresses of one hostname that are examined.
+const MAX_ADDRESSES: usize = 8;
+
+/// The addresses to connect to, the one examined fully first; never empty.
+async fn resolve(host: &Host, ctx: &AgentContext) -> Result<Vec<SocketAddr>, String> {
+    if !host.addresses.is_empty() {
+        let mut addrs = Vec::new();
+        for address in &host.addresses {
+            let addr = SocketAddr::new(*address, host.port);
+            let url = Url::parse(&format!("https://{addr}/")).map_err(|e| e.to_string())?;
+            ctx.scope
+                .check_url(&url)
+                .map_err(|e| format!("address {address}: {e}"))?;
+            addrs.push(addr);
+        }
+        return Ok(addrs);
     }
     if let Ok(ip) = host.name.parse::<IpAddr>() {
-        return Ok(SocketAddr::new(ip, host.port));
+        return Ok(vec![SocketAddr::new(ip, host.port)]);
     }
     let lookup = tokio::net::lookup_host((host.name.as_str(), host.port));
     match tokio::time::timeout(ctx.scope.timeouts.connect, lookup).await {
-        Ok(Ok(mut addrs)) => addrs
-            .next()
-            .ok_or_else(|| format!("DNS lookup of {} gave no address", host.name)),
+        Ok(Ok(found)) => {
+            let mut addrs: Vec<SocketAddr> = Vec::new();
+            for addr in found {
+                if !addrs.contains(&addr) && addrs.len() < MAX_ADDRESSES {
+                    addrs.push(addr);
+                }
+            }
+            if addrs.is_empty() {
+                Err(format!("DNS lookup of {} gave no address", host.name))
+            } else {
+                Ok(addrs)
+            }
+        }
         Ok(Err(e)) => Err(format!("DNS lookup of {} failed: {e}", host.name)),
         Err(_) => Err(format!("DNS lookup of {} timed out", host.name)),
     }
@@ -487,7 +526,7 @@ pub(crate) mod test_support {
                 name: name.to_owned(),
                 port: 443,
                 http_port: 80,
-                address: None,
+                addresses: Vec::new(),
                 renewal: Renewal::Detect,
                 anchors: Arc::new(Err("not used".into())),
                 site_names: Arc::new(vec![name.to_owned()]),
@@ -504,6 +543,7 @@ pub(crate) mod test_support {
             chain_source: None,
             trust: Ok(Trust::Trusted),
             tls13: Ok(()),
+            other_addresses: Vec::new(),
             versions: Vec::new(),
             class_version: None,
             classes: Vec::new(),

@@ -6,6 +6,7 @@ pub mod chain_order;
 pub mod expired;
 pub mod expiring_soon;
 pub mod hostname_mismatch;
+pub mod inconsistent_addresses;
 pub mod key_too_small;
 pub mod lifetime_too_long;
 pub mod no_revocation_info;

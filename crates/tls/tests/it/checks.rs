@@ -14,6 +14,7 @@ const FIRES_ON: &[(&str, &str)] = &[
     ("tls.cert.expiring_soon", "tls:expiring"),
     ("tls.cert.renewal_overdue", "tls:expiring"),
     ("tls.cert.hostname_mismatch", "tls:mismatch"),
+    ("tls.cert.inconsistent_addresses", "tls:edges"),
     ("tls.cert.self_signed", "tls:self-signed"),
     ("tls.cert.untrusted", "tls:untrusted"),
     ("tls.cert.chain_incomplete", "tls:incomplete"),
@@ -98,12 +99,26 @@ async fn triple_des_peer(lab: &mut Lab) -> u16 {
 
 async fn build_lab() -> (Lab, Vec<String>) {
     let mut lab = Lab::new();
-    let mut hosts: Vec<String> = vec!["127.0.0.1".into()];
+    let mut hosts: Vec<String> = vec!["127.0.0.1".into(), "127.0.0.2".into()];
     let mut add_host = |h: &str| hosts.push(h.to_owned());
 
-    let clean = lab.clean("clean", "example.com");
+    // The clean control has two addresses serving the same certificate.
+    let mut clean = lab.clean("clean", "example.com");
+    clean.edge = Some((clean.chain.clone(), clean.leaf.clone()));
     add_host("example.com");
     lab.add(clean).await;
+
+    // A second address still serving last season's certificate.
+    let mut edges = lab.clean("edges", "edges.lab.test");
+    let mut stale = LeafSpec::for_names(&["edges.lab.test"]);
+    stale.starts_in_days = -100;
+    let stale = lab.intermediate.issue(&stale);
+    edges.edge = Some((
+        vec![stale.cert.clone(), lab.intermediate.cert.clone()],
+        stale,
+    ));
+    add_host("edges.lab.test");
+    lab.add(edges).await;
 
     let mut spec = LeafSpec::for_names(&["expired.lab.test", "expired-tenant.lab.test"]);
     spec.starts_in_days = -100;
@@ -434,6 +449,13 @@ async fn every_check_fires_on_its_flaw_and_the_clean_control_passes_everything()
     }
     let source = &run.get("tls.cert.key_too_small", "tls:tls10-only").evidence["chain_source"];
     assert!(source.to_string().contains("TLS 1.0 handshake"), "{source}");
+    let edges = run.get("tls.cert.inconsistent_addresses", "tls:edges");
+    assert!(edges.message.contains("127.0.0.2:"), "{}", edges.message);
+    assert_eq!(
+        run.status("tls.cert.expired", "tls:edges"),
+        Status::Pass,
+        "the first address is current"
+    );
     let weak = run.get("tls.cipher.weak", "tls:weak");
     assert!(
         weak.message.contains("TLS_RSA_WITH_3DES_EDE_CBC_SHA"),

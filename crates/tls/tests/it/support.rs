@@ -47,6 +47,8 @@ pub struct Site {
     pub https_reply: Reply,
     /// `None`: no plain-HTTP server (the port is closed).
     pub http_reply: Option<Reply>,
+    /// A second server on 127.0.0.2, same port, presenting this chain: a second address.
+    pub edge: Option<(Vec<CertificateDer<'static>>, Leaf)>,
     pub extra: String,
 }
 
@@ -83,6 +85,7 @@ impl Lab {
             versions: rustls::ALL_VERSIONS,
             https_reply: Reply::ok(&[("Strict-Transport-Security", GOOD_HSTS)]),
             http_reply: Some(Reply::redirect(301, "https://{host}:{https_port}/")),
+            edge: None,
             extra: String::new(),
         }
     }
@@ -125,12 +128,49 @@ impl Lab {
         } else {
             drop(http);
         }
-        self.add_target(site.name, &site.host, https_port, http_port, &site.extra);
+        let mut addresses = vec!["127.0.0.1"];
+        if let Some((chain, leaf)) = site.edge.clone() {
+            let edge = TcpListener::bind(("127.0.0.2", https_port)).await.unwrap();
+            let config = lab::server_config(
+                chain,
+                leaf.key(),
+                site.ocsp.then(lab::stapled_ocsp),
+                site.versions,
+            );
+            self.tasks.push(lab::serve_https(
+                edge,
+                config,
+                fill(site.https_reply.clone()),
+            ));
+            addresses.push("127.0.0.2");
+        }
+        self.add_target_at(
+            site.name,
+            &site.host,
+            &addresses,
+            https_port,
+            http_port,
+            &site.extra,
+        );
     }
 
     pub fn add_target(&mut self, name: &str, host: &str, port: u16, http_port: u16, extra: &str) {
+        self.add_target_at(name, host, &["127.0.0.1"], port, http_port, extra);
+    }
+
+    fn add_target_at(
+        &mut self,
+        name: &str,
+        host: &str,
+        addresses: &[&str],
+        port: u16,
+        http_port: u16,
+        extra: &str,
+    ) {
+        let addresses: Vec<String> = addresses.iter().map(|a| format!("\"{a}\"")).collect();
         self.targets.push(format!(
-            "[[tls.targets]]\nname = \"{name}\"\nhost = \"{host}\"\naddress = \"127.0.0.1\"\nport = {port}\nhttp_port = {http_port}\nca_file = \"ca.pem\"\n{extra}\n"
+            "[[tls.targets]]\nname = \"{name}\"\nhost = \"{host}\"\naddresses = [{}]\nport = {port}\nhttp_port = {http_port}\nca_file = \"ca.pem\"\n{extra}\n",
+            addresses.join(", ")
         ));
     }
 

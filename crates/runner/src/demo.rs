@@ -98,7 +98,7 @@ async fn start_lab() -> anyhow::Result<String> {
 # Ports change on every run; findings are fingerprinted by endpoint name, so baselines still match.
 
 [scope]
-hosts = ["127.0.0.1", "localhost", "::1", "*.lab.test"]
+hosts = ["127.0.0.1", "127.0.0.2", "localhost", "::1", "*.lab.test"]
 request_timeout_ms = 5000
 agent_deadline_secs = 60
 

@@ -28,6 +28,8 @@ struct Site<'a> {
     leaf: lab::Leaf,
     https: Reply,
     http: Reply,
+    /// A second address (127.0.0.2, same port) presenting this chain.
+    edge: Option<(Vec<CertificateDer<'static>>, lab::Leaf)>,
     extra: &'a str,
 }
 
@@ -62,11 +64,25 @@ async fn start_site(site: Site<'_>) -> anyhow::Result<String> {
         Some(lab::stapled_ocsp()),
         rustls::ALL_VERSIONS,
     );
+    let mut addresses = "\"127.0.0.1\"".to_owned();
+    if let Some((chain, leaf)) = site.edge {
+        let edge = TcpListener::bind(("127.0.0.2", https_port))
+            .await
+            .context("cannot bind 127.0.0.2 for the TLS lab's second address")?;
+        let config = lab::server_config(
+            chain,
+            leaf.key(),
+            Some(lab::stapled_ocsp()),
+            rustls::ALL_VERSIONS,
+        );
+        drop(lab::serve_https(edge, config, fill(site.https.clone())));
+        addresses.push_str(", \"127.0.0.2\"");
+    }
     // The servers live as long as the lab thread's runtime.
     drop(lab::serve_https(https, config, fill(site.https)));
     drop(lab::serve_http(http, fill(site.http)));
     Ok(format!(
-        "\n# {}\n[[tls.targets]]\nname = \"{}\"\nhost = \"{}\"\naddresses = [\"127.0.0.1\"]\nport = {https_port}\nhttp_port = {http_port}\nca_file = \"{CA_FILE}\"\n{}",
+        "\n# {}\n[[tls.targets]]\nname = \"{}\"\nhost = \"{}\"\naddresses = [{addresses}]\nport = {https_port}\nhttp_port = {http_port}\nca_file = \"{CA_FILE}\"\n{}",
         site.comment, site.name, site.host, site.extra
     ))
 }
@@ -91,6 +107,7 @@ pub async fn start(dir: &Path) -> anyhow::Result<TlsLab> {
         leaf,
         https: ok(GOOD_HSTS),
         http: to_https(),
+        edge: None,
         extra: "tenant_wildcard = \"*.shop.lab.test\"\nrandom_labels = 1\n",
     })
     .await?;
@@ -106,6 +123,7 @@ pub async fn start(dir: &Path) -> anyhow::Result<TlsLab> {
         leaf,
         https: ok(GOOD_HSTS),
         http: to_https(),
+        edge: None,
         extra: "tenant_hosts = [\"invoices.lab.test\"]\n",
     })
     .await?;
@@ -121,6 +139,7 @@ pub async fn start(dir: &Path) -> anyhow::Result<TlsLab> {
         leaf,
         https: ok(GOOD_HSTS),
         http: to_https(),
+        edge: None,
         extra: "tenant_hosts = [\"eu.globex.tenants.lab.test\"]\n",
     })
     .await?;
@@ -134,6 +153,7 @@ pub async fn start(dir: &Path) -> anyhow::Result<TlsLab> {
         leaf,
         https: Reply::ok(&[]),
         http: Reply::ok(&[]),
+        edge: None,
         extra: "",
     })
     .await?;
@@ -158,6 +178,24 @@ pub async fn start(dir: &Path) -> anyhow::Result<TlsLab> {
         leaf,
         https: ok("max-age=600"),
         http: Reply::redirect(302, "{https}"),
+        edge: None,
+        extra: "",
+    })
+    .await?;
+
+    let current = intermediate.issue(&LeafSpec::for_names(&["status.lab.test"]));
+    let mut stale = LeafSpec::for_names(&["status.lab.test"]);
+    stale.starts_in_days = -100;
+    let stale = intermediate.issue(&stale);
+    section += &start_site(Site {
+        name: "status",
+        comment: "Planted: the second address (127.0.0.2) still serves last season's expired certificate.",
+        host: "status.lab.test",
+        chain: chain(&current),
+        leaf: current,
+        https: ok(GOOD_HSTS),
+        http: to_https(),
+        edge: Some((chain(&stale), stale)),
         extra: "",
     })
     .await?;

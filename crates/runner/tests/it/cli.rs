@@ -154,6 +154,7 @@ fn demo_reports_the_lab_in_every_format_and_a_second_run_matches_the_baseline() 
         ("hsts.no_include_subdomains", "tls:api"),
         ("https.redirect.missing", "tls:admin"),
         ("https.redirect.not_permanent", "tls:api"),
+        ("tls.cert.inconsistent_addresses", "tls:status"),
     ] {
         assert_eq!(tls_status(check, target), "fail", "{check} on {target}");
     }

@@ -43,8 +43,13 @@ pub(crate) fn judge(obs: &Observation) -> Finding {
                 seen.push(format!("{addr}: the same certificate"))
             }
             Ok(other) => {
+                let expired = if obs.now > other.not_after {
+                    ", expired"
+                } else {
+                    ""
+                };
                 let line = format!(
-                    "{addr} serves {} (not_after {}, sha256 {})",
+                    "{addr} serves {} (not_after {}{expired}, sha256 {})",
                     other.subject,
                     format_time(other.not_after),
                     other.sha256

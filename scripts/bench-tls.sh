@@ -94,7 +94,7 @@ config() { # config FILE LABELS...
   local file=$1; shift
   {
     printf '[scope]\nhosts = ["127.0.0.1", "bench.test", "*.bench.test"]\nrequests_per_host = 500\n\n[tls]\n'
-    printf '[[tls.targets]]\nname = "bench"\nhost = "bench.test"\naddress = "127.0.0.1"\nport = %s\nhttp_port = %s\nca_file = "root.pem"\n' "$https_port" "$http_port"
+    printf '[[tls.targets]]\nname = "bench"\nhost = "bench.test"\naddresses = ["127.0.0.1"]\nport = %s\nhttp_port = %s\nca_file = "root.pem"\n' "$https_port" "$http_port"
     if [ $# -gt 0 ]; then
       printf 'tenant_wildcard = "*.bench.test"\ntenant_labels = [%s]\n' "$(printf '"t%s",' "$@" | sed 's/,$//')"
     fi
@@ -122,6 +122,11 @@ wall() {
 
 # What each launchguard run concluded: every (check, host) pair, and which failed or could not run.
 summarize() {
+  if [ ! -f "$work/report/launchguard-report.json" ]; then
+    echo "bench-tls: launchguard wrote no report:" >&2
+    cat "$work"/out.lg* >&2
+    exit 1
+  fi
   python3 - "$work/report/launchguard-report.json" "$1" <<'PY'
 import json, sys
 report = json.load(open(sys.argv[1]))
@@ -134,7 +139,7 @@ for check, status, message in sorted(set(bad))[:4]:
     print(f"    {status} {check}: {message}")
 PY
 }
-lg_audit() { "$lg" audit --config "$1" --only tls --quiet --format json --output-dir "$work/report" --allow-errors; }
+lg_audit() { rm -f "$work/report/launchguard-report.json"; "$lg" audit --config "$1" --only tls --quiet --format json --output-dir "$work/report" --allow-errors; }
 lg_one=$(wall lg "$runs" lg_audit one.toml)
 summarize "1 host"
 sslscan_one=$(wall sslscan "$runs" sslscan --no-colour --sni-name=bench.test "127.0.0.1:$https_port")

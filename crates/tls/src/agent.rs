@@ -15,7 +15,7 @@ use launchguard_core::{
 
 use crate::observe::{Host, Observation, Settings, observe};
 use crate::trust::Anchors;
-use crate::{CHECKS, cert, cipher, hsts, protocol, redirect};
+use crate::{CHECKS, cert, cipher, hsts, protocol, redirect, web};
 
 /// The checks judged per certificate: hostnames that share a certificate share one finding.
 const PER_CERTIFICATE: &[&str] = &[
@@ -231,12 +231,12 @@ pub(crate) fn judge_all(obs: &Observation, settings: &Settings) -> Vec<Finding> 
         redirect::chain_too_long::judge(obs, settings),
     ];
     if let Some(reason) = obs.unreachable() {
-        // One reason for everything TLS. The plain-HTTP port is judged on its own, unless it was
-        // closed too: a host that answers nothing proves nothing about its redirect.
-        let walk_failed = matches!(obs.walk, Some(Err(_)));
+        // One reason for everything TLS. The plain-HTTP port is judged on its own, except that a
+        // closed port proves nothing when the HTTPS port does not answer either.
+        let both_closed = matches!(&obs.walk, Some(Err(walk)) if web::is_refused(walk));
         let mut findings: Vec<Finding> = CHECKS
             .iter()
-            .filter(|check| walk_failed || !plain_http.iter().any(|f| f.check.as_str() == check.id))
+            .filter(|check| !plain_http.iter().any(|f| f.check.as_str() == check.id))
             .map(|check| {
                 Finding::error(
                     check,
@@ -245,9 +245,19 @@ pub(crate) fn judge_all(obs: &Observation, settings: &Settings) -> Vec<Finding> 
                 )
             })
             .collect();
-        if !walk_failed {
-            findings.extend(plain_http);
-        }
+        findings.extend(plain_http.into_iter().map(|finding| {
+            if both_closed {
+                Finding::error(
+                    check_def(finding.check.as_str()),
+                    finding.target,
+                    format!(
+                        "not verified: neither the HTTPS nor the plain-HTTP port answers ({reason})"
+                    ),
+                )
+            } else {
+                finding
+            }
+        }));
         return findings;
     }
     let mut findings = vec![

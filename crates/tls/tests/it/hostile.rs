@@ -175,3 +175,40 @@ async fn near_the_deadline_what_was_observed_is_reported_and_the_rest_is_error()
         assert!(finding.message.contains("deadline"), "{}", finding.message);
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_host_that_answers_nothing_proves_nothing_about_its_redirect() {
+    let mut lab = Lab::new();
+    let closed = |listener: tokio::net::TcpListener| listener.local_addr().unwrap().port();
+    let (tls_port, http_port) = (closed(bind().await.0), closed(bind().await.0));
+    lab.add_target("down", "down.lab.test", tls_port, http_port, "");
+    // The HTTPS port is closed but plain HTTP answers with a redirect: that part is still judged.
+    let (listener, addr) = bind().await;
+    lab.keep(lab::serve_http(
+        listener,
+        Reply::redirect(301, "https://half.lab.test/"),
+    ));
+    lab.add_target(
+        "half",
+        "half.lab.test",
+        closed(bind().await.0),
+        addr.port(),
+        "",
+    );
+    let config = lab.config(&["127.0.0.1", "*.lab.test"], "");
+    let run = run(lab.dir.path(), &config, timeouts(800)).await;
+    let missing = run.get("https.redirect.missing", "tls:down");
+    assert_eq!(missing.status, Status::Error, "{}", missing.message);
+    assert!(
+        missing
+            .message
+            .contains("neither the HTTPS nor the plain-HTTP port answers"),
+        "{}",
+        missing.message
+    );
+    assert_eq!(
+        run.status("https.redirect.missing", "tls:half"),
+        Status::Pass
+    );
+    assert_eq!(run.status("tls.cert.expired", "tls:half"), Status::Error);
+}

@@ -66,3 +66,29 @@ impl AgentContext {
         let _ = self.sink.send(finding);
     }
 }
+
+/// Runs one agent on its own, without the runner's bookkeeping (no fail-closed filling), and
+/// returns what it reported; `None` when it had not finished within `deadline`. For tests and
+/// benchmarks of a single agent.
+pub async fn run_alone(
+    agent: &dyn Agent,
+    scope: Arc<Scope>,
+    deadline: std::time::Duration,
+) -> Option<Vec<Finding>> {
+    let (sink, mut received) = mpsc::unbounded_channel();
+    let ctx = AgentContext::new(
+        scope,
+        Instant::now() + deadline,
+        CancellationToken::new(),
+        sink,
+    );
+    let finished = tokio::time::timeout(deadline, agent.run(&ctx))
+        .await
+        .is_ok();
+    drop(ctx);
+    let mut findings = Vec::new();
+    while let Some(finding) = received.recv().await {
+        findings.push(finding);
+    }
+    finished.then_some(findings)
+}

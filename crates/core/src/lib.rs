@@ -14,7 +14,7 @@ pub mod finding;
 pub mod redact;
 pub mod scope;
 
-pub use agent::{Agent, AgentContext, AgentFuture};
+pub use agent::{Agent, AgentContext, AgentFuture, run_alone};
 pub use check::{CheckDef, CheckId, Registry, RegistryError, Severity};
 pub use finding::{
     BaselineState, Evidence, EvidenceValue, Finding, Status, Suppressed, Target, TargetKind,

@@ -7,11 +7,9 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use launchguard_core::config::LoadedConfig;
-use launchguard_core::{Agent, AgentContext, Finding, Scope, Status, Timeouts};
+use launchguard_core::{Finding, Scope, Status, Timeouts, run_alone};
 use launchguard_pg::PgAgent;
-use tokio::sync::mpsc;
 use tokio_postgres::{Client, Config, NoTls};
-use tokio_util::sync::CancellationToken;
 
 const TENANT_A: &str = "11111111-1111-4111-8111-111111111111";
 const TENANT_B: &str = "22222222-2222-4222-8222-222222222222";
@@ -98,22 +96,11 @@ async fn run_agent(config: &Config, prefix: &str, probes: bool) -> (Duration, Ve
         )
         .unwrap(),
     );
-    let (tx, mut rx) = mpsc::unbounded_channel();
-    let ctx = AgentContext::new(
-        scope,
-        tokio::time::Instant::now() + t,
-        CancellationToken::new(),
-        tx,
-    );
     let started = Instant::now();
-    agent.run(&ctx).await;
-    let elapsed = started.elapsed();
-    drop(ctx);
-    let mut findings = Vec::new();
-    while let Some(f) = rx.recv().await {
-        findings.push(f);
-    }
-    (elapsed, findings)
+    let findings = run_alone(&agent, scope, t)
+        .await
+        .expect("the agent finishes within 30 s");
+    (started.elapsed(), findings)
 }
 
 fn pg_dump_seconds(config: &Config) -> Option<f64> {

@@ -10,12 +10,10 @@ use axum::Router;
 use axum::http::StatusCode;
 use axum::routing::get;
 use launchguard_core::config::LoadedConfig;
-use launchguard_core::{Agent, AgentContext, Finding, Scope, Status, Timeouts};
+use launchguard_core::{Agent, Finding, Scope, Status, Timeouts, run_alone};
 use launchguard_http::HealthAgent;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
-use tokio::sync::mpsc;
-use tokio_util::sync::CancellationToken;
 
 async fn serve(router: Router) -> SocketAddr {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -79,21 +77,9 @@ async fn run(config: &str, requests_per_host: u32) -> Run {
         agent_deadline: Duration::from_secs(20),
     };
     let scope = Scope::new(&["127.0.0.1".to_owned()], requests_per_host, timeouts).unwrap();
-    let (tx, mut rx) = mpsc::unbounded_channel();
-    let ctx = AgentContext::new(
-        Arc::new(scope),
-        tokio::time::Instant::now() + timeouts.agent_deadline,
-        CancellationToken::new(),
-        tx,
-    );
-    tokio::time::timeout(timeouts.agent_deadline, agent.run(&ctx))
+    let findings = run_alone(&agent, Arc::new(scope), timeouts.agent_deadline)
         .await
         .expect("agent finished in time");
-    drop(ctx);
-    let mut findings = Vec::new();
-    while let Some(f) = rx.recv().await {
-        findings.push(f);
-    }
     // Exactly one finding per check and endpoint.
     let mut seen = HashMap::new();
     for f in &findings {

@@ -3,11 +3,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use launchguard_core::config::LoadedConfig;
-use launchguard_core::{Agent, AgentContext, Finding, Scope, Status, Timeouts};
+use launchguard_core::{Finding, Scope, Status, Timeouts, run_alone};
 use launchguard_pg::PgAgent;
 use launchguard_pg::lab::LabDatabase;
-use tokio::sync::mpsc;
-use tokio_util::sync::CancellationToken;
 
 /// A superuser URL on the test server: `LAUNCHGUARD_TEST_DATABASE_URL` (scripts/test.sh sets it),
 /// else the development machines' 127.0.0.1:5432.
@@ -82,22 +80,9 @@ pub fn agent(
 
 /// Runs the agent to the end and returns its findings.
 pub async fn run(agent: &PgAgent, scope: Arc<Scope>) -> Vec<Finding> {
-    let (tx, mut rx) = mpsc::unbounded_channel();
-    let ctx = AgentContext::new(
-        scope,
-        tokio::time::Instant::now() + Duration::from_secs(60),
-        CancellationToken::new(),
-        tx,
-    );
-    tokio::time::timeout(Duration::from_secs(60), agent.run(&ctx))
+    run_alone(agent, scope, Duration::from_secs(60))
         .await
-        .expect("the agent finishes");
-    drop(ctx);
-    let mut findings = Vec::new();
-    while let Some(f) = rx.recv().await {
-        findings.push(f);
-    }
-    findings
+        .expect("the agent finishes")
 }
 
 pub fn failing<'a>(findings: &'a [Finding], check: &str) -> Vec<&'a str> {

@@ -8,13 +8,11 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use launchguard_core::config::LoadedConfig;
-use launchguard_core::{Agent, AgentContext, Finding, Scope, Status, Timeouts};
+use launchguard_core::{Agent, Finding, Scope, Status, Timeouts, run_alone};
 use launchguard_tls::TlsAgent;
 use launchguard_tls::lab::{self, Authority, Leaf, LeafSpec, Reply};
 use rustls::pki_types::CertificateDer;
 use tokio::net::TcpListener;
-use tokio::sync::mpsc;
-use tokio_util::sync::CancellationToken;
 
 pub const GOOD_HSTS: &str = "max-age=63072000; includeSubDomains; preload";
 
@@ -262,21 +260,9 @@ pub async fn run_with_budget(dir: &Path, config: &str, timeouts: Timeouts, budge
         .map(|h| h.get_ref().clone())
         .collect();
     let scope = Arc::new(Scope::new(&hosts, budget, timeouts).unwrap());
-    let (tx, mut rx) = mpsc::unbounded_channel();
-    let ctx = AgentContext::new(
-        scope.clone(),
-        tokio::time::Instant::now() + timeouts.agent_deadline,
-        CancellationToken::new(),
-        tx,
-    );
-    tokio::time::timeout(timeouts.agent_deadline, agent.run(&ctx))
+    let findings = run_alone(&agent, scope.clone(), timeouts.agent_deadline)
         .await
         .expect("the agent finished before its deadline");
-    drop(ctx);
-    let mut findings = Vec::new();
-    while let Some(f) = rx.recv().await {
-        findings.push(f);
-    }
     let mut seen = HashMap::new();
     for f in &findings {
         *seen

@@ -169,7 +169,7 @@ fn parse_server_hello(handshake: &[u8]) -> Option<Reply> {
             "the first handshake message is type {kind}, not a ServerHello"
         )));
     }
-    let length = u32::from_be_bytes([0, *rest.first()?, *rest.get(1)?, *rest.get(2)?]) as usize;
+    let length = u24(rest)?;
     let body = rest.get(3..3 + length)?;
     let malformed = || {
         Some(Reply::Malformed(
@@ -188,6 +188,39 @@ fn parse_server_hello(handshake: &[u8]) -> Option<Reply> {
         version,
         suite: u16::from_be_bytes([suite[0], suite[1]]),
     })
+}
+
+/// The 24-bit big-endian length at the start of `bytes` (handshake messages and certificate
+/// lists use them).
+fn u24(bytes: &[u8]) -> Option<usize> {
+    match bytes {
+        [a, b, c, ..] => Some(u32::from_be_bytes([0, *a, *b, *c]) as usize),
+        _ => None,
+    }
+}
+
+/// A connection to `addr` and the ClientHello to send on it.
+async fn open(
+    addr: SocketAddr,
+    sni: Option<&str>,
+    version: u16,
+    suites: &[u16],
+    connect_timeout: Duration,
+) -> Result<(TcpStream, Vec<u8>), String> {
+    let mut random = [0u8; 32];
+    rustls::crypto::aws_lc_rs::default_provider()
+        .secure_random
+        .fill(&mut random)
+        .map_err(|_| "no random bytes for the ClientHello".to_owned())?;
+    let hello = client_hello(version, suites, sni, random);
+    match tokio::time::timeout(connect_timeout, TcpStream::connect(addr)).await {
+        Ok(Ok(stream)) => Ok((stream, hello)),
+        Ok(Err(e)) => Err(format!("could not connect to {addr}: {e}")),
+        Err(_) => Err(format!(
+            "connecting to {addr} timed out after {} ms",
+            connect_timeout.as_millis()
+        )),
+    }
 }
 
 /// The verdict of one probe.
@@ -210,24 +243,9 @@ pub async fn probe(
     connect_timeout: Duration,
     read_timeout: Duration,
 ) -> Probe {
-    let mut random = [0u8; 32];
-    if rustls::crypto::aws_lc_rs::default_provider()
-        .secure_random
-        .fill(&mut random)
-        .is_err()
-    {
-        return Probe::Inconclusive("no random bytes for the ClientHello".into());
-    }
-    let hello = client_hello(version, suites, sni, random);
-    let mut stream = match tokio::time::timeout(connect_timeout, TcpStream::connect(addr)).await {
-        Ok(Ok(stream)) => stream,
-        Ok(Err(e)) => return Probe::Inconclusive(format!("could not connect to {addr}: {e}")),
-        Err(_) => {
-            return Probe::Inconclusive(format!(
-                "connecting to {addr} timed out after {} ms",
-                connect_timeout.as_millis()
-            ));
-        }
+    let (mut stream, hello) = match open(addr, sni, version, suites, connect_timeout).await {
+        Ok(opened) => opened,
+        Err(reason) => return Probe::Inconclusive(reason),
     };
     let exchange = async {
         stream.write_all(&hello).await?;
@@ -284,8 +302,7 @@ pub fn certificates_after_hello(handshake: &[u8]) -> Option<Result<Vec<Vec<u8>>,
     let mut first = true;
     loop {
         let (&kind, header) = rest.split_first()?;
-        let length =
-            u32::from_be_bytes([0, *header.first()?, *header.get(1)?, *header.get(2)?]) as usize;
+        let length = u24(header)?;
         let body = header.get(3..3 + length)?;
         match (first, kind) {
             (true, 2) => {}
@@ -308,21 +325,11 @@ pub fn certificates_after_hello(handshake: &[u8]) -> Option<Result<Vec<Vec<u8>>,
 
 fn parse_certificate_list(body: &[u8]) -> Result<Vec<Vec<u8>>, String> {
     let malformed = || "a malformed Certificate message".to_owned();
-    let total = u32::from_be_bytes([
-        0,
-        *body.first().ok_or_else(malformed)?,
-        *body.get(1).ok_or_else(malformed)?,
-        *body.get(2).ok_or_else(malformed)?,
-    ]) as usize;
+    let total = u24(body).ok_or_else(malformed)?;
     let mut list = body.get(3..3 + total).ok_or_else(malformed)?;
     let mut certificates = Vec::new();
     while !list.is_empty() {
-        let length = u32::from_be_bytes([
-            0,
-            *list.first().ok_or_else(malformed)?,
-            *list.get(1).ok_or_else(malformed)?,
-            *list.get(2).ok_or_else(malformed)?,
-        ]) as usize;
+        let length = u24(list).ok_or_else(malformed)?;
         certificates.push(list.get(3..3 + length).ok_or_else(malformed)?.to_vec());
         list = &list[3 + length..];
     }
@@ -342,16 +349,7 @@ pub async fn capture_chain(
     connect_timeout: Duration,
     read_timeout: Duration,
 ) -> Result<Vec<Vec<u8>>, String> {
-    let mut random = [0u8; 32];
-    rustls::crypto::aws_lc_rs::default_provider()
-        .secure_random
-        .fill(&mut random)
-        .map_err(|_| "no random bytes for the ClientHello".to_owned())?;
-    let hello = client_hello(version, suites, sni, random);
-    let mut stream = tokio::time::timeout(connect_timeout, TcpStream::connect(addr))
-        .await
-        .map_err(|_| format!("connecting to {addr} timed out"))?
-        .map_err(|e| format!("could not connect to {addr}: {e}"))?;
+    let (mut stream, hello) = open(addr, sni, version, suites, connect_timeout).await?;
     let exchange = async {
         stream.write_all(&hello).await.map_err(|e| e.to_string())?;
         let mut received = Vec::with_capacity(16 * 1024);

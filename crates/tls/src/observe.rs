@@ -105,12 +105,80 @@ impl Observation {
     }
 }
 
+/// One host's TLS endpoint. Every connection to it takes one request from the host's budget.
+struct Peer<'a> {
+    ctx: &'a AgentContext,
+    budget_url: &'a Url,
+    server_name: ServerName<'static>,
+    sni: Option<&'a str>,
+}
+
+impl Peer<'_> {
+    fn take_request(&self) -> Result<(), String> {
+        self.ctx
+            .scope
+            .take_request(self.budget_url)
+            .map_err(|e| e.to_string())
+    }
+
+    async fn inspect(
+        &self,
+        addr: SocketAddr,
+        versions: &[&'static rustls::SupportedProtocolVersion],
+    ) -> Result<Inspection, HandshakeFailure> {
+        self.take_request().map_err(HandshakeFailure::Failed)?;
+        let timeouts = self.ctx.scope.timeouts;
+        handshake::inspect(
+            addr,
+            self.server_name.clone(),
+            versions,
+            timeouts.connect,
+            timeouts.request,
+        )
+        .await
+    }
+
+    async fn probe(&self, addr: SocketAddr, version: u16, suites: &[u16]) -> Probe {
+        if let Err(reason) = self.take_request() {
+            return Probe::Inconclusive(reason);
+        }
+        let timeouts = self.ctx.scope.timeouts;
+        hello::probe(
+            addr,
+            self.sni,
+            version,
+            suites,
+            timeouts.connect,
+            timeouts.request,
+        )
+        .await
+    }
+
+    async fn capture_chain(
+        &self,
+        addr: SocketAddr,
+        version: u16,
+        suites: &[u16],
+    ) -> Result<Vec<Vec<u8>>, String> {
+        self.take_request()?;
+        let timeouts = self.ctx.scope.timeouts;
+        hello::capture_chain(
+            addr,
+            self.sni,
+            version,
+            suites,
+            timeouts.connect,
+            timeouts.request,
+        )
+        .await
+    }
+}
+
 /// Observes one host. Every connection takes one request from the host's budget.
 pub async fn observe(host: Host, ctx: &AgentContext, settings: &Settings) -> Observation {
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_secs() as i64);
-    let timeouts = ctx.scope.timeouts;
     let mut obs = Observation {
         now,
         inspection: Err(HandshakeFailure::Failed("not attempted".into())),
@@ -173,40 +241,21 @@ pub async fn observe(host: Host, ctx: &AgentContext, settings: &Settings) -> Obs
         .parse::<IpAddr>()
         .is_err()
         .then_some(host.name.as_str());
-    let budget = |ctx: &AgentContext| {
-        ctx.scope
-            .take_request(&https_url)
-            .map_err(|e| e.to_string())
+    let peer = Peer {
+        ctx,
+        budget_url: &https_url,
+        server_name,
+        sni,
     };
 
-    obs.inspection = match budget(ctx) {
-        Err(reason) => Err(HandshakeFailure::Failed(reason)),
-        Ok(()) => {
-            handshake::inspect(
-                addr,
-                server_name.clone(),
-                rustls::DEFAULT_VERSIONS,
-                timeouts.connect,
-                timeouts.request,
-            )
-            .await
-        }
-    };
+    obs.inspection = peer.inspect(addr, rustls::DEFAULT_VERSIONS).await;
     for other in others {
-        let leaf = match budget(ctx) {
-            Err(reason) => Err(reason),
-            Ok(()) => handshake::inspect(
-                other,
-                server_name.clone(),
-                rustls::DEFAULT_VERSIONS,
-                timeouts.connect,
-                timeouts.request,
-            )
+        let leaf = peer
+            .inspect(other, rustls::DEFAULT_VERSIONS)
             .await
             .map_err(|failure| failure.reason().to_owned())
             .and_then(|inspection| parse_chain(inspection.chain.iter().map(|c| c.as_ref())))
-            .map(|mut chain| chain.swap_remove(0)),
-        };
+            .map(|mut chain| chain.swap_remove(0));
         obs.other_addresses.push((other, leaf));
     }
     if let Err(HandshakeFailure::TimedOut(reason)) = &obs.inspection {
@@ -223,34 +272,13 @@ pub async fn observe(host: Host, ctx: &AgentContext, settings: &Settings) -> Obs
         obs.walk = walk_plain_http(&host, addr, ctx, settings).await;
         return obs;
     }
-    obs.tls13 = match budget(ctx) {
-        Err(reason) => Err(HandshakeFailure::Failed(reason)),
-        Ok(()) => handshake::inspect(
-            addr,
-            server_name,
-            &[&rustls::version::TLS13],
-            timeouts.connect,
-            timeouts.request,
-        )
+    obs.tls13 = peer
+        .inspect(addr, &[&rustls::version::TLS13])
         .await
-        .map(|_| ()),
-    };
+        .map(|_| ());
     let offer = suites::broad_offer();
     for version in [hello::SSL3, hello::TLS10, hello::TLS11, hello::TLS12] {
-        let probe = match budget(ctx) {
-            Err(reason) => Probe::Inconclusive(reason),
-            Ok(()) => {
-                hello::probe(
-                    addr,
-                    sni,
-                    version,
-                    &offer,
-                    timeouts.connect,
-                    timeouts.request,
-                )
-                .await
-            }
-        };
+        let probe = peer.probe(addr, version, &offer).await;
         obs.versions.push((version, probe));
     }
     obs.class_version = [hello::TLS12, hello::TLS11, hello::TLS10, hello::SSL3]
@@ -258,20 +286,7 @@ pub async fn observe(host: Host, ctx: &AgentContext, settings: &Settings) -> Obs
         .find(|v| matches!(obs.version(*v), Some(Probe::Accepted { .. })));
     if let Some(version) = obs.class_version {
         for class in CipherClass::ALL {
-            let probe = match budget(ctx) {
-                Err(reason) => Probe::Inconclusive(reason),
-                Ok(()) => {
-                    hello::probe(
-                        addr,
-                        sni,
-                        version,
-                        class.suites(),
-                        timeouts.connect,
-                        timeouts.request,
-                    )
-                    .await
-                }
-            };
+            let probe = peer.probe(addr, version, class.suites()).await;
             obs.classes.push((class, probe));
         }
     }
@@ -281,20 +296,7 @@ pub async fn observe(host: Host, ctx: &AgentContext, settings: &Settings) -> Obs
             // rustls could not complete a handshake, but the server accepts a version or suite
             // rustls does not speak: below TLS 1.3 the chain travels in clear text.
             Some(version) => {
-                let captured = match budget(ctx) {
-                    Err(reason) => Err(reason),
-                    Ok(()) => {
-                        hello::capture_chain(
-                            addr,
-                            sni,
-                            version,
-                            &offer,
-                            timeouts.connect,
-                            timeouts.request,
-                        )
-                        .await
-                    }
-                };
+                let captured = peer.capture_chain(addr, version, &offer).await;
                 obs.chain_source = Some(format!(
                     "read from a {} handshake (rustls could not complete one: {})",
                     hello::version_name(version),

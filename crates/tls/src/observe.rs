@@ -440,7 +440,7 @@ async fn resolve(host: &Host, ctx: &AgentContext) -> Result<Vec<SocketAddr>, Str
 }
 
 /// Fetches the issuers named by the last presented certificate's AIA caIssuers URLs, in scope
-/// only, at most 64 KiB each; also says why a URL was not fetched.
+/// only, at most `web::BODY_CAP` each; also says why a URL was not fetched.
 async fn fetch_issuers(
     chain: &[CertInfo],
     ctx: &AgentContext,
@@ -456,7 +456,7 @@ async fn fetch_issuers(
         let Ok(parsed) = Url::parse(url) else {
             continue;
         };
-        if let Err(refusal) = ctx.scope.take_request(&parsed) {
+        if let Err(refusal) = ctx.scope.check_url(&parsed) {
             notes.push(format!(
                 "its AIA caIssuers URL {url} was not fetched ({refusal}); allowing that host in scope \
                  lets launchguard tell a missing intermediate from an unknown root"
@@ -476,20 +476,12 @@ async fn fetch_issuers(
         ) else {
             continue;
         };
-        let body = async {
-            let mut response = client.get(parsed.clone()).send().await.ok()?;
-            let mut body = Vec::new();
-            while let Ok(Some(chunk)) = response.chunk().await {
-                body.extend_from_slice(&chunk);
-                if body.len() > 64 * 1024 {
-                    return None;
-                }
-            }
-            Some(body)
-        };
-        if let Ok(Some(body)) = tokio::time::timeout(ctx.scope.timeouts.request, body).await {
+        if let Ok(response) = web::get(&client, &ctx.scope, &parsed).await
+            && response.status == 200
+            && !response.truncated
+        {
             fetched.extend(
-                trust::certificates_in(&body)
+                trust::certificates_in(&response.body)
                     .into_iter()
                     .map(|der| (url.clone(), der)),
             );
@@ -568,6 +560,8 @@ pub(crate) mod test_support {
             status: 200,
             sts: sts.iter().map(|s| (*s).to_owned()).collect(),
             location: None,
+            body: Vec::new(),
+            truncated: false,
         });
         obs
     }

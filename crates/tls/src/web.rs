@@ -7,7 +7,8 @@ use std::time::Duration;
 use launchguard_core::Scope;
 use url::Url;
 
-/// Body bytes read from any response before the connection is dropped.
+/// Body bytes read from any response before the connection is dropped (an AIA issuer bundle
+/// fits easily).
 const BODY_CAP: usize = 16 * 1024;
 
 /// One HTTP response, as far as these checks need it.
@@ -17,6 +18,10 @@ pub struct Response {
     /// Every `Strict-Transport-Security` header, in order.
     pub sts: Vec<String>,
     pub location: Option<String>,
+    /// The body, up to [`BODY_CAP`] bytes.
+    pub body: Vec<u8>,
+    /// Whether the body was longer than [`BODY_CAP`].
+    pub truncated: bool,
 }
 
 /// One step of the redirect walk.
@@ -108,10 +113,13 @@ pub async fn get(client: &reqwest::Client, scope: &Scope, url: &Url) -> Result<R
                 .take(512)
                 .collect()
         });
-        let mut read = 0;
+        let mut body = Vec::new();
+        let mut truncated = false;
         while let Ok(Some(chunk)) = response.chunk().await {
-            read += chunk.len();
-            if read >= BODY_CAP {
+            body.extend_from_slice(&chunk);
+            if body.len() > BODY_CAP {
+                body.truncate(BODY_CAP);
+                truncated = true;
                 break;
             }
         }
@@ -119,6 +127,8 @@ pub async fn get(client: &reqwest::Client, scope: &Scope, url: &Url) -> Result<R
             status,
             sts,
             location,
+            body,
+            truncated,
         })
     };
     tokio::time::timeout(hard_limit, fetch)

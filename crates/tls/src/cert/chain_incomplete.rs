@@ -1,6 +1,6 @@
 use launchguard_core::{CheckDef, Finding, Severity};
 
-use super::{about_chain, chain};
+use super::{about_chain, chain_and_trust};
 use crate::observe::Observation;
 use crate::trust::Trust;
 
@@ -23,21 +23,20 @@ pub static CHECK: CheckDef = CheckDef {
 };
 
 pub(crate) fn judge(obs: &Observation) -> Finding {
-    let chain = match chain(&CHECK, obs) {
-        Ok(chain) => chain,
+    let (chain, trust) = match chain_and_trust(&CHECK, obs) {
+        Ok(found) => found,
         Err(finding) => return *finding,
     };
     let target = obs.host.target.clone();
-    let finding = match &obs.trust {
-        Err(reason) => return Finding::error(&CHECK, target, format!("not verified: {reason}")),
-        Ok(Trust::Incomplete { missing, found_at }) => Finding::fail(
+    let finding = match trust {
+        Trust::Incomplete { missing, found_at } => Finding::fail(
             &CHECK,
             target,
             format!("the server does not send the intermediate `{missing}`; with it (from {found_at}) the chain is trusted"),
         )
         .with_evidence("missing_issuer", missing.as_str())
         .with_evidence("found_at", found_at.as_str()),
-        Ok(Trust::Untrusted { reason }) if !chain.last().is_some_and(|c| c.self_issued) => {
+        Trust::Untrusted { reason } if !chain.last().is_some_and(|c| c.self_issued) => {
             return Finding::skipped(
                 &CHECK,
                 target,
@@ -46,7 +45,7 @@ pub(crate) fn judge(obs: &Observation) -> Finding {
                 ),
             );
         }
-        Ok(_) => Finding::pass(&CHECK, target, format!("{} certificate(s) sent; no intermediate missing", chain.len())),
+        _ => Finding::pass(&CHECK, target, format!("{} certificate(s) sent; no intermediate missing", chain.len())),
     };
     about_chain(finding, chain)
 }

@@ -1,6 +1,6 @@
 use launchguard_core::{CheckDef, Finding, Severity};
 
-use super::{about_chain, chain};
+use super::{about_chain, unexpired_chain};
 use crate::chain::format_time;
 use crate::observe::{Observation, Settings};
 
@@ -18,19 +18,12 @@ pub static CHECK: CheckDef = CheckDef {
 };
 
 pub(crate) fn judge(obs: &Observation, settings: &Settings) -> Finding {
-    let chain = match chain(&CHECK, obs) {
+    let chain = match unexpired_chain(&CHECK, obs) {
         Ok(chain) => chain,
         Err(finding) => return *finding,
     };
     let target = obs.host.target.clone();
     let leaf = &chain[0];
-    if obs.now > leaf.not_after {
-        return Finding::skipped(
-            &CHECK,
-            target,
-            "not evaluated: the certificate has expired (see tls.cert.expired)",
-        );
-    }
     let days_left = (leaf.not_after - obs.now) / 86_400;
     let finding = if days_left < settings.expiring_soon_days {
         let severity = match days_left {

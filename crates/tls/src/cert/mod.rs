@@ -22,6 +22,7 @@ use launchguard_core::{CheckDef, Finding};
 
 use crate::chain::{CertInfo, chain_evidence};
 use crate::observe::Observation;
+use crate::trust::Trust;
 
 /// The chain, or the `error` finding that says why there is none.
 pub(crate) fn chain<'a>(
@@ -35,6 +36,40 @@ pub(crate) fn chain<'a>(
             format!("not verified: {reason}"),
         ))
     })
+}
+
+/// The chain of a leaf that has not expired, or the finding that says why there is nothing to
+/// judge (an expired certificate is tls.cert.expired's).
+pub(crate) fn unexpired_chain<'a>(
+    check: &CheckDef,
+    obs: &'a Observation,
+) -> Result<&'a [CertInfo], Box<Finding>> {
+    let chain = chain(check, obs)?;
+    if obs.now > chain[0].not_after {
+        return Err(Box::new(Finding::skipped(
+            check,
+            obs.host.target.clone(),
+            "not evaluated: the certificate has expired (see tls.cert.expired)",
+        )));
+    }
+    Ok(chain)
+}
+
+/// The chain and the verdict on its path to a trust anchor, or the finding that says why there
+/// are none.
+pub(crate) fn chain_and_trust<'a>(
+    check: &CheckDef,
+    obs: &'a Observation,
+) -> Result<(&'a [CertInfo], &'a Trust), Box<Finding>> {
+    let chain = chain(check, obs)?;
+    let trust = obs.trust.as_ref().map_err(|reason| {
+        Box::new(Finding::error(
+            check,
+            obs.host.target.clone(),
+            format!("not verified: {reason}"),
+        ))
+    })?;
+    Ok((chain, trust))
 }
 
 /// A finding about the presented chain, with the chain as evidence.

@@ -1,7 +1,7 @@
 use launchguard_core::config::Renewal;
 use launchguard_core::{CheckDef, Finding, Severity};
 
-use super::{about_chain, chain};
+use super::{about_chain, unexpired_chain};
 use crate::chain::{CertInfo, format_time};
 use crate::observe::Observation;
 
@@ -45,19 +45,12 @@ fn automatic(leaf: &CertInfo, renewal: Renewal) -> Option<String> {
 }
 
 pub(crate) fn judge(obs: &Observation) -> Finding {
-    let chain = match chain(&CHECK, obs) {
+    let chain = match unexpired_chain(&CHECK, obs) {
         Ok(chain) => chain,
         Err(finding) => return *finding,
     };
     let target = obs.host.target.clone();
     let leaf = &chain[0];
-    if obs.now > leaf.not_after {
-        return Finding::skipped(
-            &CHECK,
-            target,
-            "not evaluated: the certificate has expired (see tls.cert.expired)",
-        );
-    }
     let Some(why_automatic) = automatic(leaf, obs.host.renewal) else {
         return Finding::skipped(
             &CHECK,

@@ -1,6 +1,6 @@
 use launchguard_core::{CheckDef, Finding, Severity};
 
-use super::{about_chain, chain};
+use super::{about_chain, chain_and_trust};
 use crate::observe::Observation;
 use crate::trust::Trust;
 
@@ -19,24 +19,23 @@ pub static CHECK: CheckDef = CheckDef {
 };
 
 pub(crate) fn judge(obs: &Observation) -> Finding {
-    let chain = match chain(&CHECK, obs) {
-        Ok(chain) => chain,
+    let (chain, trust) = match chain_and_trust(&CHECK, obs) {
+        Ok(found) => found,
         Err(finding) => return *finding,
     };
     let target = obs.host.target.clone();
-    let finding = match &obs.trust {
-        Err(reason) => return Finding::error(&CHECK, target, format!("not verified: {reason}")),
-        Ok(Trust::SelfSigned) => Finding::fail(
+    let finding = match trust {
+        Trust::SelfSigned => Finding::fail(
             &CHECK,
             target,
             format!("the certificate `{}` is signed by itself", chain[0].subject),
         ),
-        Ok(_) if chain[0].self_issued => Finding::pass(
+        _ if chain[0].self_issued => Finding::pass(
             &CHECK,
             target,
             "self-issued but a configured trust anchor (ca_file)",
         ),
-        Ok(_) => Finding::pass(&CHECK, target, format!("issued by `{}`", chain[0].issuer)),
+        _ => Finding::pass(&CHECK, target, format!("issued by `{}`", chain[0].issuer)),
     };
     about_chain(finding, chain)
 }

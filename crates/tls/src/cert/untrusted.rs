@@ -1,6 +1,6 @@
 use launchguard_core::{CheckDef, Finding, Severity};
 
-use super::{about_chain, chain};
+use super::{about_chain, chain_and_trust};
 use crate::observe::Observation;
 use crate::trust::Trust;
 
@@ -21,29 +21,28 @@ pub static CHECK: CheckDef = CheckDef {
 };
 
 pub(crate) fn judge(obs: &Observation) -> Finding {
-    let chain = match chain(&CHECK, obs) {
-        Ok(chain) => chain,
+    let (chain, trust) = match chain_and_trust(&CHECK, obs) {
+        Ok(found) => found,
         Err(finding) => return *finding,
     };
     let target = obs.host.target.clone();
-    let finding = match &obs.trust {
-        Err(reason) => return Finding::error(&CHECK, target, format!("not verified: {reason}")),
-        Ok(Trust::Trusted) => Finding::pass(&CHECK, target, "chains to a trusted root"),
-        Ok(Trust::SelfSigned) => {
+    let finding = match trust {
+        Trust::Trusted => Finding::pass(&CHECK, target, "chains to a trusted root"),
+        Trust::SelfSigned => {
             return Finding::skipped(
                 &CHECK,
                 target,
                 "reported as tls.cert.self_signed (the root cause)",
             );
         }
-        Ok(Trust::Incomplete { .. }) => {
+        Trust::Incomplete { .. } => {
             return Finding::skipped(
                 &CHECK,
                 target,
                 "reported as tls.cert.chain_incomplete (the root cause)",
             );
         }
-        Ok(Trust::Untrusted { reason }) => Finding::fail(&CHECK, target, reason.clone()),
+        Trust::Untrusted { reason } => Finding::fail(&CHECK, target, reason.clone()),
     };
     about_chain(finding, chain)
 }

@@ -1,7 +1,7 @@
 use launchguard_core::{CheckDef, Finding, Severity};
 
 use crate::observe::Observation;
-use crate::web;
+use crate::redirect::answered_walk;
 
 pub static CHECK: CheckDef = CheckDef {
     id: "hsts.over_http",
@@ -17,24 +17,21 @@ pub static CHECK: CheckDef = CheckDef {
 };
 
 pub(crate) fn judge(obs: &Observation) -> Finding {
+    let walk = match answered_walk(&CHECK, obs) {
+        Ok(walk) => walk,
+        Err(finding) => return *finding,
+    };
     let target = obs.host.target.clone();
-    match &obs.walk {
-        None => Finding::skipped(&CHECK, target, "does not apply: http_port = 0"),
-        Some(Err(reason)) if web::is_refused(reason) => {
-            Finding::pass(&CHECK, target, "nothing listens on the plain-HTTP port")
-        }
-        Some(Err(reason)) => Finding::error(&CHECK, target, format!("not verified: {reason}")),
-        Some(Ok(walk)) => match walk.hops.first() {
-            Some(first) if !first.sts.is_empty() => Finding::fail(
-                &CHECK,
-                target,
-                format!(
-                    "{} answers over HTTP with Strict-Transport-Security: {}",
-                    first.url,
-                    first.sts.join(" | ")
-                ),
+    match walk.hops.first() {
+        Some(first) if !first.sts.is_empty() => Finding::fail(
+            &CHECK,
+            target,
+            format!(
+                "{} answers over HTTP with Strict-Transport-Security: {}",
+                first.url,
+                first.sts.join(" | ")
             ),
-            _ => Finding::pass(&CHECK, target, "no HSTS header over HTTP"),
-        },
+        ),
+        _ => Finding::pass(&CHECK, target, "no HSTS header over HTTP"),
     }
 }

@@ -1,8 +1,7 @@
 use launchguard_core::{CheckDef, Finding, Severity};
 
-use super::with_hops;
+use super::{answered_walk, with_hops};
 use crate::observe::Observation;
-use crate::web;
 
 pub static CHECK: CheckDef = CheckDef {
     id: "https.redirect.missing",
@@ -20,32 +19,27 @@ pub static CHECK: CheckDef = CheckDef {
 };
 
 pub(crate) fn judge(obs: &Observation) -> Finding {
+    let walk = match answered_walk(&CHECK, obs) {
+        Ok(walk) => walk,
+        Err(finding) => return *finding,
+    };
     let target = obs.host.target.clone();
-    match &obs.walk {
-        None => Finding::skipped(&CHECK, target, "does not apply: http_port = 0"),
-        Some(Err(reason)) if web::is_refused(reason) => {
-            Finding::pass(&CHECK, target, "nothing listens on the plain-HTTP port")
-        }
-        Some(Err(reason)) => Finding::error(&CHECK, target, format!("not verified: {reason}")),
-        Some(Ok(walk)) => {
-            let first = &walk.hops[0];
-            let finding = if first.location.is_some() {
-                Finding::pass(
-                    &CHECK,
-                    target,
-                    format!("{} redirects ({})", first.url, first.status),
-                )
-            } else {
-                Finding::fail(
-                    &CHECK,
-                    target,
-                    format!(
-                        "{} answers {} over plain HTTP instead of redirecting",
-                        first.url, first.status
-                    ),
-                )
-            };
-            with_hops(finding, walk)
-        }
-    }
+    let first = &walk.hops[0];
+    let finding = if first.location.is_some() {
+        Finding::pass(
+            &CHECK,
+            target,
+            format!("{} redirects ({})", first.url, first.status),
+        )
+    } else {
+        Finding::fail(
+            &CHECK,
+            target,
+            format!(
+                "{} answers {} over plain HTTP instead of redirecting",
+                first.url, first.status
+            ),
+        )
+    };
+    with_hops(finding, walk)
 }

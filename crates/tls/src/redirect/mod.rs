@@ -39,6 +39,33 @@ pub(crate) fn walk<'a>(check: &CheckDef, obs: &'a Observation) -> Result<&'a Wal
     }
 }
 
+/// The walk when plain HTTP answered, or the finding for every other case: a closed port passes
+/// (nothing is served without TLS), `http_port = 0` is skipped, any other failure is an error.
+pub(crate) fn answered_walk<'a>(
+    check: &CheckDef,
+    obs: &'a Observation,
+) -> Result<&'a Walk, Box<Finding>> {
+    let target = obs.host.target.clone();
+    match &obs.walk {
+        None => Err(Box::new(Finding::skipped(
+            check,
+            target,
+            "does not apply: http_port = 0",
+        ))),
+        Some(Err(reason)) if web::is_refused(reason) => Err(Box::new(Finding::pass(
+            check,
+            target,
+            "nothing listens on the plain-HTTP port",
+        ))),
+        Some(Err(reason)) => Err(Box::new(Finding::error(
+            check,
+            target,
+            format!("not verified: {reason}"),
+        ))),
+        Some(Ok(walk)) => Ok(walk),
+    }
+}
+
 /// Whether the first redirect goes to https:// on the same host.
 pub(crate) fn first_hop_secure(obs: &Observation, walk: &Walk) -> bool {
     walk.redirects().next().is_some_and(|hop| {

@@ -41,23 +41,8 @@ async fn start_site(site: Site<'_>) -> anyhow::Result<String> {
         .await
         .context("cannot bind a loopback port for the TLS lab")?;
     let (https_port, http_port) = (https.local_addr()?.port(), http.local_addr()?.port());
-    let fill = |reply: Reply| Reply {
-        status: reply.status,
-        body: reply.body,
-        headers: reply
-            .headers
-            .into_iter()
-            .map(|(k, v)| {
-                (
-                    k,
-                    v.replace(
-                        "{https}",
-                        &format!("https://{{request_host}}:{https_port}/"),
-                    ),
-                )
-            })
-            .collect(),
-    };
+    let https_url = format!("https://{{request_host}}:{https_port}/");
+    let fill = |reply: Reply| reply.filled(&[("{https}", https_url.as_str())]);
     let config = lab::server_config(
         site.chain,
         site.leaf.key(),

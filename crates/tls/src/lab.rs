@@ -241,6 +241,17 @@ impl Reply {
         }
     }
 
+    /// This reply with each `(placeholder, value)` replaced in its header values (ports known only
+    /// once the servers listen).
+    pub fn filled(mut self, values: &[(&str, &str)]) -> Reply {
+        for (_, value) in &mut self.headers {
+            for (placeholder, replacement) in values {
+                *value = value.replace(placeholder, replacement);
+            }
+        }
+        self
+    }
+
     /// The response to a request that named `host` (its Host header without the port), which
     /// replaces `{request_host}` in header values.
     fn bytes(&self, host: &str) -> Vec<u8> {

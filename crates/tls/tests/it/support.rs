@@ -94,22 +94,13 @@ impl Lab {
         let https_port = https.local_addr().unwrap().port();
         let http = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let http_port = http.local_addr().unwrap().port();
-        let fill = |reply: Reply| Reply {
-            status: reply.status,
-            body: reply.body,
-            headers: reply
-                .headers
-                .into_iter()
-                .map(|(k, v)| {
-                    (
-                        k,
-                        v.replace("{host}", &site.host)
-                            .replace("{https_port}", &https_port.to_string())
-                            .replace("{http_port}", &http_port.to_string()),
-                    )
-                })
-                .collect(),
-        };
+        let (https_text, http_text) = (https_port.to_string(), http_port.to_string());
+        let values = [
+            ("{host}", site.host.as_str()),
+            ("{https_port}", https_text.as_str()),
+            ("{http_port}", http_text.as_str()),
+        ];
+        let fill = |reply: Reply| reply.filled(&values);
         let config = lab::server_config(
             site.chain.clone(),
             site.leaf.key(),

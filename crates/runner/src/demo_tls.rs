@@ -10,6 +10,8 @@ use rustls::pki_types::CertificateDer;
 use tokio::net::TcpListener;
 
 const GOOD_HSTS: &str = "max-age=63072000; includeSubDomains; preload";
+/// Where the lab's plain-HTTP servers redirect: the same host, on the site's HTTPS port.
+const HTTPS_SAME_HOST: &str = "https://{request_host}:{https_port}/";
 /// The CA file the demo configuration names, written beside it.
 const CA_FILE: &str = "demo-ca.pem";
 
@@ -34,41 +36,34 @@ struct Site<'a> {
 }
 
 async fn start_site(site: Site<'_>) -> anyhow::Result<String> {
-    let https = TcpListener::bind("127.0.0.1:0")
-        .await
-        .context("cannot bind a loopback port for the TLS lab")?;
-    let http = TcpListener::bind("127.0.0.1:0")
-        .await
-        .context("cannot bind a loopback port for the TLS lab")?;
-    let (https_port, http_port) = (https.local_addr()?.port(), http.local_addr()?.port());
-    let https_url = format!("https://{{request_host}}:{https_port}/");
-    let fill = |reply: Reply| reply.filled(&[("{https}", https_url.as_str())]);
-    let config = lab::server_config(
-        site.chain,
-        site.leaf.key(),
-        Some(lab::stapled_ocsp()),
-        rustls::ALL_VERSIONS,
-    );
-    let mut addresses = "\"127.0.0.1\"".to_owned();
-    if let Some((chain, leaf)) = site.edge {
-        let edge = TcpListener::bind(("127.0.0.2", https_port))
-            .await
-            .context("cannot bind 127.0.0.2 for the TLS lab's second address")?;
-        let config = lab::server_config(
-            chain,
-            leaf.key(),
-            Some(lab::stapled_ocsp()),
-            rustls::ALL_VERSIONS,
-        );
-        drop(lab::serve_https(edge, config, fill(site.https.clone())));
-        addresses.push_str(", \"127.0.0.2\"");
+    let listening = lab::SiteServers {
+        chain: site.chain,
+        leaf: site.leaf,
+        ocsp: true,
+        versions: rustls::ALL_VERSIONS,
+        https_reply: site.https,
+        http_reply: Some(site.http),
+        edge: site.edge,
     }
+    .start()
+    .await
+    .context("cannot bind loopback ports (127.0.0.1, 127.0.0.2) for the TLS lab")?;
     // The servers live as long as the lab thread's runtime.
-    drop(lab::serve_https(https, config, fill(site.https)));
-    drop(lab::serve_http(http, fill(site.http)));
+    drop(listening.tasks);
+    let addresses: Vec<String> = listening
+        .addresses
+        .iter()
+        .map(|a| format!("\"{a}\""))
+        .collect();
     Ok(format!(
-        "\n# {}\n[[tls.targets]]\nname = \"{}\"\nhost = \"{}\"\naddresses = [{addresses}]\nport = {https_port}\nhttp_port = {http_port}\nca_file = \"{CA_FILE}\"\n{}",
-        site.comment, site.name, site.host, site.extra
+        "\n# {}\n[[tls.targets]]\nname = \"{}\"\nhost = \"{}\"\naddresses = [{}]\nport = {}\nhttp_port = {}\nca_file = \"{CA_FILE}\"\n{}",
+        site.comment,
+        site.name,
+        site.host,
+        addresses.join(", "),
+        listening.https_port,
+        listening.http_port,
+        site.extra
     ))
 }
 
@@ -79,7 +74,7 @@ pub async fn start(dir: &Path) -> anyhow::Result<TlsLab> {
     std::fs::write(dir.join(CA_FILE), &root.pem)
         .with_context(|| format!("cannot write {CA_FILE}"))?;
     let ok = |hsts: &str| Reply::ok(&[("Strict-Transport-Security", hsts)]);
-    let to_https = || Reply::redirect(301, "{https}");
+    let to_https = || Reply::redirect(301, HTTPS_SAME_HOST);
     let chain = |leaf: &lab::Leaf| vec![leaf.cert.clone(), intermediate.cert.clone()];
     let mut section = String::from("\n[tls]\n");
 
@@ -162,7 +157,7 @@ pub async fn start(dir: &Path) -> anyhow::Result<TlsLab> {
         chain: vec![leaf.cert.clone()],
         leaf,
         https: ok("max-age=600"),
-        http: Reply::redirect(302, "{https}"),
+        http: Reply::redirect(302, HTTPS_SAME_HOST),
         edge: None,
         extra: "",
     })

@@ -384,6 +384,63 @@ fn der_length(length: usize) -> Vec<u8> {
     }
 }
 
+/// The servers of one lab site: HTTPS on 127.0.0.1, optionally the same HTTPS port on 127.0.0.2
+/// with another chain, and optionally plain HTTP. Header values of the replies may use
+/// `{https_port}` and `{http_port}` (filled when the ports are known) and `{request_host}`.
+pub struct SiteServers {
+    pub chain: Vec<CertificateDer<'static>>,
+    pub leaf: Leaf,
+    pub ocsp: bool,
+    pub versions: &'static [&'static rustls::SupportedProtocolVersion],
+    pub https_reply: Reply,
+    /// `None`: nothing listens on the plain-HTTP port.
+    pub http_reply: Option<Reply>,
+    /// A second address (127.0.0.2, same HTTPS port) presenting this chain.
+    pub edge: Option<(Vec<CertificateDer<'static>>, Leaf)>,
+}
+
+/// Where a started site listens, and its server tasks (abort them to stop it).
+pub struct Listening {
+    pub https_port: u16,
+    pub http_port: u16,
+    pub addresses: Vec<&'static str>,
+    pub tasks: Vec<JoinHandle<()>>,
+}
+
+impl SiteServers {
+    pub async fn start(self) -> std::io::Result<Listening> {
+        let https = TcpListener::bind("127.0.0.1:0").await?;
+        let http = TcpListener::bind("127.0.0.1:0").await?;
+        let (https_port, http_port) = (https.local_addr()?.port(), http.local_addr()?.port());
+        let (https_text, http_text) = (https_port.to_string(), http_port.to_string());
+        let values = [
+            ("{https_port}", https_text.as_str()),
+            ("{http_port}", http_text.as_str()),
+        ];
+        let https_reply = self.https_reply.filled(&values);
+        let ocsp = || self.ocsp.then(stapled_ocsp);
+        let mut addresses = vec!["127.0.0.1"];
+        let mut tasks = Vec::new();
+        if let Some((chain, leaf)) = self.edge {
+            let edge = TcpListener::bind(("127.0.0.2", https_port)).await?;
+            let config = server_config(chain, leaf.key(), ocsp(), self.versions);
+            tasks.push(serve_https(edge, config, https_reply.clone()));
+            addresses.push("127.0.0.2");
+        }
+        let config = server_config(self.chain, self.leaf.key(), ocsp(), self.versions);
+        tasks.push(serve_https(https, config, https_reply));
+        if let Some(reply) = self.http_reply {
+            tasks.push(serve_http(http, reply.filled(&values)));
+        }
+        Ok(Listening {
+            https_port,
+            http_port,
+            addresses,
+            tasks,
+        })
+    }
+}
+
 /// A running `openssl s_server`, stopped when dropped.
 pub struct OpensslServer {
     child: std::process::Child,

@@ -256,7 +256,7 @@ async fn build_lab() -> (Lab, Vec<String>) {
 
     let redirects: [(&'static str, Reply); 5] = [
         ("over-http", {
-            let mut reply = Reply::redirect(301, "https://{host}:{https_port}/");
+            let mut reply = Reply::redirect(301, "https://{request_host}:{https_port}/");
             reply
                 .headers
                 .push(("Strict-Transport-Security".into(), GOOD_HSTS.into()));
@@ -269,11 +269,11 @@ async fn build_lab() -> (Lab, Vec<String>) {
         ),
         (
             "temporary",
-            Reply::redirect(302, "https://{host}:{https_port}/"),
+            Reply::redirect(302, "https://{request_host}:{https_port}/"),
         ),
         (
             "loop",
-            Reply::redirect(301, "http://{host}:{http_port}/again"),
+            Reply::redirect(301, "http://{request_host}:{http_port}/again"),
         ),
     ];
     for (name, reply) in redirects {

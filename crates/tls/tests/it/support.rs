@@ -82,7 +82,7 @@ impl Lab {
             ocsp: true,
             versions: rustls::ALL_VERSIONS,
             https_reply: Reply::ok(&[("Strict-Transport-Security", GOOD_HSTS)]),
-            http_reply: Some(Reply::redirect(301, "https://{host}:{https_port}/")),
+            http_reply: Some(Reply::redirect(301, "https://{request_host}:{https_port}/")),
             edge: None,
             extra: String::new(),
         }
@@ -90,55 +90,25 @@ impl Lab {
 
     /// Starts `site` and adds it to the configuration.
     pub async fn add(&mut self, site: Site) {
-        let https = TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let https_port = https.local_addr().unwrap().port();
-        let http = TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let http_port = http.local_addr().unwrap().port();
-        let (https_text, http_text) = (https_port.to_string(), http_port.to_string());
-        let values = [
-            ("{host}", site.host.as_str()),
-            ("{https_port}", https_text.as_str()),
-            ("{http_port}", http_text.as_str()),
-        ];
-        let fill = |reply: Reply| reply.filled(&values);
-        let config = lab::server_config(
-            site.chain.clone(),
-            site.leaf.key(),
-            site.ocsp.then(lab::stapled_ocsp),
-            site.versions,
-        );
-        self.tasks.push(lab::serve_https(
-            https,
-            config,
-            fill(site.https_reply.clone()),
-        ));
-        if let Some(reply) = site.http_reply.clone() {
-            self.tasks.push(lab::serve_http(http, fill(reply)));
-        } else {
-            drop(http);
+        let listening = lab::SiteServers {
+            chain: site.chain,
+            leaf: site.leaf,
+            ocsp: site.ocsp,
+            versions: site.versions,
+            https_reply: site.https_reply,
+            http_reply: site.http_reply,
+            edge: site.edge,
         }
-        let mut addresses = vec!["127.0.0.1"];
-        if let Some((chain, leaf)) = site.edge.clone() {
-            let edge = TcpListener::bind(("127.0.0.2", https_port)).await.unwrap();
-            let config = lab::server_config(
-                chain,
-                leaf.key(),
-                site.ocsp.then(lab::stapled_ocsp),
-                site.versions,
-            );
-            self.tasks.push(lab::serve_https(
-                edge,
-                config,
-                fill(site.https_reply.clone()),
-            ));
-            addresses.push("127.0.0.2");
-        }
+        .start()
+        .await
+        .unwrap();
+        self.tasks.extend(listening.tasks);
         self.add_target_at(
             site.name,
             &site.host,
-            &addresses,
-            https_port,
-            http_port,
+            &listening.addresses,
+            listening.https_port,
+            listening.http_port,
             &site.extra,
         );
     }

@@ -6,37 +6,33 @@ pub mod insecure_hop;
 pub mod missing;
 pub mod not_permanent;
 
-use launchguard_core::{CheckDef, Finding};
+use launchguard_core::{CheckDef, Finding, Status};
 
 use crate::observe::Observation;
 use crate::web::{self, Walk};
 
-/// The walk, or the finding that says why this check has nothing to judge.
+/// The walk with at least one redirect, or the finding that says why this check has nothing to
+/// judge.
 pub(crate) fn walk<'a>(check: &CheckDef, obs: &'a Observation) -> Result<&'a Walk, Box<Finding>> {
-    let target = obs.host.target.clone();
-    match &obs.walk {
-        None => Err(Box::new(Finding::skipped(
+    let walk = answered_walk(check, obs).map_err(|finding| {
+        if finding.status == Status::Pass {
+            Box::new(Finding::skipped(
+                check,
+                finding.target,
+                "does not apply: nothing listens on the plain-HTTP port",
+            ))
+        } else {
+            finding
+        }
+    })?;
+    if walk.redirects().next().is_none() {
+        return Err(Box::new(Finding::skipped(
             check,
-            target,
-            "does not apply: http_port = 0",
-        ))),
-        Some(Err(reason)) if web::is_refused(reason) => Err(Box::new(Finding::skipped(
-            check,
-            target,
-            "does not apply: nothing listens on the plain-HTTP port",
-        ))),
-        Some(Err(reason)) => Err(Box::new(Finding::error(
-            check,
-            target,
-            format!("not verified: {reason}"),
-        ))),
-        Some(Ok(walk)) if walk.redirects().next().is_none() => Err(Box::new(Finding::skipped(
-            check,
-            target,
+            obs.host.target.clone(),
             "not evaluated: plain HTTP does not redirect (see https.redirect.missing)",
-        ))),
-        Some(Ok(walk)) => Ok(walk),
+        )));
     }
+    Ok(walk)
 }
 
 /// The walk when plain HTTP answered, or the finding for every other case: a closed port passes

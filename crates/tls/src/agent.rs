@@ -292,18 +292,6 @@ pub(crate) fn judge_all(obs: &Observation, settings: &Settings) -> Vec<Finding> 
         hsts::preload_ineligible::judge(obs),
     ];
     findings.extend(plain_http);
-    if let Some(source) = &obs.chain_source {
-        findings = findings
-            .into_iter()
-            .map(|f| {
-                if f.evidence.contains_key("chain") {
-                    f.with_evidence("chain_source", source.as_str())
-                } else {
-                    f
-                }
-            })
-            .collect();
-    }
     findings
 }
 

@@ -47,5 +47,5 @@ pub(crate) fn judge(obs: &Observation) -> Finding {
         }
         _ => Finding::pass(&CHECK, target, format!("{} certificate(s) sent; no intermediate missing", chain.len())),
     };
-    about_chain(finding, chain)
+    about_chain(finding, obs, chain)
 }

@@ -43,7 +43,7 @@ pub(crate) fn judge(obs: &Observation) -> Finding {
     } else {
         Finding::fail(&CHECK, target, breaks.join("; "))
     };
-    about_chain(finding, chain)
+    about_chain(finding, obs, chain)
 }
 
 #[cfg(test)]

@@ -50,5 +50,5 @@ pub(crate) fn judge(obs: &Observation) -> Finding {
             format!("certificate {}", expired.join("; ")),
         )
     };
-    about_chain(finding, chain).with_evidence("now", format_time(obs.now))
+    about_chain(finding, obs, chain).with_evidence("now", format_time(obs.now))
 }

@@ -44,7 +44,7 @@ pub(crate) fn judge(obs: &Observation, settings: &Settings) -> Finding {
     } else {
         Finding::pass(&CHECK, target, format!("{days_left} days left"))
     };
-    about_chain(finding, chain).with_evidence("days_left", days_left)
+    about_chain(finding, obs, chain).with_evidence("days_left", days_left)
 }
 
 #[cfg(test)]

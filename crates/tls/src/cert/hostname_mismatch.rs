@@ -42,7 +42,7 @@ pub(crate) fn judge(obs: &Observation) -> Finding {
             ),
         )
     };
-    about_chain(finding, chain).with_evidence("requested_name", obs.host.name.as_str())
+    about_chain(finding, obs, chain).with_evidence("requested_name", obs.host.name.as_str())
 }
 
 #[cfg(test)]

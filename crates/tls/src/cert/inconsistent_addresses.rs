@@ -86,5 +86,5 @@ pub(crate) fn judge(obs: &Observation) -> Finding {
             ),
         )
     };
-    about_chain(finding, chain).with_evidence("other_addresses", seen.join("; "))
+    about_chain(finding, obs, chain).with_evidence("other_addresses", seen.join("; "))
 }

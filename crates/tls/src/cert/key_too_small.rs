@@ -37,5 +37,5 @@ pub(crate) fn judge(obs: &Observation) -> Finding {
     } else {
         Finding::fail(&CHECK, target, weak.join("; "))
     };
-    about_chain(finding, chain).with_evidence("leaf_key", chain[0].key.describe())
+    about_chain(finding, obs, chain).with_evidence("leaf_key", chain[0].key.describe())
 }

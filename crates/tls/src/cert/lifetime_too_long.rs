@@ -35,5 +35,5 @@ pub(crate) fn judge(obs: &Observation, settings: &Settings) -> Finding {
     } else {
         Finding::pass(&CHECK, target, format!("valid for {days} days"))
     };
-    about_chain(finding, chain).with_evidence("lifetime_days", days)
+    about_chain(finding, obs, chain).with_evidence("lifetime_days", days)
 }

@@ -72,11 +72,16 @@ pub(crate) fn chain_and_trust<'a>(
     Ok((chain, trust))
 }
 
-/// A finding about the presented chain, with the chain as evidence.
-pub(crate) fn about_chain(finding: Finding, chain: &[CertInfo]) -> Finding {
-    finding
+/// A finding about the presented chain, with the chain (and how it was read, when not from the
+/// inspection handshake) as evidence.
+pub(crate) fn about_chain(finding: Finding, obs: &Observation, chain: &[CertInfo]) -> Finding {
+    let finding = finding
         .with_evidence("chain", chain_evidence(chain))
-        .with_evidence("leaf_sha256", chain[0].sha256.as_str())
+        .with_evidence("leaf_sha256", chain[0].sha256.as_str());
+    match &obs.chain_source {
+        Some(source) => finding.with_evidence("chain_source", source.as_str()),
+        None => finding,
+    }
 }
 
 /// `#i` and the subject, to name a certificate of the chain in a message.

@@ -36,5 +36,5 @@ pub(crate) fn judge(obs: &Observation) -> Finding {
             format!("CRL {:?}, OCSP {:?}", leaf.crl_urls, leaf.ocsp_urls),
         )
     };
-    about_chain(finding, chain)
+    about_chain(finding, obs, chain)
 }

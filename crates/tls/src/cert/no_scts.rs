@@ -32,5 +32,5 @@ pub(crate) fn judge(obs: &Observation) -> Finding {
         }
         _ => Finding::fail(&CHECK, target, "the certificate carries no SCT"),
     };
-    about_chain(finding, chain)
+    about_chain(finding, obs, chain)
 }

@@ -36,5 +36,5 @@ pub(crate) fn judge(obs: &Observation) -> Finding {
             format!("a {stapled}-byte OCSP response is stapled"),
         )
     };
-    about_chain(finding, chain)
+    about_chain(finding, obs, chain)
 }

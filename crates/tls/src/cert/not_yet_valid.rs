@@ -44,5 +44,5 @@ pub(crate) fn judge(obs: &Observation) -> Finding {
     } else {
         Finding::fail(&CHECK, target, format!("certificate {}", early.join("; ")))
     };
-    about_chain(finding, chain).with_evidence("now", format_time(obs.now))
+    about_chain(finding, obs, chain).with_evidence("now", format_time(obs.now))
 }

@@ -85,7 +85,7 @@ pub(crate) fn judge(obs: &Observation) -> Finding {
             ),
         )
     };
-    about_chain(finding, chain).with_evidence("automatic_because", why_automatic)
+    about_chain(finding, obs, chain).with_evidence("automatic_because", why_automatic)
 }
 
 #[cfg(test)]

@@ -37,5 +37,5 @@ pub(crate) fn judge(obs: &Observation) -> Finding {
         ),
         _ => Finding::pass(&CHECK, target, format!("issued by `{}`", chain[0].issuer)),
     };
-    about_chain(finding, chain)
+    about_chain(finding, obs, chain)
 }

@@ -44,5 +44,5 @@ pub(crate) fn judge(obs: &Observation) -> Finding {
         }
         Trust::Untrusted { reason } => Finding::fail(&CHECK, target, reason.clone()),
     };
-    about_chain(finding, chain)
+    about_chain(finding, obs, chain)
 }

@@ -41,5 +41,5 @@ pub(crate) fn judge(obs: &Observation) -> Finding {
     } else {
         Finding::fail(&CHECK, target, weak.join("; "))
     };
-    about_chain(finding, chain)
+    about_chain(finding, obs, chain)
 }

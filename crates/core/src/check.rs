@@ -152,6 +152,12 @@ pub enum RegistryError {
     Malformed(String),
     #[error("check `{id}` has no {field}")]
     MissingDocs { id: String, field: &'static str },
+    #[error("check `{id}` says it belongs to agent `{declared}` but agent `{registered}` lists it")]
+    WrongAgent {
+        id: String,
+        declared: String,
+        registered: String,
+    },
 }
 
 /// Every check launchguard knows, by ID.
@@ -187,6 +193,21 @@ impl Registry {
             }
         }
         Ok(Registry { checks })
+    }
+
+    /// The registry of every check of `kinds`, each check belonging to the agent that lists it.
+    pub fn of_agents(kinds: &[&dyn crate::agent::AgentKind]) -> Result<Self, RegistryError> {
+        for kind in kinds {
+            if let Some(def) = kind.checks().iter().find(|d| d.agent != kind.name()) {
+                return Err(RegistryError::WrongAgent {
+                    id: def.id.to_owned(),
+                    declared: def.agent.to_owned(),
+                    registered: kind.name().to_owned(),
+                });
+            }
+        }
+        let groups: Vec<_> = kinds.iter().map(|k| k.checks()).collect();
+        Registry::new(&groups)
     }
 
     pub fn get(&self, id: &str) -> Option<&'static CheckDef> {

@@ -1,283 +1,25 @@
-//! `launchguard.toml`: one section per agent plus `[scope]`.
+//! `launchguard.toml`: `[scope]`, which core owns, plus one section per registered agent, which
+//! each agent crate owns (its type, its validation, its docs).
 //!
-//! Unknown keys and bad values are errors that name the file, line and column. Credentials never
-//! appear in the file: keys that need one take the *name* of an environment variable.
-//! Every key is documented in `docs/config.md`; a test keeps that page complete.
+//! The loader parses the document once with spans, hands each agent its own section (see
+//! [`AgentKind::configure`]) and turns every mistake into a [`ConfigError`] that names the file,
+//! line and column. Credentials never appear in the file: keys that need one take the *name* of an
+//! environment variable, read through an [`Environment`].
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::BTreeMap;
 use std::fmt;
 use std::num::{NonZeroU32, NonZeroU64};
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 
-use schemars::JsonSchema;
+use schemars::{JsonSchema, Schema};
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
 use toml::Spanned;
+use toml::de::{DeTable, DeValue, ValueDeserializer};
 
+use crate::agent::{AgentKind, ConfiguredAgent};
 use crate::scope::Scope;
-
-/// The whole configuration file.
-#[derive(Debug, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct Config {
-    /// Which hosts launchguard may contact, how often and for how long.
-    pub scope: ScopeConfig,
-    /// Health endpoints: reachable, 2xx, fast, and quiet about internals.
-    #[serde(default)]
-    pub health: Option<HealthConfig>,
-    /// PostgreSQL: row-level security lints and rollback-only tenant-isolation probes.
-    #[serde(default)]
-    pub postgres: Option<PostgresConfig>,
-    /// Log files and directories scanned for secrets and personal data.
-    #[serde(default)]
-    pub logs: Option<LogsConfig>,
-    /// HTTPS endpoints: certificates, protocols and cipher classes, HSTS and the HTTP redirect.
-    #[serde(default)]
-    pub tls: Option<TlsConfig>,
-}
-
-fn default_https_port() -> u16 {
-    443
-}
-fn default_http_port() -> u16 {
-    80
-}
-fn default_expiring_soon_days() -> NonZeroU32 {
-    NonZeroU32::new(30).expect("non-zero")
-}
-fn default_hsts_min_max_age() -> u64 {
-    31_536_000
-}
-fn default_max_redirects() -> NonZeroU32 {
-    NonZeroU32::new(3).expect("non-zero")
-}
-fn default_max_lifetime_days() -> NonZeroU32 {
-    NonZeroU32::new(398).expect("non-zero")
-}
-fn default_concurrency() -> NonZeroU32 {
-    NonZeroU32::new(8).expect("non-zero")
-}
-fn default_random_labels() -> u32 {
-    1
-}
-
-/// `[tls]`: the HTTPS hostnames of the product and the thresholds they are judged by.
-#[derive(Debug, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct TlsConfig {
-    /// `tls.cert.expiring_soon` fails when a certificate has fewer days left than this.
-    #[serde(default = "default_expiring_soon_days")]
-    pub expiring_soon_days: NonZeroU32,
-    /// `tls.cert.lifetime_too_long` fails above this many days (CA/Browser Forum: 398).
-    #[serde(default = "default_max_lifetime_days")]
-    pub max_lifetime_days: NonZeroU32,
-    /// `hsts.max_age_short` fails below this many seconds (one year, as hstspreload requires).
-    #[serde(default = "default_hsts_min_max_age")]
-    pub hsts_min_max_age: u64,
-    /// `https.redirect.chain_too_long` fails when reaching HTTPS takes more hops than this.
-    #[serde(default = "default_max_redirects")]
-    pub max_redirects: NonZeroU32,
-    /// Hostnames examined at once (each opens about a dozen short connections, one at a time).
-    #[serde(default = "default_concurrency")]
-    pub concurrency: NonZeroU32,
-    /// One `[[tls.targets]]` table per site.
-    pub targets: Vec<TlsTarget>,
-}
-
-/// `[[tls.targets]]`: one HTTPS site and its tenant hostnames.
-#[derive(Debug, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct TlsTarget {
-    /// A short, unique, stable name; findings are about `tls:<name>` and `tls:<name>/<hostname>`.
-    #[schemars(with = "String")]
-    pub name: Spanned<String>,
-    /// The hostname (sent as SNI and checked against the certificate) or an IP address.
-    #[schemars(with = "String")]
-    pub host: Spanned<String>,
-    /// The HTTPS port.
-    #[serde(default = "default_https_port")]
-    pub port: u16,
-    /// The plain-HTTP port whose redirect is checked; 0 skips the redirect checks.
-    #[serde(default = "default_http_port")]
-    pub http_port: u16,
-    /// Connect to these IP addresses instead of resolving the hostnames (the edges of a CDN or
-    /// load balancer, a staging node, the lab); each must be in `[scope].hosts` too. The first is
-    /// examined fully, every other one for the certificate it serves.
-    #[serde(default)]
-    pub addresses: Vec<String>,
-    /// A PEM file of extra trust anchors (private PKI), in addition to the public roots.
-    #[serde(default)]
-    pub ca_file: Option<PathBuf>,
-    /// Whether the certificate is renewed automatically (ACME): `auto`, `manual`, or `detect`
-    /// (auto when its lifetime is 100 days or less or its issuer is a known ACME CA).
-    #[serde(default)]
-    pub renewal: Renewal,
-    /// Tenant hostnames served by the same site, each checked like `host`.
-    #[serde(default)]
-    #[schemars(with = "Vec<String>")]
-    pub tenant_hosts: Vec<Spanned<String>>,
-    /// A wildcard such as `*.app.example.com` under which tenants live; checked with
-    /// `tenant_labels`, or with random labels when that list is empty.
-    #[serde(default)]
-    #[schemars(with = "Option<String>")]
-    pub tenant_wildcard: Option<Spanned<String>>,
-    /// Labels put under `tenant_wildcard` (`acme` checks `acme.app.example.com`).
-    #[serde(default)]
-    pub tenant_labels: Vec<String>,
-    /// Random labels checked under `tenant_wildcard` when `tenant_labels` is empty.
-    #[serde(default = "default_random_labels")]
-    pub random_labels: u32,
-}
-
-/// How a certificate is renewed; decides whether `tls.cert.renewal_overdue` applies.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, JsonSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum Renewal {
-    #[default]
-    Detect,
-    Auto,
-    Manual,
-}
-
-fn default_max_expansion() -> NonZeroU64 {
-    NonZeroU64::new(200).expect("non-zero")
-}
-
-/// `[logs]`: where the logs are and which files to read.
-#[derive(Debug, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct LogsConfig {
-    /// Files or directories (read recursively), relative to the configuration file's directory;
-    /// gzip and zstd files are decompressed.
-    #[schemars(with = "Vec<String>")]
-    pub paths: Vec<Spanned<String>>,
-    /// Globs a file inside a directory must match, e.g. `["*.log", "*.log.*"]`. Empty: every file.
-    #[serde(default)]
-    pub include: Vec<String>,
-    /// Globs that exclude files inside directories.
-    #[serde(default)]
-    pub exclude: Vec<String>,
-    /// Threads for scanning; 0 uses every core.
-    #[serde(default)]
-    pub threads: u32,
-    /// Decompression stops beyond this many times a file's compressed size (a bomb guard); the
-    /// file is then reported as not fully scanned.
-    #[serde(default = "default_max_expansion")]
-    pub max_expansion: NonZeroU64,
-}
-
-fn default_pg_name() -> String {
-    "db".to_owned()
-}
-fn default_anon_role() -> String {
-    "anon".to_owned()
-}
-fn default_authenticated_role() -> String {
-    "authenticated".to_owned()
-}
-fn default_service_role() -> String {
-    "service_role".to_owned()
-}
-fn default_authenticator_role() -> String {
-    "authenticator".to_owned()
-}
-fn default_tenant_column() -> String {
-    "tenant_id".to_owned()
-}
-fn default_claims_template() -> String {
-    r#"{"sub":"{user_id}","role":"authenticated","app_metadata":{"tenant_id":"{tenant_id}"}}"#
-        .to_owned()
-}
-fn default_tamper_claim() -> String {
-    "user_metadata.tenant_id".to_owned()
-}
-fn default_max_tenants() -> NonZeroU32 {
-    NonZeroU32::new(3).expect("non-zero")
-}
-fn default_true() -> bool {
-    true
-}
-
-/// `[postgres]`: one database, linted from its catalog and probed as each tenant.
-#[derive(Debug, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct PostgresConfig {
-    /// A short name for the database; findings are about `pg:<name>/<schema>.<table>`.
-    #[serde(default = "default_pg_name")]
-    pub name: String,
-    /// The environment variable holding the connection URL (`postgresql://user@host:port/db`).
-    /// Connect as a dedicated audit role that can `SET ROLE` to the API roles, not as a superuser.
-    #[schemars(with = "String")]
-    pub url_env: Spanned<String>,
-    /// A PEM file of CA certificates to trust for the server's TLS certificate, in addition to the
-    /// public roots (hosted databases such as Supabase sign with their own CA).
-    #[serde(default)]
-    pub ca_file: Option<std::path::PathBuf>,
-    /// The schemas the API exposes. Default: the authenticator role's `pgrst.db_schemas` setting,
-    /// else `["public"]`. Reports say which source was used.
-    #[serde(default)]
-    pub exposed_schemas: Option<Vec<String>>,
-    /// The role unauthenticated API requests run as.
-    #[serde(default = "default_anon_role")]
-    pub anon_role: String,
-    /// The role signed-in API requests run as.
-    #[serde(default = "default_authenticated_role")]
-    pub authenticated_role: String,
-    /// A BYPASSRLS role the probe uses (read-only) to find each tenant's sample rows.
-    #[serde(default = "default_service_role")]
-    pub service_role: String,
-    /// The login role the API gateway (PostgREST) connects as.
-    #[serde(default = "default_authenticator_role")]
-    pub authenticator_role: String,
-    /// Login roles the application's own backend connects as: they must not own exposed tables
-    /// without FORCE ROW LEVEL SECURITY, nor be able to become a BYPASSRLS role.
-    #[serde(default)]
-    pub backend_roles: Vec<String>,
-    /// The column that holds the tenant in tenant-scoped tables.
-    #[serde(default = "default_tenant_column")]
-    pub tenant_column: String,
-    /// The JWT claims of a signed-in user of a tenant, with `{tenant_id}` and `{user_id}`
-    /// placeholders, as `request.jwt.claims` would hold them.
-    #[serde(default = "default_claims_template")]
-    pub claims_template: String,
-    /// The dotted path of a claim the user can edit (Supabase's `user_metadata`); the probe sets it
-    /// to another tenant to see whether a policy trusts it.
-    #[serde(default = "default_tamper_claim")]
-    pub tamper_claim: String,
-    /// The tenants to probe as. Default: discovered from tenant columns, at most `max_tenants`.
-    #[serde(default)]
-    pub tenants: Vec<TenantConfig>,
-    /// Most tenants discovered when `tenants` is empty; every ordered pair is probed.
-    #[serde(default = "default_max_tenants")]
-    pub max_tenants: NonZeroU32,
-    /// Run the dynamic probes (as each tenant, rolled back). Off: catalog lints only.
-    #[serde(default = "default_true")]
-    pub probes: bool,
-    /// Attempt writes (UPDATE/DELETE of one row by primary key, INSERT without RETURNING), each in
-    /// a transaction that always rolls back. Off by default: use on staging or a copy.
-    #[serde(default)]
-    pub allow_writes: bool,
-    /// Also attempt inserts into tables whose key comes from a sequence: a rolled-back insert still
-    /// advances the sequence, and the report says which sequences moved.
-    #[serde(default)]
-    pub allow_sequence_inserts: bool,
-    /// Probe even when connected as a superuser (refused by default: a superuser bypasses RLS and
-    /// every mistake would have full power).
-    #[serde(default)]
-    pub allow_superuser: bool,
-}
-
-/// `[[postgres.tenants]]`: one tenant to act as.
-#[derive(Debug, Clone, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct TenantConfig {
-    /// The tenant's value in the tenant column.
-    pub id: String,
-    /// A user of that tenant, for the `{user_id}` placeholder of `claims_template`.
-    #[serde(default)]
-    pub user_id: Option<String>,
-}
 
 /// `[scope]`: the allowlist and the limits every agent runs under.
 #[derive(Debug, Deserialize, JsonSchema)]
@@ -315,51 +57,412 @@ fn default_request_timeout_ms() -> NonZeroU64 {
 fn default_agent_deadline_secs() -> NonZeroU64 {
     NonZeroU64::new(300).expect("non-zero")
 }
-fn default_latency_budget_ms() -> NonZeroU64 {
-    NonZeroU64::new(2_000).expect("non-zero")
+
+/// The environment variables agents read credentials from, with overrides (the demo lab hands
+/// its database URL in without touching the process environment).
+#[derive(Clone, Default)]
+pub struct Environment {
+    overrides: BTreeMap<String, String>,
 }
 
-/// `[health]`: the endpoints that must answer.
-#[derive(Debug, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct HealthConfig {
-    /// Slowest acceptable answer, in milliseconds, for endpoints that do not set their own.
-    #[serde(default = "default_latency_budget_ms")]
-    pub latency_budget_ms: NonZeroU64,
-    /// One `[[health.endpoints]]` table per endpoint.
-    pub endpoints: Vec<HealthEndpoint>,
+/// Why a variable named in the configuration could not be used.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum EnvVarError {
+    #[error("environment variable {0} is not set")]
+    NotSet(String),
+    #[error("environment variable {0} is not valid UTF-8")]
+    NotUnicode(String),
 }
 
-/// `[[health.endpoints]]`: one health URL.
-#[derive(Debug, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct HealthEndpoint {
-    /// A short, unique, stable name (`frontend`, `api`, `ai-engine`): findings are fingerprinted by
-    /// it, so renaming it makes its findings look new to a baseline.
-    #[schemars(with = "String")]
-    pub name: Spanned<String>,
-    /// The `http://` or `https://` URL to request with GET. It must not carry credentials.
-    #[schemars(with = "String")]
-    pub url: Spanned<String>,
-    /// This endpoint's latency budget in milliseconds, instead of `[health].latency_budget_ms`.
-    #[serde(default)]
-    pub latency_budget_ms: Option<NonZeroU64>,
-    /// Request headers whose values come from environment variables: header name to variable
-    /// name, e.g. `{ Authorization = "HEALTH_AUTH_HEADER" }`. A variable that is not set makes the
-    /// endpoint's checks `error`.
-    #[serde(default)]
-    #[schemars(with = "BTreeMap<String, String>")]
-    pub headers_from_env: BTreeMap<String, Spanned<String>>,
+impl Environment {
+    /// The process environment, without overrides.
+    pub fn process() -> Self {
+        Environment::default()
+    }
+
+    /// `name` reads as `value`, whatever the process environment holds.
+    pub fn with_var(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.overrides.insert(name.into(), value.into());
+        self
+    }
+
+    pub fn var(&self, name: &str) -> Result<String, EnvVarError> {
+        if let Some(value) = self.overrides.get(name) {
+            return Ok(value.clone());
+        }
+        match std::env::var(name) {
+            Ok(value) => Ok(value),
+            Err(std::env::VarError::NotPresent) => Err(EnvVarError::NotSet(name.to_owned())),
+            Err(std::env::VarError::NotUnicode(_)) => Err(EnvVarError::NotUnicode(name.to_owned())),
+        }
+    }
 }
 
-/// A configuration file that parsed and validated.
+impl fmt::Debug for Environment {
+    // Values are credentials: only the names of overridden variables are shown.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Environment")
+            .field("overrides", &self.overrides.keys().collect::<Vec<_>>())
+            .finish()
+    }
+}
+
+/// A mistake in one section, at a byte span of the file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Invalid {
+    pub span: Range<usize>,
+    pub message: String,
+}
+
+impl Invalid {
+    pub fn new(span: Range<usize>, message: impl Into<String>) -> Self {
+        Invalid {
+            span,
+            message: message.into(),
+        }
+    }
+
+    /// A mistake in the value written at `value`.
+    pub fn at<T>(value: &Spanned<T>, message: impl Into<String>) -> Self {
+        Invalid::new(value.span(), message)
+    }
+}
+
+/// What an agent's validation may know about the file its section came from.
 #[derive(Debug)]
+pub struct SectionContext<'a> {
+    name: &'static str,
+    text: &'a str,
+    base_dir: &'a Path,
+    header: Range<usize>,
+    env: &'a Environment,
+}
+
+impl<'a> SectionContext<'a> {
+    /// The section's name, as written in brackets.
+    pub fn name(&self) -> &'static str {
+        self.name
+    }
+
+    /// A mistake about the section as a whole, pointed at its header.
+    pub fn invalid(&self, message: impl Into<String>) -> Invalid {
+        Invalid::new(self.header.clone(), message)
+    }
+
+    /// The 1-based line of a byte offset (from a [`Spanned`] value): findings point at the line
+    /// that declared their target.
+    pub fn line_of(&self, offset: usize) -> u32 {
+        line_of(self.text, offset)
+    }
+
+    /// A path as written in the file, resolved against the file's directory: every path of every
+    /// section means the same thing.
+    pub fn path(&self, written: &Path) -> PathBuf {
+        self.base_dir.join(written)
+    }
+
+    /// Where agents read credentials named in the file.
+    pub fn env(&self) -> &'a Environment {
+        self.env
+    }
+}
+
+/// A configuration file that parsed and validated, with one configured agent per section.
 pub struct LoadedConfig {
-    pub config: Config,
     pub path: PathBuf,
     /// `sha256:` of the file's bytes, recorded in reports.
     pub digest: String,
+    pub scope: ScopeConfig,
+    /// The configured agents, in registration order.
+    pub agents: Vec<ConfiguredAgent>,
     text: String,
+}
+
+impl fmt::Debug for LoadedConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("LoadedConfig")
+            .field("path", &self.path)
+            .field("digest", &self.digest)
+            .field("scope", &self.scope)
+            .field(
+                "agents",
+                &self.agents.iter().map(|a| a.name()).collect::<Vec<_>>(),
+            )
+            .finish()
+    }
+}
+
+/// Longest stretch of a line shown under an error: a hostile or minified file must not flood the
+/// terminal.
+const SNIPPET_CHARS: usize = 120;
+/// Longest message kept from the TOML parser (it may quote the offending key).
+const MESSAGE_CHARS: usize = 400;
+
+impl LoadedConfig {
+    /// Reads, parses and validates a configuration file for the registered agents `kinds`.
+    pub fn load(
+        path: &Path,
+        kinds: &[&'static dyn AgentKind],
+        env: &Environment,
+    ) -> Result<Self, ConfigError> {
+        let file = std::fs::File::open(path).map_err(|e| {
+            ConfigError::whole_file(path, format!("cannot read the configuration: {e}"))
+        })?;
+        let metadata = file.metadata().map_err(|e| {
+            ConfigError::whole_file(path, format!("cannot read the configuration: {e}"))
+        })?;
+        if !metadata.is_file() {
+            return Err(ConfigError::whole_file(
+                path,
+                "the configuration is not a regular file",
+            ));
+        }
+        if metadata.len() > MAX_CONFIG_BYTES {
+            return Err(ConfigError::whole_file(
+                path,
+                format!(
+                    "the configuration is {} bytes; a launchguard.toml is at most {MAX_CONFIG_BYTES}",
+                    metadata.len()
+                ),
+            ));
+        }
+        let bytes = std::fs::read(path).map_err(|e| {
+            ConfigError::whole_file(path, format!("cannot read the configuration: {e}"))
+        })?;
+        let text = String::from_utf8(bytes)
+            .map_err(|_| ConfigError::whole_file(path, "the configuration is not valid UTF-8"))?;
+        LoadedConfig::parse(path, &text, kinds, env)
+    }
+
+    /// Parses and validates configuration text; `path` is used in messages and to resolve the
+    /// relative paths the file names.
+    pub fn parse(
+        path: &Path,
+        text: &str,
+        kinds: &[&'static dyn AgentKind],
+        env: &Environment,
+    ) -> Result<Self, ConfigError> {
+        let shown = path.display().to_string();
+        let fail = |span: Option<Range<usize>>, message: &str| {
+            ConfigError::at(&shown, text, span, message)
+        };
+        let document = DeTable::parse(text).map_err(|e| fail(e.span(), e.message()))?;
+        let mut sections: Vec<(Spanned<_>, Spanned<DeValue<'_>>)> =
+            document.into_inner().into_iter().collect();
+        sections.sort_by_key(|(key, _)| key.span().start);
+        let base_dir = path.parent().unwrap_or(Path::new("."));
+        let mut scope = None;
+        let mut agents = Vec::new();
+        for (key, value) in sections {
+            let header = key.span();
+            let name: &str = key.get_ref();
+            if name == "scope" {
+                let parsed = ScopeConfig::deserialize(ValueDeserializer::from(value))
+                    .map_err(|e| fail(e.span().or(Some(header.clone())), e.message()))?;
+                validate_scope(&parsed).map_err(|e| fail(Some(e.span), &e.message))?;
+                scope = Some(parsed);
+                continue;
+            }
+            let Some(kind) = kinds.iter().find(|k| k.name() == name) else {
+                let known: Vec<&str> = std::iter::once("scope")
+                    .chain(kinds.iter().map(|k| k.name()))
+                    .collect();
+                return Err(fail(Some(header), &unknown_section(name, &known)));
+            };
+            let cx = SectionContext {
+                name: kind.name(),
+                text,
+                base_dir,
+                header: header.clone(),
+                env,
+            };
+            let agent = kind
+                .configure(value, &cx)
+                .map_err(|e| fail(Some(e.span), &e.message))?;
+            agents.push(ConfiguredAgent::new(kind.name(), kind.checks(), agent));
+        }
+        let scope = scope.ok_or_else(|| {
+            fail(
+                None,
+                "missing field `scope`: add a [scope] section naming the hosts launchguard may contact",
+            )
+        })?;
+        agents.sort_by_key(|configured| {
+            kinds
+                .iter()
+                .position(|k| k.name() == configured.name())
+                .unwrap_or(usize::MAX)
+        });
+        let digest = format!("sha256:{}", hex::encode(Sha256::digest(text.as_bytes())));
+        Ok(LoadedConfig {
+            path: path.to_owned(),
+            digest,
+            scope,
+            agents,
+            text: text.to_owned(),
+        })
+    }
+
+    /// The 1-based line of a byte offset (from a [`Spanned`] value) in the file.
+    pub fn line_of(&self, offset: usize) -> u32 {
+        line_of(&self.text, offset)
+    }
+
+    /// The configured agent of section `name`, if the file has that section.
+    pub fn agent(&self, name: &str) -> Option<&ConfiguredAgent> {
+        self.agents.iter().find(|a| a.name() == name)
+    }
+}
+
+/// Largest configuration file read: a launchguard.toml is a few kilobytes.
+const MAX_CONFIG_BYTES: u64 = 4 * 1024 * 1024;
+
+fn unknown_section(name: &str, known: &[&str]) -> String {
+    let listed = known
+        .iter()
+        .map(|k| format!("`{k}`"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let mut message = format!(
+        "unknown section `{}`, expected one of {listed}",
+        shorten(name, 60)
+    );
+    if let Some(close) = known.iter().find(|k| edit_distance(k, name) <= 2) {
+        message.push_str(&format!(" (did you mean `{close}`?)"));
+    }
+    message
+}
+
+/// Levenshtein distance, for "did you mean" hints on short names.
+pub fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().take(64).collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().take(64).enumerate() {
+        let mut diagonal = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let substitution = diagonal + usize::from(ca != *cb);
+            diagonal = row[j + 1];
+            row[j + 1] = substitution.min(row[j] + 1).min(row[j + 1] + 1);
+        }
+    }
+    row[b.len()]
+}
+
+/// The configuration's JSON Schema: `[scope]` and every registered agent's section, for editors
+/// and for the generated reference.
+pub fn config_schema(kinds: &[&'static dyn AgentKind]) -> Schema {
+    let mut generator = schemars::generate::SchemaSettings::draft2020_12().into_generator();
+    let mut properties = serde_json::Map::new();
+    properties.insert(
+        "scope".into(),
+        generator.subschema_for::<ScopeConfig>().to_value(),
+    );
+    for kind in kinds {
+        properties.insert(
+            kind.name().into(),
+            kind.config_schema(&mut generator).to_value(),
+        );
+    }
+    let definitions = generator.take_definitions(true);
+    let schema = serde_json::json!({
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "title": "launchguard.toml",
+        "description": "launchguard's configuration: [scope] and one section per agent.",
+        "type": "object",
+        "properties": properties,
+        "required": ["scope"],
+        "additionalProperties": false,
+        "$defs": definitions,
+    });
+    Schema::try_from(schema).expect("an object is a schema")
+}
+
+fn validate_scope(scope: &ScopeConfig) -> Result<(), Invalid> {
+    if scope.hosts.is_empty() {
+        return Err(Invalid::new(
+            0..0,
+            "[scope].hosts is empty: name the hosts launchguard may contact",
+        ));
+    }
+    for host in &scope.hosts {
+        Scope::validate_pattern(host.get_ref()).map_err(|e| Invalid::at(host, e))?;
+    }
+    Ok(())
+}
+
+/// A short, stable name for a target (`api`, `ai-engine`): lowercase letters, digits, `-`, `_`.
+pub fn target_name(name: &Spanned<String>, what: &str) -> Result<(), Invalid> {
+    let valid = name
+        .get_ref()
+        .bytes()
+        .next()
+        .is_some_and(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+        && name
+            .get_ref()
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_');
+    if valid {
+        Ok(())
+    } else {
+        Err(Invalid::at(
+            name,
+            format!(
+                "{what} `{}` must be lowercase letters, digits, `-` or `_`",
+                shorten(name.get_ref(), 60)
+            ),
+        ))
+    }
+}
+
+/// Names of targets must be unique within a section: they identify findings across weeks.
+pub fn unique_names<'n>(
+    names: impl IntoIterator<Item = &'n Spanned<String>>,
+    what: &str,
+) -> Result<(), Invalid> {
+    let mut seen = std::collections::HashSet::new();
+    for name in names {
+        target_name(name, what)?;
+        if !seen.insert(name.get_ref().as_str()) {
+            return Err(Invalid::at(
+                name,
+                format!("{what} `{}` is used twice", name.get_ref()),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// The name of an environment variable (A-Z, 0-9, `_`), never a credential itself.
+pub fn env_var_name(variable: &Spanned<String>) -> Result<(), Invalid> {
+    let name = variable.get_ref();
+    let valid = name
+        .bytes()
+        .next()
+        .is_some_and(|b| b.is_ascii_uppercase() || b == b'_')
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_');
+    if valid {
+        Ok(())
+    } else {
+        // The text may be a pasted credential: never echo it.
+        Err(Invalid::at(
+            variable,
+            "this is not an environment variable name (A-Z, 0-9, `_`); put the value in a variable and name the variable here — the value itself never goes in the file",
+        ))
+    }
+}
+
+/// At most `max` characters of `text`, with an ellipsis when cut.
+pub fn shorten(text: &str, max: usize) -> String {
+    let mut chars = text.chars();
+    let kept: String = chars.by_ref().take(max).collect();
+    if chars.next().is_some() {
+        format!("{kept}…")
+    } else {
+        kept
+    }
 }
 
 /// A configuration error, located in the file where possible.
@@ -369,8 +472,9 @@ pub struct ConfigError {
     /// 1-based line and column.
     pub location: Option<(usize, usize)>,
     pub message: String,
-    /// The offending line and the width to underline, for display.
-    snippet: Option<(String, usize)>,
+    /// The offending line (or the part of it around the error), the column of the caret in it and
+    /// the width to underline, for display.
+    snippet: Option<(String, usize, usize)>,
 }
 
 impl fmt::Display for ConfigError {
@@ -379,7 +483,7 @@ impl fmt::Display for ConfigError {
             Some((line, column)) => write!(f, "{}:{line}:{column}: {}", self.path, self.message)?,
             None => write!(f, "{}: {}", self.path, self.message)?,
         }
-        if let (Some((line, column)), Some((text, width))) = (self.location, &self.snippet) {
+        if let (Some((line, _)), Some((text, column, width))) = (self.location, &self.snippet) {
             let gutter = line.to_string().len();
             write!(
                 f,
@@ -397,7 +501,9 @@ impl fmt::Display for ConfigError {
 impl std::error::Error for ConfigError {}
 
 impl ConfigError {
-    /// An error at `span` (byte offsets) of `text`, the contents of the file at `path`.
+    /// An error at `span` (byte offsets) of `text`, the contents of the file at `path`. The message
+    /// and the line shown are shortened and stripped of control characters: both may quote the
+    /// file, which may be hostile.
     pub fn at(
         path: &str,
         text: &str,
@@ -405,22 +511,22 @@ impl ConfigError {
         message: impl Into<String>,
     ) -> Self {
         let located = span.map(|span| {
-            let start = span.start.min(text.len());
+            let start = floor_char_boundary(text, span.start);
             let line_start = text[..start].rfind('\n').map_or(0, |i| i + 1);
             let line_end = text[start..].find('\n').map_or(text.len(), |i| start + i);
             let line = text[..start].matches('\n').count() + 1;
             let column = text[line_start..start].chars().count() + 1;
-            let end = span.end.clamp(start, line_end);
+            let end = floor_char_boundary(text, span.end.clamp(start, line_end));
             let width = text[start..end].chars().count().max(1);
             (
                 (line, column),
-                (text[line_start..line_end].trim_end().to_owned(), width),
+                snippet(&text[line_start..line_end], column, width),
             )
         });
         ConfigError {
             path: path.to_owned(),
             location: located.as_ref().map(|(loc, _)| *loc),
-            message: message.into(),
+            message: printable(&shorten(message.into().trim(), MESSAGE_CHARS)),
             snippet: located.map(|(_, snippet)| snippet),
         }
     }
@@ -442,330 +548,248 @@ pub fn line_of(text: &str, offset: usize) -> u32 {
     u32::try_from(line).unwrap_or(u32::MAX)
 }
 
-impl LoadedConfig {
-    /// Reads, parses and validates a configuration file.
-    pub fn load(path: &Path) -> Result<Self, ConfigError> {
-        let bytes = std::fs::read(path).map_err(|e| {
-            ConfigError::whole_file(path, format!("cannot read the configuration: {e}"))
-        })?;
-        let text = String::from_utf8(bytes)
-            .map_err(|_| ConfigError::whole_file(path, "the configuration is not valid UTF-8"))?;
-        LoadedConfig::parse(path, &text)
+/// The part of `line` shown under an error at `column` (1-based, in characters), with the caret's
+/// column in what is shown and the width to underline.
+fn snippet(line: &str, column: usize, width: usize) -> (String, usize, usize) {
+    let line = line.trim_end();
+    let total = line.chars().count();
+    let skip = column.saturating_sub(SNIPPET_CHARS / 3 + 1);
+    let shown: String = line.chars().skip(skip).take(SNIPPET_CHARS).collect();
+    let mut text = printable(&shown);
+    let mut caret = column - skip;
+    if skip > 0 {
+        text.insert(0, '…');
+        caret += 1;
     }
+    if skip + SNIPPET_CHARS < total {
+        text.push('…');
+    }
+    let width = width
+        .min(text.chars().count().saturating_sub(caret - 1))
+        .max(1);
+    (text, caret, width)
+}
 
-    /// Parses and validates configuration text; `path` is used in messages and reports.
-    pub fn parse(path: &Path, text: &str) -> Result<Self, ConfigError> {
-        let shown = path.display().to_string();
-        let config: Config = toml::from_str(text)
-            .map_err(|e| ConfigError::at(&shown, text, e.span(), e.message().trim()))?;
-        validate(&config)
-            .map_err(|(span, message)| ConfigError::at(&shown, text, Some(span), message))?;
-        let digest = format!("sha256:{}", hex::encode(Sha256::digest(text.as_bytes())));
-        Ok(LoadedConfig {
-            config,
-            path: path.to_owned(),
-            digest,
-            text: text.to_owned(),
+/// Control characters replaced one for one (the caret stays aligned).
+fn printable(text: &str) -> String {
+    text.chars()
+        .map(|c| {
+            if c.is_control() && c != '\n' || is_bidi_control(c) {
+                '?'
+            } else {
+                c
+            }
         })
-    }
-
-    /// The 1-based line of a byte offset (from a [`Spanned`] value) in the file.
-    pub fn line_of(&self, offset: usize) -> u32 {
-        line_of(&self.text, offset)
-    }
+        .collect()
 }
 
-type Invalid = (Range<usize>, String);
-
-fn validate(config: &Config) -> Result<(), Invalid> {
-    if config.scope.hosts.is_empty() {
-        return Err((
-            0..0,
-            "[scope].hosts is empty: name the hosts launchguard may contact".into(),
-        ));
-    }
-    for host in &config.scope.hosts {
-        Scope::validate_pattern(host.get_ref()).map_err(|e| (host.span(), e))?;
-    }
-    if let Some(health) = &config.health {
-        validate_health(health)?;
-    }
-    if let Some(tls) = &config.tls {
-        validate_tls(tls)?;
-    }
-    if let Some(logs) = &config.logs {
-        if logs.paths.is_empty() {
-            return Err((
-                0..0,
-                "[logs].paths is empty: name the log files or directories to scan".into(),
-            ));
-        }
-        for pattern in logs.include.iter().chain(&logs.exclude) {
-            globset::Glob::new(pattern)
-                .map_err(|e| (0..0, format!("[logs] glob `{pattern}`: {e}")))?;
-        }
-    }
-    if let Some(pg) = &config.postgres {
-        if !is_env_var_name(pg.url_env.get_ref()) {
-            return Err((
-                pg.url_env.span(),
-                format!(
-                    "`{}` is not an environment variable name; put the URL in a variable and name the variable here",
-                    pg.url_env.get_ref()
-                ),
-            ));
-        }
-        if !is_target_name(&pg.name) {
-            return Err((
-                pg.url_env.span(),
-                format!(
-                    "[postgres].name `{}` must be lowercase letters, digits, `-` or `_`",
-                    pg.name
-                ),
-            ));
-        }
-    }
-    Ok(())
+fn is_bidi_control(c: char) -> bool {
+    matches!(c, '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
 }
 
-fn validate_health(health: &HealthConfig) -> Result<(), Invalid> {
-    let mut names = HashSet::new();
-    for endpoint in &health.endpoints {
-        let name = endpoint.name.get_ref();
-        if !is_target_name(name) {
-            return Err((
-                endpoint.name.span(),
-                format!("endpoint name `{name}` must be lowercase letters, digits, `-` or `_`"),
-            ));
-        }
-        if !names.insert(name.as_str()) {
-            return Err((
-                endpoint.name.span(),
-                format!("endpoint name `{name}` is used twice"),
-            ));
-        }
-        let url = url::Url::parse(endpoint.url.get_ref())
-            .map_err(|e| (endpoint.url.span(), format!("not a valid URL: {e}")))?;
-        if !matches!(url.scheme(), "http" | "https") {
-            return Err((
-                endpoint.url.span(),
-                format!("scheme `{}` is not http or https", url.scheme()),
-            ));
-        }
-        if !url.username().is_empty() || url.password().is_some() {
-            return Err((
-                endpoint.url.span(),
-                "the URL carries credentials; put them in an environment variable and name it in headers_from_env"
-                    .into(),
-            ));
-        }
-        for (header, variable) in &endpoint.headers_from_env {
-            if header.is_empty()
-                || !header
-                    .bytes()
-                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
-            {
-                return Err((
-                    variable.span(),
-                    format!("`{header}` is not an HTTP header name"),
-                ));
-            }
-            if !is_env_var_name(variable.get_ref()) {
-                return Err((
-                    variable.span(),
-                    format!(
-                        "`{}` is not an environment variable name (A-Z, 0-9, `_`); the value itself never goes in the file",
-                        variable.get_ref()
-                    ),
-                ));
-            }
-        }
+fn floor_char_boundary(text: &str, index: usize) -> usize {
+    let mut index = index.min(text.len());
+    while !text.is_char_boundary(index) {
+        index -= 1;
     }
-    Ok(())
-}
-
-fn validate_tls(tls: &TlsConfig) -> Result<(), Invalid> {
-    if tls.targets.is_empty() {
-        return Err((
-            0..0,
-            "[tls] has no [[tls.targets]]: name the HTTPS hosts to check".into(),
-        ));
-    }
-    let mut names = HashSet::new();
-    for target in &tls.targets {
-        let name = target.name.get_ref();
-        if !is_target_name(name) {
-            return Err((
-                target.name.span(),
-                format!("TLS target name `{name}` must be lowercase letters, digits, `-` or `_`"),
-            ));
-        }
-        if !names.insert(name.as_str()) {
-            return Err((
-                target.name.span(),
-                format!("TLS target name `{name}` is used twice"),
-            ));
-        }
-        let hosts = std::iter::once(&target.host).chain(&target.tenant_hosts);
-        for host in hosts {
-            if host.get_ref().starts_with("*.") || Scope::validate_pattern(host.get_ref()).is_err()
-            {
-                return Err((
-                    host.span(),
-                    format!(
-                        "`{}` is not a hostname or IP address (no scheme, port or wildcard here; \
-                         put a wildcard in tenant_wildcard)",
-                        host.get_ref()
-                    ),
-                ));
-            }
-        }
-        if let Some(wildcard) = &target.tenant_wildcard {
-            let valid = wildcard
-                .get_ref()
-                .strip_prefix("*.")
-                .is_some_and(|base| Scope::validate_pattern(base).is_ok());
-            if !valid {
-                return Err((
-                    wildcard.span(),
-                    format!(
-                        "`{}` is not a wildcard like `*.app.example.com`",
-                        wildcard.get_ref()
-                    ),
-                ));
-            }
-        } else if !target.tenant_labels.is_empty() {
-            return Err((
-                target.name.span(),
-                "tenant_labels needs tenant_wildcard".into(),
-            ));
-        }
-        for label in &target.tenant_labels {
-            if label.is_empty()
-                || label.len() > 63
-                || !label
-                    .bytes()
-                    .all(|b| b.is_ascii_alphanumeric() || b == b'-')
-            {
-                return Err((
-                    target.name.span(),
-                    format!("tenant label `{label}` is not a DNS label"),
-                ));
-            }
-        }
-        for address in &target.addresses {
-            if address
-                .trim_start_matches('[')
-                .trim_end_matches(']')
-                .parse::<std::net::IpAddr>()
-                .is_err()
-            {
-                return Err((
-                    target.host.span(),
-                    format!("address `{address}` is not an IP address"),
-                ));
-            }
-        }
-        if target.port == 0 {
-            return Err((target.host.span(), "port 0 is not a port".into()));
-        }
-    }
-    Ok(())
-}
-
-fn is_target_name(name: &str) -> bool {
-    name.bytes()
-        .next()
-        .is_some_and(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
-        && name
-            .bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_')
-}
-
-fn is_env_var_name(name: &str) -> bool {
-    name.bytes()
-        .next()
-        .is_some_and(|b| b.is_ascii_uppercase() || b == b'_')
-        && name
-            .bytes()
-            .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_')
+    index
 }
 
 #[cfg(test)]
 mod tests {
+    use std::sync::Arc;
+
     use super::*;
+    use crate::agent::{Agent, AgentContext, AgentFuture, AgentSpec, Registration};
+    use crate::check::CheckDef;
+    use crate::finding::Target;
+
+    /// A section with one list of named URLs, as an agent crate would declare it.
+    #[derive(Debug, Deserialize, JsonSchema)]
+    #[serde(deny_unknown_fields)]
+    struct ProbeConfig {
+        #[serde(default = "default_retries")]
+        retries: u32,
+        sites: Vec<Site>,
+    }
+
+    #[derive(Debug, Deserialize, JsonSchema)]
+    #[serde(deny_unknown_fields)]
+    struct Site {
+        #[schemars(with = "String")]
+        name: Spanned<String>,
+        #[schemars(with = "Option<String>")]
+        token_env: Option<Spanned<String>>,
+        file: Option<PathBuf>,
+    }
+
+    fn default_retries() -> u32 {
+        2
+    }
+
+    struct Probe {
+        retries: u32,
+        files: Vec<PathBuf>,
+        lines: Vec<u32>,
+        token: Option<Result<String, EnvVarError>>,
+    }
+
+    impl Agent for Probe {
+        fn targets(&self) -> Vec<Target> {
+            Vec::new()
+        }
+        fn run<'a>(&'a self, _: &'a AgentContext) -> AgentFuture<'a> {
+            Box::pin(async {})
+        }
+    }
+
+    struct ProbeSpec;
+    static PROBED: std::sync::Mutex<
+        Vec<(
+            u32,
+            Vec<PathBuf>,
+            Vec<u32>,
+            Option<Result<String, EnvVarError>>,
+        )>,
+    > = std::sync::Mutex::new(Vec::new());
+
+    impl AgentSpec for ProbeSpec {
+        const NAME: &'static str = "probe";
+        const ABOUT: &'static str = "a test agent";
+        const GUIDE: &'static str = "";
+        const STARTER: &'static str = "";
+        type Config = ProbeConfig;
+        type Validated = Probe;
+        fn checks() -> &'static [&'static CheckDef] {
+            &[]
+        }
+        fn validate(config: ProbeConfig, cx: &SectionContext<'_>) -> Result<Probe, Invalid> {
+            if config.sites.is_empty() {
+                return Err(cx.invalid("[probe] has no sites"));
+            }
+            unique_names(config.sites.iter().map(|s| &s.name), "site name")?;
+            let mut token = None;
+            for site in &config.sites {
+                if let Some(variable) = &site.token_env {
+                    env_var_name(variable)?;
+                    token = Some(cx.env().var(variable.get_ref()));
+                }
+            }
+            Ok(Probe {
+                retries: config.retries,
+                files: config
+                    .sites
+                    .iter()
+                    .filter_map(|s| s.file.as_deref().map(|f| cx.path(f)))
+                    .collect(),
+                lines: config
+                    .sites
+                    .iter()
+                    .map(|s| cx.line_of(s.name.span().start))
+                    .collect(),
+                token,
+            })
+        }
+        fn build(probe: Probe) -> Arc<dyn Agent> {
+            PROBED.lock().unwrap().push((
+                probe.retries,
+                probe.files.clone(),
+                probe.lines.clone(),
+                probe.token.clone(),
+            ));
+            Arc::new(probe)
+        }
+    }
+
+    static PROBE: Registration<ProbeSpec> = Registration::new();
+    const KINDS: &[&dyn AgentKind] = &[&PROBE];
+
+    fn parse_with(text: &str, env: &Environment) -> Result<LoadedConfig, ConfigError> {
+        LoadedConfig::parse(Path::new("/srv/audit/launchguard.toml"), text, KINDS, env)
+    }
 
     fn parse(text: &str) -> Result<LoadedConfig, ConfigError> {
-        LoadedConfig::parse(Path::new("launchguard.toml"), text)
+        parse_with(text, &Environment::process())
     }
 
     const GOOD: &str = r#"
 [scope]
 hosts = ["127.0.0.1", "*.example.com"]
 
-[health]
-[[health.endpoints]]
+[probe]
+[[probe.sites]]
 name = "api"
-url = "https://api.example.com/health"
-headers_from_env = { Authorization = "API_HEALTH_AUTH" }
+file = "ca.pem"
 "#;
 
     #[test]
-    fn a_good_config_loads_with_defaults_and_a_digest() {
+    fn a_good_config_loads_with_defaults_a_digest_and_its_agents() {
         let loaded = parse(GOOD).unwrap();
-        let scope = &loaded.config.scope;
+        let scope = &loaded.scope;
         assert_eq!(scope.requests_per_host.get(), 200);
         assert_eq!(scope.request_timeout_ms.get(), 10_000);
-        let health = loaded.config.health.unwrap();
-        assert_eq!(health.latency_budget_ms.get(), 2_000);
-        assert_eq!(line_of(GOOD, health.endpoints[0].url.span().start), 8);
         assert!(loaded.digest.starts_with("sha256:"));
+        assert_eq!(
+            loaded.agents.iter().map(|a| a.name()).collect::<Vec<_>>(),
+            ["probe"]
+        );
+        assert!(loaded.agent("probe").is_some() && loaded.agent("tls").is_none());
+        let probed = PROBED.lock().unwrap();
+        let (retries, files, lines, _) = probed
+            .iter()
+            .find(|(_, files, _, _)| files.iter().any(|f| f.ends_with("ca.pem")))
+            .expect("the agent was built");
+        assert_eq!(*retries, 2);
+        // Paths are relative to the configuration file, in every section.
+        assert_eq!(files, &[PathBuf::from("/srv/audit/ca.pem")]);
+        assert_eq!(lines, &[7]);
+    }
+
+    #[test]
+    fn credentials_come_from_the_environment_or_its_overrides() {
+        let text = GOOD.replace("file = \"ca.pem\"", "token_env = \"LG_TEST_UNSET_TOKEN\"");
+        parse(&text).unwrap();
+        let env = Environment::process().with_var("LG_TEST_SET_TOKEN", "s3cret-value");
+        parse_with(&text.replace("UNSET", "SET"), &env).unwrap();
+        let probed = PROBED.lock().unwrap();
+        assert!(
+            probed
+                .iter()
+                .any(|p| p.3 == Some(Err(EnvVarError::NotSet("LG_TEST_UNSET_TOKEN".into()))))
+        );
+        assert!(
+            probed
+                .iter()
+                .any(|p| p.3 == Some(Ok("s3cret-value".into())))
+        );
+        assert!(!format!("{env:?}").contains("s3cret"), "{env:?}");
     }
 
     #[test]
     fn unknown_keys_name_line_and_column() {
-        let text = GOOD.replace("name = \"api\"", "name = \"api\"\nlatency_budget = 300");
+        let text = GOOD.replace("name = \"api\"", "name = \"api\"\nretry = 3");
         let err = parse(&text).unwrap_err();
         assert_eq!(err.location, Some((8, 1)), "{err}");
-        assert!(
-            err.message.contains("unknown field `latency_budget`"),
-            "{err}"
-        );
+        assert!(err.message.contains("unknown field `retry`"), "{err}");
         let shown = err.to_string();
         assert!(
-            shown.starts_with("launchguard.toml:8:1: unknown field"),
+            shown.starts_with("/srv/audit/launchguard.toml:8:1: unknown field"),
             "{shown}"
         );
-        assert!(shown.contains("8 | latency_budget = 300"), "{shown}");
+        assert!(shown.contains("8 | retry = 3"), "{shown}");
     }
 
     #[test]
-    fn unknown_sections_are_errors() {
-        let err = parse(&format!("{GOOD}\n[tlss]\nhosts = []\n")).unwrap_err();
-        assert!(err.message.contains("unknown field `tlss`"), "{err}");
+    fn unknown_sections_are_errors_with_a_suggestion() {
+        let err = parse(&format!("{GOOD}\n[probes]\nhosts = []\n")).unwrap_err();
+        assert!(err.message.contains("unknown section `probes`"), "{err}");
+        assert!(err.message.contains("did you mean `probe`?"), "{err}");
+        assert_eq!(err.location.map(|l| l.0), Some(10), "{err}");
     }
 
     #[test]
     fn bad_values_name_their_line() {
         let cases = [
-            (
-                GOOD.replace("https://api.example.com/health", "ftp://api.example.com"),
-                8,
-                "scheme",
-            ),
-            (
-                GOOD.replace(
-                    "https://api.example.com/health",
-                    "https://u:pw@api.example.com",
-                ),
-                8,
-                "credentials",
-            ),
-            (
-                GOOD.replace("API_HEALTH_AUTH", "Bearer abc123"),
-                9,
-                "environment variable name",
-            ),
             (
                 GOOD.replace("\"*.example.com\"", "\"https://x.example.com\""),
                 3,
@@ -782,11 +806,22 @@ headers_from_env = { Authorization = "API_HEALTH_AUTH" }
                 "lowercase",
             ),
             (
-                format!(
-                    "{GOOD}[[health.endpoints]]\nname = \"api\"\nurl = \"http://127.0.0.1/\"\n"
-                ),
-                11,
+                format!("{GOOD}[[probe.sites]]\nname = \"api\"\n"),
+                10,
                 "twice",
+            ),
+            (
+                GOOD.replace("file = \"ca.pem\"", "token_env = \"Bearer abc123\""),
+                8,
+                "not an environment variable name",
+            ),
+            (
+                GOOD.replace("retries", "x").replace(
+                    "[[probe.sites]]\nname = \"api\"\nfile = \"ca.pem\"\n",
+                    "sites = []\n",
+                ),
+                5,
+                "no sites",
             ),
         ];
         for (text, line, needle) in cases {
@@ -800,95 +835,49 @@ headers_from_env = { Authorization = "API_HEALTH_AUTH" }
     }
 
     #[test]
-    fn tls_targets_are_validated_where_they_are_written() {
-        let site = "[tls]\n[[tls.targets]]\nname = \"app\"\nhost = \"app.example.com\"\n";
-        let loaded = parse(&format!(
-            "{GOOD}{site}tenant_wildcard = \"*.app.example.com\"\n"
-        ))
-        .unwrap();
-        let tls = loaded.config.tls.unwrap();
-        assert_eq!((tls.targets[0].port, tls.targets[0].http_port), (443, 80));
-        assert_eq!(tls.expiring_soon_days.get(), 30);
-        let cases = [
-            (
-                site.replace("app.example.com", "https://app.example.com"),
-                13,
-                "not a hostname",
-            ),
-            (
-                site.replace("app.example.com", "*.example.com"),
-                13,
-                "tenant_wildcard",
-            ),
-            (
-                format!("{site}tenant_wildcard = \"app.example.com\"\n"),
-                14,
-                "wildcard like",
-            ),
-            (
-                format!("{site}tenant_labels = [\"acme\"]\n"),
-                12,
-                "needs tenant_wildcard",
-            ),
-            (
-                format!("{site}addresses = [\"app.internal\"]\n"),
-                13,
-                "not an IP address",
-            ),
-            (format!("{site}port = 0\n"), 13, "port 0"),
-            (
-                format!("{site}renewal = \"sometimes\"\n"),
-                14,
-                "unknown variant",
-            ),
-            (
-                format!("{site}{}", site.replace("[tls]\n", "")),
-                15,
-                "twice",
-            ),
-        ];
-        for (section, line, needle) in cases {
-            let err = parse(&format!("{GOOD}{section}")).unwrap_err();
-            assert_eq!(err.location.map(|l| l.0), Some(line), "{err}");
-            assert!(
-                err.to_string().contains(needle),
-                "expected {needle:?} in: {err}"
-            );
-        }
-        let err = parse(&format!("{GOOD}[tls]\ntargets = []\n")).unwrap_err();
-        assert!(err.to_string().contains("no [[tls.targets]]"), "{err}");
+    fn a_pasted_credential_is_never_echoed() {
+        let text = GOOD.replace(
+            "file = \"ca.pem\"",
+            "token_env = \"sk-live-abcdef0123456789\"",
+        );
+        let err = parse(&text).unwrap_err().to_string();
+        let message = err.lines().next().unwrap();
+        assert!(!message.contains("sk-live"), "{message}");
     }
 
     #[test]
-    fn postgres_takes_the_url_from_an_environment_variable() {
-        let text = format!("{GOOD}\n[postgres]\nurl_env = \"AUDIT_DATABASE_URL\"\n");
-        let pg = parse(&text).unwrap().config.postgres.unwrap();
-        assert_eq!(
-            (
-                pg.anon_role.as_str(),
-                pg.tenant_column.as_str(),
-                pg.allow_writes
-            ),
-            ("anon", "tenant_id", false)
-        );
-        let err = parse(&format!(
-            "{GOOD}\n[postgres]\nurl_env = \"postgresql://u:pw@db/app\"\n"
-        ))
-        .unwrap_err();
-        assert_eq!(err.location.map(|l| l.0), Some(12), "{err}");
-        assert!(
-            err.message.contains("not an environment variable name"),
-            "{err}"
-        );
+    fn long_lines_and_control_characters_are_not_echoed_whole() {
+        let junk = "x".repeat(5_000_000);
+        let text = format!("{GOOD}\x1b]0;owned\x07{junk} = 1\n");
+        let err = parse(&text).unwrap_err().to_string();
+        assert!(err.len() < 2_000, "{} bytes", err.len());
+        assert!(!err.contains('\x1b') && !err.contains('\x07'), "{err:?}");
+        let err = parse(&format!("{GOOD}\n[probe\u{202e}x]\n")).unwrap_err();
+        assert!(!err.to_string().contains('\u{202e}'), "{err}");
     }
 
     #[test]
-    fn syntax_errors_and_empty_scope_are_reported() {
+    fn syntax_errors_and_empty_or_missing_scope_are_reported() {
         let err = parse("[scope\nhosts = []").unwrap_err();
         assert_eq!(err.location.map(|l| l.0), Some(1), "{err}");
         let err = parse("[scope]\nhosts = []\n").unwrap_err();
         assert!(err.message.contains("[scope].hosts is empty"), "{err}");
         let err = parse("").unwrap_err();
         assert!(err.message.contains("missing field `scope`"), "{err}");
+    }
+
+    #[test]
+    fn the_schema_holds_scope_and_every_section() {
+        let schema = config_schema(KINDS).to_value();
+        assert!(schema["properties"]["scope"].is_object(), "{schema}");
+        assert!(schema["properties"]["probe"].is_object(), "{schema}");
+        assert_eq!(schema["additionalProperties"], false);
+    }
+
+    #[test]
+    fn edit_distance_counts_single_edits() {
+        assert_eq!(edit_distance("tls", "tlss"), 1);
+        assert_eq!(edit_distance("health", "heatlh"), 2);
+        assert_eq!(edit_distance("postgres", "logs"), 5);
     }
 }

@@ -4,8 +4,9 @@
 //! - [`finding`]: what a check concludes about one target, with redacted evidence;
 //! - [`redact`]: the only way a secret may appear in evidence;
 //! - [`scope`]: which hosts may be contacted, how often and for how long;
-//! - [`agent`]: the async trait every agent implements;
-//! - [`config`]: `launchguard.toml`, parsed with line and column for every error.
+//! - [`agent`]: the async trait every agent implements, and how an agent crate registers;
+//! - [`config`]: `launchguard.toml`: `[scope]`, the loader that hands each agent its section, and
+//!   errors with line and column.
 
 pub mod agent;
 pub mod check;
@@ -14,7 +15,10 @@ pub mod finding;
 pub mod redact;
 pub mod scope;
 
-pub use agent::{Agent, AgentContext, AgentFuture, run_alone};
+pub use agent::{
+    Agent, AgentContext, AgentFuture, AgentKind, AgentSpec, ConfiguredAgent, Registration,
+    run_alone,
+};
 pub use check::{CheckDef, CheckId, Registry, RegistryError, Severity};
 pub use finding::{
     BaselineState, Evidence, EvidenceValue, Finding, Status, Suppressed, Target, TargetKind,

@@ -6,9 +6,8 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use launchguard_core::config::LoadedConfig;
+use launchguard_core::config::{Environment, LoadedConfig};
 use launchguard_core::{Finding, Scope, Status, Timeouts, run_alone};
-use launchguard_pg::PgAgent;
 use tokio_postgres::{Client, Config, NoTls};
 
 const TENANT_A: &str = "11111111-1111-4111-8111-111111111111";
@@ -63,13 +62,15 @@ async fn drop_all(admin: &Config, prefix: &str) {
     }
 }
 
+/// The variable the benchmark configuration names; its value is handed in through an [`Environment`].
+const URL_VAR: &str = "LAUNCHGUARD_BENCH_PROBE_URL";
+
 async fn run_agent(config: &Config, prefix: &str, probes: bool) -> (Duration, Vec<Finding>) {
     let text = format!(
-        "[scope]\nhosts = [\"127.0.0.1\", \"localhost\"]\n[postgres]\nurl_env = \"UNUSED\"\nanon_role = \"{prefix}anon\"\n\
+        "[scope]\nhosts = [\"127.0.0.1\", \"localhost\"]\n[postgres]\nurl_env = \"{URL_VAR}\"\nanon_role = \"{prefix}anon\"\n\
          authenticated_role = \"{prefix}authenticated\"\nservice_role = \"{prefix}service\"\nprobes = {probes}\nallow_writes = true\n\
          [[postgres.tenants]]\nid = \"{TENANT_A}\"\n[[postgres.tenants]]\nid = \"{TENANT_B}\"\n"
     );
-    let loaded = LoadedConfig::parse(Path::new("bench.toml"), &text).unwrap();
     let host = match config.get_hosts().first() {
         Some(tokio_postgres::config::Host::Tcp(h)) => h.clone(),
         _ => "127.0.0.1".into(),
@@ -79,10 +80,15 @@ async fn run_agent(config: &Config, prefix: &str, probes: bool) -> (Duration, Ve
         "postgresql://{prefix}probe@{host}:{port}/{}?sslmode=disable",
         config.get_dbname().unwrap()
     );
-    let agent = PgAgent::new(loaded.config.postgres.as_ref().unwrap(), |o| {
-        loaded.line_of(o)
-    })
-    .with_url(url);
+    let env = Environment::process().with_var(URL_VAR, url);
+    let loaded = LoadedConfig::parse(
+        Path::new("bench.toml"),
+        &text,
+        &[&launchguard_pg::AGENT],
+        &env,
+    )
+    .unwrap();
+    let agent = loaded.agents[0].agent.clone();
     let t = Duration::from_secs(30);
     let scope = Arc::new(
         Scope::new(
@@ -97,7 +103,7 @@ async fn run_agent(config: &Config, prefix: &str, probes: bool) -> (Duration, Ve
         .unwrap(),
     );
     let started = Instant::now();
-    let findings = run_alone(&agent, scope, t)
+    let findings = run_alone(agent.as_ref(), scope, t)
         .await
         .expect("the agent finishes within 30 s");
     (started.elapsed(), findings)

@@ -7,6 +7,7 @@
 //! primary key and only with `allow_writes`; every identifier is quoted.
 
 mod catalog;
+mod config;
 pub mod lab;
 mod lints;
 pub mod probes;
@@ -15,13 +16,14 @@ mod sql;
 
 use std::sync::{Arc, LazyLock};
 
-use launchguard_core::config::PostgresConfig;
+use launchguard_core::config::{Environment, Invalid, SectionContext};
 use launchguard_core::{
-    Agent, AgentContext, AgentFuture, CheckDef, Finding, Status, Target, TargetKind,
+    Agent, AgentContext, AgentFuture, AgentSpec, CheckDef, Finding, Registration, Status, Target,
 };
 use tokio_postgres::Client;
 
 pub use catalog::Catalog;
+pub use config::{PostgresConfig, TenantConfig};
 pub use settings::Settings;
 
 /// The `application_name` every probe connection carries, so that DBAs and audit logs see it.
@@ -52,38 +54,41 @@ pub fn describe_db_error(error: &tokio_postgres::Error) -> String {
     }
 }
 
-/// The Postgres agent, built from `[postgres]`. Not `Debug`: it may hold a connection URL.
+/// The Postgres agent, built from a validated `[postgres]`. Not `Debug`: its environment may
+/// hold a connection URL.
 pub struct PgAgent {
     settings: Settings,
     database: Target,
-    url: Option<String>,
+    env: Environment,
+}
+
+/// The registration of `[postgres]`.
+pub struct PgSpec;
+
+pub static AGENT: Registration<PgSpec> = Registration::new();
+
+impl AgentSpec for PgSpec {
+    const NAME: &'static str = "postgres";
+    const ABOUT: &'static str = "PostgreSQL / Supabase: row-level-security lints from the catalog, then rollback-only probes as each tenant's user and as anon";
+    const GUIDE: &'static str = include_str!("guide.md");
+    const STARTER: &'static str = include_str!("starter.toml");
+    type Config = PostgresConfig;
+    type Validated = PgAgent;
+
+    fn checks() -> &'static [&'static CheckDef] {
+        CHECKS.as_slice()
+    }
+
+    fn validate(config: PostgresConfig, cx: &SectionContext<'_>) -> Result<PgAgent, Invalid> {
+        config::validate(config, cx)
+    }
+
+    fn build(agent: PgAgent) -> Arc<dyn Agent> {
+        Arc::new(agent)
+    }
 }
 
 impl PgAgent {
-    /// The connection URL is read from the environment variable `[postgres].url_env` when the
-    /// agent runs.
-    pub fn new(config: &PostgresConfig, line_of: impl Fn(usize) -> u32) -> Self {
-        let settings = Settings::from_config(config);
-        let database = Target::new(
-            format!("pg:{}", settings.name),
-            TargetKind::Host,
-            format!("postgres ${}", settings.url_env),
-        )
-        .declared_at(line_of(config.url_env.span().start));
-        PgAgent {
-            settings,
-            database,
-            url: None,
-        }
-    }
-
-    /// Uses this connection URL instead of reading `[postgres].url_env` (for embedding launchguard
-    /// and for tests, which must not change the process environment).
-    pub fn with_url(mut self, url: String) -> Self {
-        self.url = Some(url);
-        self
-    }
-
     fn error_everywhere(&self, ctx: &AgentContext, reason: &str) {
         for check in CHECKS.iter() {
             ctx.report(Finding::error(
@@ -95,15 +100,10 @@ impl PgAgent {
     }
 
     async fn connect(&self, ctx: &AgentContext) -> Result<Client, String> {
-        let url = match &self.url {
-            Some(url) => url.clone(),
-            None => std::env::var(&self.settings.url_env).map_err(|_| {
-                format!(
-                    "environment variable {} (the connection URL) is not set",
-                    self.settings.url_env
-                )
-            })?,
-        };
+        let url = self
+            .env
+            .var(&self.settings.url_env)
+            .map_err(|e| format!("{e} (the connection URL)"))?;
         let mut config: tokio_postgres::Config = url.parse().map_err(|e| {
             format!(
                 "the URL in {} is not a valid connection string: {e}",
@@ -242,14 +242,6 @@ fn link_proofs_to_lints(findings: &mut [Finding]) {
 }
 
 impl Agent for PgAgent {
-    fn name(&self) -> &'static str {
-        "postgres"
-    }
-
-    fn checks(&self) -> &'static [&'static CheckDef] {
-        CHECKS.as_slice()
-    }
-
     fn targets(&self) -> Vec<Target> {
         vec![self.database.clone()]
     }

@@ -1,6 +1,4 @@
-//! `[postgres]` resolved for one run.
-
-use launchguard_core::config::PostgresConfig;
+//! `[postgres]` after validation: what the lints and probes read.
 
 #[derive(Debug, Clone)]
 pub struct Tenant {
@@ -31,36 +29,6 @@ pub struct Settings {
 }
 
 impl Settings {
-    pub fn from_config(config: &PostgresConfig) -> Self {
-        Settings {
-            name: config.name.clone(),
-            url_env: config.url_env.get_ref().clone(),
-            ca_file: config.ca_file.clone(),
-            exposed_schemas: config.exposed_schemas.clone(),
-            anon_role: config.anon_role.clone(),
-            authenticated_role: config.authenticated_role.clone(),
-            service_role: config.service_role.clone(),
-            authenticator_role: config.authenticator_role.clone(),
-            backend_roles: config.backend_roles.clone(),
-            tenant_column: config.tenant_column.clone(),
-            claims_template: config.claims_template.clone(),
-            tamper_claim: config.tamper_claim.clone(),
-            tenants: config
-                .tenants
-                .iter()
-                .map(|t| Tenant {
-                    id: t.id.clone(),
-                    user_id: t.user_id.clone(),
-                })
-                .collect(),
-            max_tenants: config.max_tenants.get() as usize,
-            probes: config.probes,
-            allow_writes: config.allow_writes,
-            allow_sequence_inserts: config.allow_sequence_inserts,
-            allow_superuser: config.allow_superuser,
-        }
-    }
-
     /// Roles through which API requests reach the database.
     pub fn api_roles(&self) -> Vec<String> {
         let mut roles = vec![

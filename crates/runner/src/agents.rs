@@ -1,63 +1,73 @@
-//! The one list of agents, and with it the registry of every check.
+//! The one list of agents. The registry, `--only` / `--skip`, the starter configuration, the
+//! configuration reference and schema, and the help text are all derived from it.
 
-use std::sync::Arc;
+use std::fmt::Write as _;
 
-use launchguard_core::config::LoadedConfig;
-use launchguard_core::{Agent, CheckDef, Registry};
+use launchguard_core::{AgentKind, Registry};
 
-/// Every agent launchguard has, by the name `--only` / `--skip` and the config section use.
-pub const AGENT_NAMES: &[&str] = &["health", "tls", "postgres", "logs"];
+/// Every agent launchguard has, in report order. Adding an agent is one line here.
+pub static AGENTS: &[&dyn AgentKind] = &[
+    &launchguard_http::health::AGENT,
+    &launchguard_tls::AGENT,
+    &launchguard_pg::AGENT,
+    &launchguard_secrets::AGENT,
+];
 
-/// Every agent's checks, in one list: the registry.
-pub fn check_groups() -> [&'static [&'static CheckDef]; 4] {
-    [
-        launchguard_http::health::CHECKS,
-        launchguard_tls::CHECKS,
-        launchguard_pg::CHECKS.as_slice(),
-        launchguard_secrets::CHECKS.as_slice(),
-    ]
-}
-
+/// Every check of every agent.
 pub fn registry() -> Registry {
-    Registry::new(&check_groups()).expect("the built-in checks form a valid registry (tested)")
+    Registry::of_agents(AGENTS).expect("the built-in checks form a valid registry (tested)")
 }
 
-/// Values that replace what agents would read from the environment (the demo lab's database URL).
-#[derive(Debug, Default)]
-pub struct Overrides {
-    pub postgres_url: Option<String>,
+/// The agents' names, as `--only`, `--skip` and the config sections spell them.
+pub fn names() -> Vec<&'static str> {
+    AGENTS.iter().map(|a| a.name()).collect()
 }
 
-/// The agents the configuration sets up, in [`AGENT_NAMES`] order.
-pub fn configured(config: &LoadedConfig, overrides: Overrides) -> Vec<Arc<dyn Agent>> {
-    let mut agents: Vec<Arc<dyn Agent>> = Vec::new();
-    if let Some(health) = &config.config.health {
-        agents.push(Arc::new(launchguard_http::HealthAgent::new(
-            health,
-            |offset| config.line_of(offset),
-        )));
+/// The distinct first segments of an agent's check IDs, as `tls.*, hsts.*`.
+pub fn check_prefixes(kind: &dyn AgentKind) -> String {
+    let mut prefixes: Vec<&str> = Vec::new();
+    for def in kind.checks() {
+        let prefix = def.id.split('.').next().unwrap_or(def.id);
+        if !prefixes.contains(&prefix) {
+            prefixes.push(prefix);
+        }
     }
-    let base = config.path.parent().unwrap_or(std::path::Path::new("."));
-    if let Some(tls) = &config.config.tls {
-        agents.push(Arc::new(launchguard_tls::TlsAgent::new(
-            tls,
-            base,
-            |offset| config.line_of(offset),
-        )));
+    prefixes
+        .iter()
+        .map(|p| format!("{p}.*"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// What `launchguard --help` says is implemented: one line per agent.
+pub fn help_text() -> String {
+    let mut text = String::from(
+        "Verifies, with evidence, that a multi-tenant web product is safe to launch, and keeps \
+         verifying it every week. Every check reports pass, fail (with evidence) or error (could not \
+         verify).\n\nAgents (config section and --only/--skip name, what it verifies, its checks):\n",
+    );
+    for kind in AGENTS {
+        let _ = writeln!(
+            text,
+            "  {:<9} {} ({})",
+            kind.name(),
+            kind.about(),
+            check_prefixes(*kind)
+        );
     }
-    if let Some(postgres) = &config.config.postgres {
-        let agent = launchguard_pg::PgAgent::new(postgres, |offset| config.line_of(offset));
-        agents.push(Arc::new(match overrides.postgres_url {
-            Some(url) => agent.with_url(url),
-            None => agent,
-        }));
+    text.push_str(
+        "\n`launchguard checks` lists every check; `launchguard explain ID` documents one.",
+    );
+    text
+}
+
+/// The starter configuration `launchguard init` writes: `[scope]` and every agent's section,
+/// commented out, so that nothing is contacted until the file is edited.
+pub fn starter_config() -> String {
+    let mut text = String::from(include_str!("starter.toml"));
+    for kind in AGENTS {
+        text.push('\n');
+        text.push_str(kind.starter());
     }
-    if let Some(logs) = &config.config.logs {
-        agents.push(Arc::new(launchguard_secrets::LogsAgent::new(
-            logs,
-            base,
-            |offset| config.line_of(offset),
-        )));
-    }
-    agents
+    text
 }

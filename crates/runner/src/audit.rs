@@ -7,46 +7,49 @@ use std::time::Duration;
 
 use anyhow::Context;
 use chrono::Utc;
-use launchguard_core::config::LoadedConfig;
-use launchguard_core::{Agent, Registry, Scope, Status, Timeouts};
+use launchguard_core::config::{Environment, LoadedConfig};
+use launchguard_core::{ConfiguredAgent, Registry, Scope, Status, Timeouts};
 use tokio_util::sync::CancellationToken;
 
-use crate::agents::{self, AGENT_NAMES};
+use crate::agents::{self, AGENTS};
 use crate::baseline::{self, Suppression};
 use crate::cli::{AuditArgs, CatalogFormat, DiffArgs, PolicyArgs, ReportFormat, ScanLogsArgs};
 use crate::report::{self, EXIT_FINDINGS, EXIT_OK, Policy, Report, RunInfo, SCHEMA_VERSION, Tool};
 use crate::usage;
 
 pub fn audit(args: AuditArgs, color: bool) -> anyhow::Result<i32> {
-    let loaded = LoadedConfig::load(&args.config).map_err(|e| usage(e.to_string()))?;
+    let loaded = LoadedConfig::load(&args.config, AGENTS, &Environment::process())
+        .map_err(|e| usage(e.to_string()))?;
+    let names = agents::names();
     for name in args.only.iter().chain(&args.skip) {
-        if !AGENT_NAMES.contains(&name.as_str()) {
+        if !names.contains(&name.as_str()) {
             return Err(usage(format!(
                 "unknown agent `{name}` (agents: {})",
-                AGENT_NAMES.join(", ")
+                names.join(", ")
             )));
         }
     }
-    let configured = agents::configured(&loaded, agents::Overrides::default());
-    if configured.is_empty() {
+    if loaded.agents.is_empty() {
         return Err(usage(format!(
             "{} configures no agent: add a section for one of: {}",
             args.config.display(),
-            AGENT_NAMES.join(", ")
+            names.join(", ")
         )));
     }
     for name in &args.only {
-        if !configured.iter().any(|a| a.name() == name) {
+        if loaded.agent(name).is_none() {
             return Err(usage(format!(
                 "--only {name}: {} has no [{name}] section",
                 args.config.display()
             )));
         }
     }
-    let selected: Vec<_> = configured
-        .into_iter()
+    let selected: Vec<_> = loaded
+        .agents
+        .iter()
         .filter(|a| args.only.is_empty() || args.only.iter().any(|n| n == a.name()))
         .filter(|a| !args.skip.iter().any(|n| n == a.name()))
+        .cloned()
         .collect();
     if selected.is_empty() {
         return Err(usage("--only / --skip left no agent to run"));
@@ -64,7 +67,7 @@ pub fn audit(args: AuditArgs, color: bool) -> anyhow::Result<i32> {
 /// Runs `agents` against `loaded`, writes the reports and returns the exit code.
 pub fn run_and_report(
     loaded: &LoadedConfig,
-    agents: Vec<Arc<dyn Agent>>,
+    agents: Vec<ConfiguredAgent>,
     policy_args: &PolicyArgs,
     formats: &[ReportFormat],
     output_dir: &Path,
@@ -72,7 +75,7 @@ pub fn run_and_report(
 ) -> anyhow::Result<i32> {
     let registry = agents::registry();
     let (previous, suppressions) = load_history(policy_args, &registry)?;
-    let scope_config = &loaded.config.scope;
+    let scope_config = &loaded.scope;
     let hosts: Vec<String> = scope_config
         .hosts
         .iter()

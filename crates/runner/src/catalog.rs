@@ -11,9 +11,6 @@ use crate::cli::CatalogFormat;
 use crate::report::{EXIT_OK, write_atomically};
 use crate::usage;
 
-/// The commented starter configuration `launchguard init` writes.
-pub const STARTER_CONFIG: &str = include_str!("starter.toml");
-
 fn print(text: &str) -> anyhow::Result<()> {
     let mut stdout = std::io::stdout().lock();
     stdout.write_all(text.as_bytes())?;
@@ -134,10 +131,10 @@ pub fn init(path: &Path, force: bool) -> anyhow::Result<i32> {
             path.display()
         )));
     }
-    write_atomically(path, STARTER_CONFIG.as_bytes())
+    write_atomically(path, agents::starter_config().as_bytes())
         .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", path.display()))?;
     eprintln!(
-        "wrote {}: edit [scope] and the agent sections, then run `launchguard audit --config {}`",
+        "wrote {}: it contacts nothing until you edit [scope] and uncomment the agent sections; then run `launchguard audit --config {}`",
         path.display(),
         path.display()
     );

@@ -2,21 +2,25 @@
 
 use std::path::PathBuf;
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
 use launchguard_core::Severity;
+
+/// The command line, with the help text that lists the agents derived from [`crate::agents::AGENTS`].
+pub fn command() -> clap::Command {
+    Cli::command().long_about(crate::agents::help_text())
+}
+
+/// Parses the process's arguments (see [`command`]).
+pub fn parse() -> Result<Cli, clap::Error> {
+    let matches = command().try_get_matches()?;
+    Cli::from_arg_matches(&matches)
+}
 
 #[derive(Debug, Parser)]
 #[command(
     name = "launchguard",
     version,
     about = "Verifies, with evidence, that a multi-tenant web product is safe to launch",
-    long_about = "Verifies, with evidence, that a multi-tenant web product is safe to launch, and keeps \
-verifying it every week. Every check reports pass, fail (with evidence) or error (could not verify).\n\n\
-Checks implemented today: health endpoints (health.*); HTTPS per hostname: certificates, protocols and \
-cipher classes, HSTS and the HTTP redirect (tls.*, hsts.*, https.redirect.*); PostgreSQL row-level \
-security: catalog lints (rls.*, auth.*, fn.*, grant.*, ext.*) and rollback-only tenant probes (tenant.*, \
-anon.*); secrets and personal data in logs (secrets.*, pii.*). DNS, CORS and security-header checks are \
-not implemented yet; `launchguard checks` lists exactly what is.",
     after_help = "Exit codes: 0 nothing at or above --fail-on; 1 findings at or above it; \
 2 checks that could not run (unless --allow-errors); 64 usage or configuration error.\n\
 Environment: LAUNCHGUARD_LOG (tracing filter, e.g. debug), NO_COLOR, LAUNCHGUARD_REDACTION_KEY."
@@ -97,7 +101,7 @@ pub struct AuditArgs {
     /// The configuration file.
     #[arg(short, long, default_value = "launchguard.toml")]
     pub config: PathBuf,
-    /// Run only these agents (repeatable), e.g. --only health.
+    /// Run only these agents (repeatable), e.g. --only health; `launchguard --help` lists them.
     #[arg(long, value_name = "AGENT")]
     pub only: Vec<String>,
     /// Do not run these agents (repeatable).

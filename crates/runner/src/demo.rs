@@ -10,12 +10,16 @@ use anyhow::Context;
 use axum::Router;
 use axum::http::StatusCode;
 use axum::routing::get;
-use launchguard_core::config::LoadedConfig;
+use launchguard_core::config::{Environment, LoadedConfig};
 use tokio::net::TcpListener;
 
 use launchguard_pg::lab::LabDatabase;
 
-use crate::agents::{self, Overrides};
+use crate::agents::AGENTS;
+
+/// The variable the demo configuration names for the lab database's URL; the demo hands the URL in
+/// through the [`Environment`], never through the process environment.
+const LAB_DATABASE_URL_VAR: &str = "LAUNCHGUARD_DEMO_PG_URL";
 use crate::audit::run_and_report;
 use crate::cli::{DemoArgs, ReportFormat};
 
@@ -183,7 +187,7 @@ pub fn demo(args: DemoArgs, color: bool) -> anyhow::Result<i32> {
             let openssl_skipped = tls.openssl_skipped.clone();
             let postgres = match LabDatabase::create_fixed(&postgres_admin_url()).await {
                 Ok(lab) => {
-                    let section = lab.config_section("LAUNCHGUARD_DEMO_PG_URL", true, "");
+                    let section = lab.config_section(LAB_DATABASE_URL_VAR, true, "");
                     let url = lab.probe_url();
                     Ok(PostgresLab { lab, section, url })
                 }
@@ -233,17 +237,15 @@ pub fn demo(args: DemoArgs, color: bool) -> anyhow::Result<i32> {
             );
         }
     }
-    let loaded = LoadedConfig::load(&config_path)
+    let mut env = Environment::process();
+    if let Some(url) = started.postgres_url {
+        env = env.with_var(LAB_DATABASE_URL_VAR, url);
+    }
+    let loaded = LoadedConfig::load(&config_path, AGENTS, &env)
         .map_err(|e| anyhow::anyhow!("the demo configuration is invalid: {e}"))?;
-    let agents = agents::configured(
-        &loaded,
-        Overrides {
-            postgres_url: started.postgres_url,
-        },
-    );
     let result = run_and_report(
         &loaded,
-        agents,
+        loaded.agents.clone(),
         &args.policy,
         &formats,
         &args.output_dir,

@@ -9,13 +9,13 @@ pub mod demo;
 pub mod demo_logs;
 pub mod demo_tls;
 pub mod orchestrate;
+pub mod reference;
 pub mod report;
 
 use std::io::IsTerminal;
 use std::process::ExitCode;
 
-use clap::Parser;
-use cli::{Cli, ColorChoice, Command};
+use cli::{ColorChoice, Command};
 use report::{EXIT_UNVERIFIED, EXIT_USAGE};
 
 /// A usage or configuration mistake: exit 64.
@@ -36,7 +36,7 @@ pub fn usage(message: impl Into<String>) -> anyhow::Error {
 
 /// Parses the command line, runs the command and maps its result to an exit code.
 pub fn main() -> ExitCode {
-    let cli = match Cli::try_parse() {
+    let cli = match cli::parse() {
         Ok(cli) => cli,
         Err(e) => {
             let _ = e.print();

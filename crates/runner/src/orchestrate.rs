@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use indicatif::{ProgressBar, ProgressStyle};
-use launchguard_core::{Agent, AgentContext, Finding, Scope, Target};
+use launchguard_core::{AgentContext, ConfiguredAgent, Finding, Scope, Target};
 use tokio::sync::mpsc;
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
@@ -20,7 +20,7 @@ enum Ending {
 
 /// Runs every agent at once and returns all findings, one per check and target at least.
 pub async fn run_agents(
-    agents: Vec<Arc<dyn Agent>>,
+    agents: Vec<ConfiguredAgent>,
     scope: Arc<Scope>,
     cancel: CancellationToken,
     progress: Option<ProgressBar>,
@@ -28,7 +28,7 @@ pub async fn run_agents(
     if let Some(bar) = &progress {
         let total: usize = agents
             .iter()
-            .map(|a| a.checks().len() * a.targets().len())
+            .map(|a| a.checks().len() * a.agent.targets().len())
             .sum();
         bar.set_length(total as u64);
         bar.set_style(
@@ -54,7 +54,7 @@ pub async fn run_agents(
             let cancel = cancel.clone();
             let progress = progress.clone();
             let name = agent.name();
-            let planned_agent = Arc::clone(&agent);
+            let planned_agent = agent.clone();
             let task = tokio::spawn(run_one(agent, scope, cancel, progress));
             (name, planned_agent, task)
         })
@@ -69,7 +69,7 @@ pub async fn run_agents(
             }
         };
         fill_missing(
-            agent.as_ref(),
+            &agent,
             &mut found,
             ending,
             scope.timeouts.agent_deadline.as_secs(),
@@ -83,7 +83,7 @@ pub async fn run_agents(
 }
 
 async fn run_one(
-    agent: Arc<dyn Agent>,
+    agent: ConfiguredAgent,
     scope: Arc<Scope>,
     cancel: CancellationToken,
     progress: Option<ProgressBar>,
@@ -93,12 +93,12 @@ async fn run_one(
     let ctx = AgentContext::new(scope, deadline, cancel.child_token(), sink);
     tracing::info!(
         agent = agent.name(),
-        targets = agent.targets().len(),
+        targets = agent.agent.targets().len(),
         "agent started"
     );
     let mut findings = Vec::new();
     let ending = {
-        let run = agent.run(&ctx);
+        let run = agent.agent.run(&ctx);
         tokio::pin!(run);
         loop {
             tokio::select! {
@@ -132,7 +132,7 @@ async fn run_one(
 /// Gives every `(check, target)` pair without a finding an `error` that says why. A finding on a
 /// target discovered below a declared one concludes the pair.
 fn fill_missing(
-    agent: &dyn Agent,
+    agent: &ConfiguredAgent,
     findings: &mut Vec<Finding>,
     ending: Ending,
     deadline_secs: u64,
@@ -153,7 +153,7 @@ fn fill_missing(
             agent.name()
         ),
     };
-    let targets: Vec<Target> = agent.targets();
+    let targets: Vec<Target> = agent.agent.targets();
     let mut missing = Vec::new();
     for check in agent.checks() {
         for target in &targets {
@@ -172,7 +172,7 @@ fn fill_missing(
 mod tests {
     use std::time::Duration;
 
-    use launchguard_core::{AgentFuture, CheckDef, Severity, Status, TargetKind, Timeouts};
+    use launchguard_core::{Agent, AgentFuture, CheckDef, Severity, Status, TargetKind, Timeouts};
 
     use super::*;
 
@@ -201,13 +201,11 @@ mod tests {
         Target::new("t:1", TargetKind::Host, "t1")
     }
 
+    fn partial(then: fn() -> AgentFuture<'static>) -> ConfiguredAgent {
+        ConfiguredAgent::new("test", CHECKS, Arc::new(Partial { then }))
+    }
+
     impl Agent for Partial {
-        fn name(&self) -> &'static str {
-            "test"
-        }
-        fn checks(&self) -> &'static [&'static CheckDef] {
-            CHECKS
-        }
         fn targets(&self) -> Vec<Target> {
             vec![target()]
         }
@@ -237,7 +235,7 @@ mod tests {
 
     async fn run(then: fn() -> AgentFuture<'static>, cancel: CancellationToken) -> Vec<Finding> {
         let mut findings = run_agents(
-            vec![Arc::new(Partial { then })],
+            vec![partial(then)],
             scope(Duration::from_millis(300)),
             cancel,
             None,
@@ -277,9 +275,7 @@ mod tests {
         let below = target().child("public.t", TargetKind::Table, "db:public.t");
         let mut findings = vec![Finding::fail(&FIRST, below, "found")];
         fill_missing(
-            &Partial {
-                then: || Box::pin(async {}),
-            },
+            &partial(|| Box::pin(async {})),
             &mut findings,
             Ending::Completed,
             1,

@@ -1,9 +1,15 @@
 //! The `[logs]` agent, and the conversion of scan results into findings that `scan-logs` shares.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
+use std::sync::Arc;
 
-use launchguard_core::config::LogsConfig;
-use launchguard_core::{Agent, AgentContext, AgentFuture, CheckDef, Finding, Target, TargetKind};
+use launchguard_core::config::{Invalid, SectionContext};
+use launchguard_core::{
+    Agent, AgentContext, AgentFuture, AgentSpec, CheckDef, Finding, Registration, Target,
+    TargetKind,
+};
+
+use crate::config::LogsConfig;
 
 use crate::engine::Scanner;
 use crate::rules::{CHECKS, RULES, UNSCANNED};
@@ -124,49 +130,40 @@ pub fn findings(report: &ScanReport, root: &Target) -> Vec<Finding> {
     findings
 }
 
-/// The logs agent, built from `[logs]`.
+/// The logs agent, built from a validated `[logs]`.
 #[derive(Debug)]
 pub struct LogsAgent {
-    roots: Vec<(PathBuf, Target)>,
-    options: ScanOptions,
+    pub(crate) roots: Vec<(PathBuf, Target)>,
+    pub(crate) options: ScanOptions,
 }
 
-impl LogsAgent {
-    /// Paths are resolved against `base` (the configuration file's directory).
-    pub fn new(config: &LogsConfig, base: &Path, line_of: impl Fn(usize) -> u32) -> Self {
-        let roots = config
-            .paths
-            .iter()
-            .map(|path| {
-                let resolved = base.join(path.get_ref());
-                let target = Target::new(
-                    format!("logs:{}", path.get_ref()),
-                    TargetKind::File,
-                    resolved.display().to_string(),
-                )
-                .declared_at(line_of(path.span().start));
-                (resolved, target)
-            })
-            .collect();
-        let options = ScanOptions {
-            include: config.include.clone(),
-            exclude: config.exclude.clone(),
-            threads: config.threads as usize,
-            max_expansion: config.max_expansion.get(),
-        };
-        LogsAgent { roots, options }
+/// The registration of `[logs]`.
+pub struct LogsSpec;
+
+pub static AGENT: Registration<LogsSpec> = Registration::new();
+
+impl AgentSpec for LogsSpec {
+    const NAME: &'static str = "logs";
+    const ABOUT: &'static str = "secrets and personal data in log files (plain, gzip, zstd)";
+    const GUIDE: &'static str = include_str!("guide.md");
+    const STARTER: &'static str = include_str!("starter.toml");
+    type Config = LogsConfig;
+    type Validated = LogsAgent;
+
+    fn checks() -> &'static [&'static CheckDef] {
+        CHECKS.as_slice()
+    }
+
+    fn validate(config: LogsConfig, cx: &SectionContext<'_>) -> Result<LogsAgent, Invalid> {
+        crate::config::validate(config, cx)
+    }
+
+    fn build(agent: LogsAgent) -> Arc<dyn Agent> {
+        Arc::new(agent)
     }
 }
 
 impl Agent for LogsAgent {
-    fn name(&self) -> &'static str {
-        "logs"
-    }
-
-    fn checks(&self) -> &'static [&'static CheckDef] {
-        CHECKS.as_slice()
-    }
-
     fn targets(&self) -> Vec<Target> {
         self.roots
             .iter()

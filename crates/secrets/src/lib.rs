@@ -4,12 +4,14 @@
 //! compressed logs and stdin with bounded memory; [`LogsAgent`] runs it for `[logs]`.
 
 pub mod agent;
+mod config;
 pub mod engine;
 pub mod rules;
 pub mod scan;
 pub mod validate;
 
-pub use agent::{LogsAgent, findings};
+pub use agent::{AGENT, LogsAgent, LogsSpec, findings};
+pub use config::LogsConfig;
 pub use engine::{Hit, Scanner};
 pub use rules::{CHECKS, RULES};
 pub use scan::{Location, Occurrence, ScanOptions, ScanReport, Unscanned, scan_paths};

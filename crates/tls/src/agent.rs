@@ -2,19 +2,18 @@
 //! on every host, and certificate findings grouped by certificate (one root cause, one finding).
 
 use std::collections::{BTreeMap, HashSet};
-use std::net::IpAddr;
-use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
 use futures_util::StreamExt;
-use launchguard_core::config::TlsConfig;
+use launchguard_core::config::{Invalid, SectionContext};
 use launchguard_core::{
-    Agent, AgentContext, AgentFuture, CheckDef, EvidenceValue, Finding, Status, Target, TargetKind,
+    Agent, AgentContext, AgentFuture, AgentSpec, CheckDef, EvidenceValue, Finding, Registration,
+    Status, Target,
 };
 
+use crate::config::TlsConfig;
 use crate::observe::{Host, Observation, Settings, observe};
-use crate::trust::Anchors;
 use crate::{CHECKS, cert, cipher, hsts, protocol, redirect, web};
 
 /// The checks judged per certificate: hostnames that share a certificate share one finding.
@@ -35,131 +34,41 @@ const PER_CERTIFICATE: &[&str] = &[
     "tls.ct.no_scts",
 ];
 
-/// The TLS agent, built from `[tls]`.
+/// The TLS agent, built from a validated `[tls]`.
 #[derive(Debug)]
 pub struct TlsAgent {
-    hosts: Vec<Host>,
-    settings: Settings,
-    concurrency: usize,
+    pub(crate) hosts: Vec<Host>,
+    pub(crate) settings: Settings,
+    pub(crate) concurrency: usize,
 }
 
-impl TlsAgent {
-    /// `base` resolves relative `ca_file` paths (the configuration file's directory); `line_of`
-    /// maps a byte offset of the configuration to its line.
-    pub fn new(config: &TlsConfig, base: &Path, line_of: impl Fn(usize) -> u32) -> Self {
-        let mut hosts = Vec::new();
-        for site in &config.targets {
-            let name = site.name.get_ref();
-            let line = line_of(site.name.span().start);
-            let anchors = Arc::new(match &site.ca_file {
-                None => Anchors::new(None),
-                Some(path) => {
-                    let path = base.join(path);
-                    std::fs::read(&path)
-                        .map_err(|e| format!("cannot read {}: {e}", path.display()))
-                        .and_then(|pem| {
-                            Anchors::new(Some(&pem)).map_err(|e| format!("{}: {e}", path.display()))
-                        })
-                }
-            });
-            let addresses: Vec<IpAddr> = site
-                .addresses
-                .iter()
-                .filter_map(|a| a.trim_start_matches('[').trim_end_matches(']').parse().ok())
-                .collect();
-            let site_target = Target::new(
-                format!("tls:{name}"),
-                TargetKind::Host,
-                format!("{}:{}", site.host.get_ref(), site.port),
-            )
-            .declared_at(line);
-            let mut tenants: Vec<(String, String)> = site
-                .tenant_hosts
-                .iter()
-                .map(|h| {
-                    (
-                        h.get_ref().to_ascii_lowercase(),
-                        h.get_ref().to_ascii_lowercase(),
-                    )
-                })
-                .collect();
-            if let Some(wildcard) = &site.tenant_wildcard {
-                let base_name = wildcard
-                    .get_ref()
-                    .trim_start_matches("*.")
-                    .to_ascii_lowercase();
-                if site.tenant_labels.is_empty() {
-                    for i in 0..site.random_labels {
-                        let label = random_label();
-                        tenants.push((
-                            format!("*.{base_name}#{}", i + 1),
-                            format!("{label}.{base_name}"),
-                        ));
-                    }
-                } else {
-                    for label in &site.tenant_labels {
-                        let hostname = format!("{}.{base_name}", label.to_ascii_lowercase());
-                        tenants.push((hostname.clone(), hostname));
-                    }
-                }
-            }
-            // A tenant listed twice, or equal to the host, is examined once.
-            let mut seen =
-                std::collections::HashSet::from([site.host.get_ref().to_ascii_lowercase()]);
-            tenants.retain(|(_, hostname)| seen.insert(hostname.clone()));
-            let site_names = Arc::new(
-                std::iter::once(site.host.get_ref().to_ascii_lowercase())
-                    .chain(tenants.iter().map(|(_, hostname)| hostname.clone()))
-                    .collect::<Vec<_>>(),
-            );
-            let host = |target: Target, hostname: &str| Host {
-                target,
-                name: hostname.trim_end_matches('.').to_ascii_lowercase(),
-                port: site.port,
-                http_port: site.http_port,
-                addresses: addresses.clone(),
-                renewal: site.renewal,
-                anchors: anchors.clone(),
-                site_names: site_names.clone(),
-            };
-            hosts.push(host(site_target.clone(), site.host.get_ref()));
-            for (id, hostname) in tenants {
-                let target =
-                    site_target.child(&id, TargetKind::Host, format!("{hostname}:{}", site.port));
-                hosts.push(host(target, &hostname));
-            }
-        }
-        TlsAgent {
-            hosts,
-            settings: Settings {
-                expiring_soon_days: i64::from(config.expiring_soon_days.get()),
-                max_lifetime_days: i64::from(config.max_lifetime_days.get()),
-                hsts_min_max_age: config.hsts_min_max_age,
-                max_redirects: config.max_redirects.get() as usize,
-            },
-            concurrency: config.concurrency.get() as usize,
-        }
-    }
-}
+/// The registration of `[tls]`.
+pub struct TlsSpec;
 
-/// A label no tenant has: a wildcard certificate must still cover it, and the server must answer.
-fn random_label() -> String {
-    let mut bytes = [0u8; 5];
-    let _ = rustls::crypto::aws_lc_rs::default_provider()
-        .secure_random
-        .fill(&mut bytes);
-    format!("lg-{}", hex::encode(bytes))
-}
+pub static AGENT: Registration<TlsSpec> = Registration::new();
 
-impl Agent for TlsAgent {
-    fn name(&self) -> &'static str {
-        "tls"
-    }
+impl AgentSpec for TlsSpec {
+    const NAME: &'static str = "tls";
+    const ABOUT: &'static str = "HTTPS per hostname and tenant hostname: certificates, protocols and cipher classes, HSTS and the HTTP redirect";
+    const GUIDE: &'static str = include_str!("guide.md");
+    const STARTER: &'static str = include_str!("starter.toml");
+    type Config = TlsConfig;
+    type Validated = TlsAgent;
 
-    fn checks(&self) -> &'static [&'static CheckDef] {
+    fn checks() -> &'static [&'static CheckDef] {
         CHECKS
     }
 
+    fn validate(config: TlsConfig, cx: &SectionContext<'_>) -> Result<TlsAgent, Invalid> {
+        crate::config::validate(config, cx)
+    }
+
+    fn build(agent: TlsAgent) -> Arc<dyn Agent> {
+        Arc::new(agent)
+    }
+}
+
+impl Agent for TlsAgent {
     fn targets(&self) -> Vec<Target> {
         self.hosts.iter().map(|h| h.target.clone()).collect()
     }

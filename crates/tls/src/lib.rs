@@ -7,6 +7,7 @@ mod agent;
 pub mod cert;
 pub mod chain;
 pub mod cipher;
+pub mod config;
 pub mod handshake;
 pub mod hello;
 pub mod hsts;
@@ -18,7 +19,8 @@ pub mod suites;
 pub mod trust;
 mod web;
 
-pub use agent::TlsAgent;
+pub use agent::{AGENT, TlsAgent, TlsSpec};
+pub use config::{Renewal, TlsConfig, TlsTarget};
 
 use launchguard_core::CheckDef;
 

@@ -5,7 +5,7 @@
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 
-use launchguard_core::config::Renewal;
+use crate::config::Renewal;
 use launchguard_core::{AgentContext, Target};
 use rustls::pki_types::ServerName;
 use url::Url;

@@ -5,6 +5,7 @@
 //! judge that one answer. When no answer came, only `health.unreachable` fails and the others are
 //! `skipped` with a pointer to it: one root cause, one failure.
 
+mod config;
 mod slow;
 mod status;
 mod unreachable;
@@ -13,10 +14,14 @@ mod verbose;
 use std::time::Duration;
 
 use futures_util::StreamExt;
-use launchguard_core::config::HealthConfig;
-use launchguard_core::{Agent, AgentContext, AgentFuture, CheckDef, Finding, Target, TargetKind};
+use launchguard_core::config::{EnvVarError, Environment, Invalid, SectionContext};
+use launchguard_core::{
+    Agent, AgentContext, AgentFuture, AgentSpec, CheckDef, Finding, Registration, Target,
+};
 use tokio::time::Instant;
 use url::Url;
+
+pub use config::{HealthConfig, HealthEndpoint};
 
 /// How much of a health body is read and examined.
 pub const BODY_CAP: usize = 64 * 1024;
@@ -63,56 +68,41 @@ pub(crate) enum Outcome {
     Answered(Answer),
 }
 
-/// The health agent, built from `[health]`.
+/// The health agent, built from a validated `[health]`.
 #[derive(Debug)]
 pub struct HealthAgent {
     endpoints: Vec<Endpoint>,
+    env: Environment,
 }
 
-impl HealthAgent {
-    /// `line_of` maps a byte offset of the configuration file to its line, so that findings can
-    /// point at the line that declared their endpoint.
-    pub fn new(config: &HealthConfig, line_of: impl Fn(usize) -> u32) -> Self {
-        let endpoints = config
-            .endpoints
-            .iter()
-            .map(|e| {
-                let url =
-                    Url::parse(e.url.get_ref()).expect("validated when the config was loaded");
-                Endpoint {
-                    target: Target::new(
-                        format!("health:{}", e.name.get_ref()),
-                        TargetKind::Url,
-                        url.as_str(),
-                    )
-                    .declared_at(line_of(e.url.span().start)),
-                    url,
-                    latency_budget: Duration::from_millis(
-                        e.latency_budget_ms
-                            .unwrap_or(config.latency_budget_ms)
-                            .get(),
-                    ),
-                    headers_from_env: e
-                        .headers_from_env
-                        .iter()
-                        .map(|(header, var)| (header.clone(), var.get_ref().clone()))
-                        .collect(),
-                }
-            })
-            .collect();
-        HealthAgent { endpoints }
+/// The registration of `[health]`.
+pub struct HealthSpec;
+
+pub static AGENT: Registration<HealthSpec> = Registration::new();
+
+impl AgentSpec for HealthSpec {
+    const NAME: &'static str = "health";
+    const ABOUT: &'static str =
+        "health endpoints: reachable, 2xx, within a latency budget, not leaking internals";
+    const GUIDE: &'static str = include_str!("guide.md");
+    const STARTER: &'static str = include_str!("starter.toml");
+    type Config = HealthConfig;
+    type Validated = HealthAgent;
+
+    fn checks() -> &'static [&'static CheckDef] {
+        CHECKS
+    }
+
+    fn validate(config: HealthConfig, cx: &SectionContext<'_>) -> Result<HealthAgent, Invalid> {
+        config::validate(config, cx)
+    }
+
+    fn build(agent: HealthAgent) -> std::sync::Arc<dyn Agent> {
+        std::sync::Arc::new(agent)
     }
 }
 
 impl Agent for HealthAgent {
-    fn name(&self) -> &'static str {
-        "health"
-    }
-
-    fn checks(&self) -> &'static [&'static CheckDef] {
-        CHECKS
-    }
-
     fn targets(&self) -> Vec<Target> {
         self.endpoints.iter().map(|e| e.target.clone()).collect()
     }
@@ -133,7 +123,7 @@ impl Agent for HealthAgent {
                     let client = &client;
                     async move {
                         tracing::info!(endpoint = %endpoint.target.id, "requesting health endpoint");
-                        let outcome = probe(client, ctx, endpoint).await;
+                        let outcome = probe(client, ctx, &self.env, endpoint).await;
                         tracing::debug!(endpoint = %endpoint.target.id, outcome = outcome_kind(&outcome), "health endpoint done");
                         report(ctx, endpoint, &outcome);
                     }
@@ -166,14 +156,34 @@ fn build_client(ctx: &AgentContext) -> Result<reqwest::Client, String> {
         .map_err(|e| format!("could not set up the HTTP client: {}", e.without_url()))
 }
 
-async fn probe(client: &reqwest::Client, ctx: &AgentContext, endpoint: &Endpoint) -> Outcome {
+async fn probe(
+    client: &reqwest::Client,
+    ctx: &AgentContext,
+    env: &Environment,
+    endpoint: &Endpoint,
+) -> Outcome {
     let mut request = client.get(endpoint.url.clone());
     for (header, variable) in &endpoint.headers_from_env {
-        match std::env::var(variable) {
+        let value = match env.var(variable) {
+            Ok(value) => value,
+            Err(EnvVarError::NotSet(_)) => {
+                return Outcome::NotAttempted(format!(
+                    "environment variable {variable} (for header {header}) is not set"
+                ));
+            }
+            Err(EnvVarError::NotUnicode(_)) => {
+                return Outcome::NotAttempted(format!(
+                    "environment variable {variable} (for header {header}) is not valid UTF-8"
+                ));
+            }
+        };
+        match reqwest::header::HeaderValue::from_str(&value) {
             Ok(value) => request = request.header(header.as_str(), value),
             Err(_) => {
                 return Outcome::NotAttempted(format!(
-                    "environment variable {variable} (for header {header}) is not set"
+                    "the value of environment variable {variable} (for header {header}) is not a \
+                     valid HTTP header value (it holds a control character such as CR or LF); no \
+                     request was sent"
                 ));
             }
         }
@@ -300,6 +310,8 @@ fn report(ctx: &AgentContext, endpoint: &Endpoint, outcome: &Outcome) {
 
 #[cfg(test)]
 pub(crate) mod test_support {
+    use launchguard_core::TargetKind;
+
     use super::*;
 
     pub fn target() -> Target {

@@ -9,9 +9,9 @@ use std::time::Duration;
 use axum::Router;
 use axum::http::StatusCode;
 use axum::routing::get;
-use launchguard_core::config::LoadedConfig;
-use launchguard_core::{Agent, Finding, Scope, Status, Timeouts, run_alone};
-use launchguard_http::HealthAgent;
+use launchguard_core::config::{Environment, LoadedConfig};
+use launchguard_core::{Finding, Scope, Status, Timeouts, run_alone};
+use launchguard_http::health::{AGENT, CHECKS};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
 
@@ -68,16 +68,25 @@ impl Run {
 }
 
 async fn run(config: &str, requests_per_host: u32) -> Run {
-    let loaded = LoadedConfig::parse(Path::new("test.toml"), config).unwrap();
-    let health = loaded.config.health.as_ref().unwrap();
-    let agent = HealthAgent::new(health, |offset| loaded.line_of(offset));
+    let loaded = LoadedConfig::parse(
+        Path::new("test.toml"),
+        config,
+        &[&AGENT],
+        &Environment::process(),
+    )
+    .unwrap();
+    let agent = loaded
+        .agent("health")
+        .expect("a [health] section")
+        .agent
+        .as_ref();
     let timeouts = Timeouts {
         connect: Duration::from_millis(500),
         request: Duration::from_millis(1_500),
         agent_deadline: Duration::from_secs(20),
     };
     let scope = Scope::new(&["127.0.0.1".to_owned()], requests_per_host, timeouts).unwrap();
-    let findings = run_alone(&agent, Arc::new(scope), timeouts.agent_deadline)
+    let findings = run_alone(agent, Arc::new(scope), timeouts.agent_deadline)
         .await
         .expect("agent finished in time");
     // Exactly one finding per check and endpoint.
@@ -91,7 +100,7 @@ async fn run(config: &str, requests_per_host: u32) -> Run {
         seen.values().all(|n| *n == 1),
         "duplicate findings: {findings:#?}"
     );
-    assert_eq!(findings.len(), agent.targets().len() * agent.checks().len());
+    assert_eq!(findings.len(), agent.targets().len() * CHECKS.len());
     Run { findings }
 }
 

@@ -6,7 +6,7 @@ use std::time::Duration;
 use launchguard_core::{EvidenceValue, Status};
 use tokio_postgres::NoTls;
 
-use crate::support::{Lab, admin_url, agent, run};
+use crate::support::{Lab, URL_VAR, admin_url, agent, configure, run};
 
 async fn admin_client(lab: &Lab) -> tokio_postgres::Client {
     let mut config: tokio_postgres::Config = admin_url().parse().unwrap();
@@ -330,20 +330,14 @@ async fn a_write_never_waits_behind_an_application_lock() {
 #[tokio::test]
 async fn tenants_are_discovered_when_none_are_configured() {
     let lab = Lab::new().await;
-    let section = lab.config_section("UNUSED", false, "");
+    let section = lab.config_section(URL_VAR, false, "");
     let without_tenants = section
         .split("\n[[postgres.tenants]]")
         .next()
         .unwrap()
         .to_owned();
     let text = format!("[scope]\nhosts = [\"127.0.0.1\", \"localhost\"]\n\n{without_tenants}\n");
-    let loaded =
-        launchguard_core::config::LoadedConfig::parse(std::path::Path::new("t.toml"), &text)
-            .unwrap();
-    let pg = launchguard_pg::PgAgent::new(loaded.config.postgres.as_ref().unwrap(), |o| {
-        loaded.line_of(o)
-    })
-    .with_url(lab.probe_url());
+    let pg = configure(&text, lab.probe_url());
     let (_, scope) = agent(&lab, false, "", lab.probe_url());
     let findings = run(&pg, scope).await;
     let cross_read = findings

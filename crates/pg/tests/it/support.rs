@@ -2,9 +2,8 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
-use launchguard_core::config::LoadedConfig;
-use launchguard_core::{Finding, Scope, Status, Timeouts, run_alone};
-use launchguard_pg::PgAgent;
+use launchguard_core::config::{Environment, LoadedConfig};
+use launchguard_core::{Agent, Finding, Scope, Status, Timeouts, run_alone};
 use launchguard_pg::lab::LabDatabase;
 
 /// A superuser URL on the test server: `LAUNCHGUARD_TEST_DATABASE_URL` (scripts/test.sh sets it),
@@ -55,15 +54,12 @@ pub fn agent(
     allow_writes: bool,
     extra: &str,
     url: String,
-) -> (PgAgent, Arc<Scope>) {
+) -> (Arc<dyn Agent>, Arc<Scope>) {
     let text = format!(
         "[scope]\nhosts = [\"127.0.0.1\", \"localhost\", \"::1\"]\n\n{}",
-        lab.config_section("LAUNCHGUARD_TEST_UNUSED_URL", allow_writes, extra)
+        lab.config_section(URL_VAR, allow_writes, extra)
     );
-    let loaded = LoadedConfig::parse(Path::new("test.toml"), &text)
-        .unwrap_or_else(|e| panic!("{e}\n{text}"));
-    let pg = loaded.config.postgres.as_ref().unwrap();
-    let agent = PgAgent::new(pg, |offset| loaded.line_of(offset)).with_url(url);
+    let agent = configure(&text, url);
     let t = Duration::from_secs(5);
     let scope = Scope::new(
         &["127.0.0.1".into(), "localhost".into()],
@@ -79,8 +75,24 @@ pub fn agent(
 }
 
 /// Runs the agent to the end and returns its findings.
-pub async fn run(agent: &PgAgent, scope: Arc<Scope>) -> Vec<Finding> {
-    run_alone(agent, scope, Duration::from_secs(60))
+/// The variable the test configurations name; its value is handed in through an [`Environment`].
+pub const URL_VAR: &str = "LAUNCHGUARD_TEST_PROBE_URL";
+
+/// The Postgres agent of configuration `text`, connecting to `url`.
+pub fn configure(text: &str, url: String) -> Arc<dyn Agent> {
+    let env = Environment::process().with_var(URL_VAR, url);
+    let loaded = LoadedConfig::parse(
+        Path::new("test.toml"),
+        text,
+        &[&launchguard_pg::AGENT],
+        &env,
+    )
+    .unwrap_or_else(|e| panic!("{e}\n{text}"));
+    loaded.agents[0].agent.clone()
+}
+
+pub async fn run(agent: &Arc<dyn Agent>, scope: Arc<Scope>) -> Vec<Finding> {
+    run_alone(agent.as_ref(), scope, Duration::from_secs(60))
         .await
         .expect("the agent finishes")
 }

@@ -568,8 +568,19 @@ fn init_writes_a_starter_that_loads_and_refuses_to_overwrite() {
     let dir = tempfile::tempdir().unwrap();
     assert_eq!(launchguard(&["init"], dir.path()).code, 0);
     let written = dir.path().join("launchguard.toml");
-    launchguard_core::config::LoadedConfig::load(&written)
-        .expect("the starter configuration loads");
+    let loaded = launchguard_core::config::LoadedConfig::load(
+        &written,
+        launchguard::agents::AGENTS,
+        &launchguard_core::config::Environment::process(),
+    )
+    .expect("the starter configuration loads");
+    assert!(
+        loaded.agents.is_empty(),
+        "the starter contacts nothing until edited"
+    );
+    let audit = launchguard(&["audit"], dir.path());
+    assert_eq!(audit.code, 64, "{audit:?}");
+    assert!(audit.stderr.contains("configures no agent"), "{audit:?}");
     let again = launchguard(&["init"], dir.path());
     assert_eq!(again.code, 64);
     assert!(again.stderr.contains("--force"), "{again:?}");

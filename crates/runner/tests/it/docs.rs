@@ -1,14 +1,16 @@
-//! Generated docs stay current, and the hand-written config reference names every key.
+//! Everything derived from the one list of agents agrees with it: the registry, the generated
+//! docs (checks, configuration reference and schema), the starter configuration and the help text.
 //! `scripts/generate-docs.sh` (LAUNCHGUARD_BLESS=1) rewrites the generated files.
 
 use std::collections::BTreeSet;
 use std::path::Path;
 
-use launchguard::agents::{check_groups, registry};
-use launchguard::catalog::{STARTER_CONFIG, markdown_catalog};
+use launchguard::agents::{AGENTS, check_prefixes, names, registry, starter_config};
+use launchguard::catalog::markdown_catalog;
+use launchguard::reference::{config_reference, config_schema_json};
 use launchguard::report::json::schema;
-use launchguard_core::Registry;
-use launchguard_core::config::{Config, LoadedConfig};
+use launchguard_core::CheckDef;
+use launchguard_core::config::{Environment, LoadedConfig, config_schema};
 use serde_json::Value;
 
 use crate::support::workspace_root;
@@ -30,32 +32,54 @@ fn assert_current(relative: &str, generated: &str) {
 fn generated_docs_are_current() {
     assert_current("docs/checks.md", &markdown_catalog(&registry()));
     assert_current("docs/report.schema.json", &schema());
+    assert_current("docs/config.md", &config_reference());
+    assert_current("docs/config.schema.json", &config_schema_json());
+}
+
+/// Each agent crate's own list of checks, named here independently of the registrations: a
+/// registration that lists the wrong checks, or an agent missing from `AGENTS`, shows up below.
+fn crate_check_lists() -> Vec<(&'static str, Vec<&'static CheckDef>)> {
+    vec![
+        ("health", launchguard_http::health::CHECKS.to_vec()),
+        ("tls", launchguard_tls::CHECKS.to_vec()),
+        ("postgres", launchguard_pg::CHECKS.to_vec()),
+        ("logs", launchguard_secrets::CHECKS.to_vec()),
+    ]
 }
 
 #[test]
-fn the_registry_of_every_agent_is_valid() {
-    let registry = Registry::new(&check_groups()).expect("unique, well-formed, documented checks");
-    assert!(registry.len() >= 4);
-    for def in registry.iter() {
-        assert!(
-            launchguard::agents::AGENT_NAMES.contains(&def.agent),
-            "{} names unknown agent {}",
-            def.id,
-            def.agent
-        );
+fn the_registry_is_the_union_of_the_registered_agents() {
+    let registry = registry();
+    let names = names();
+    let unique: BTreeSet<&str> = names.iter().copied().collect();
+    assert_eq!(unique.len(), names.len(), "an agent is registered twice");
+    let lists = crate_check_lists();
+    assert_eq!(
+        lists.iter().map(|(name, _)| *name).collect::<BTreeSet<_>>(),
+        unique,
+        "the agent crates and AGENTS disagree"
+    );
+    let mut total = 0;
+    for (name, checks) in &lists {
+        let kind = AGENTS.iter().find(|k| k.name() == *name).unwrap();
+        assert_eq!(kind.checks().len(), checks.len(), "{name}");
+        for def in checks {
+            total += 1;
+            let registered = registry
+                .get(def.id)
+                .unwrap_or_else(|| panic!("{} is not in the registry", def.id));
+            assert_eq!(
+                registered.agent, *name,
+                "{} names agent {}",
+                def.id, registered.agent
+            );
+        }
     }
-    // A group forgotten in check_groups() would lose its docs, SARIF rules and `explain`.
-    let every_agent = launchguard_http::health::CHECKS
-        .iter()
-        .chain(launchguard_pg::CHECKS.iter())
-        .chain(launchguard_secrets::CHECKS.iter());
-    for def in every_agent {
-        assert!(
-            registry.get(def.id).is_some(),
-            "{} is not in the registry",
-            def.id
-        );
-    }
+    assert_eq!(
+        registry.len(),
+        total,
+        "the registry holds checks no agent lists"
+    );
 }
 
 fn property_names(value: &Value, names: &mut BTreeSet<String>) {
@@ -72,26 +96,101 @@ fn property_names(value: &Value, names: &mut BTreeSet<String>) {
 }
 
 #[test]
-fn config_reference_documents_every_key() {
-    let schema = serde_json::to_value(schemars::schema_for!(Config)).unwrap();
+fn the_configuration_reference_and_schema_cover_every_agent_and_key() {
+    let schema = config_schema(AGENTS).to_value();
+    let sections: BTreeSet<&str> = schema["properties"]
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    let mut expected: BTreeSet<&str> = names().into_iter().collect();
+    expected.insert("scope");
+    assert_eq!(sections, expected);
+    let reference = config_reference();
+    for name in names() {
+        assert!(
+            reference.contains(&format!("## `[{name}]`")),
+            "docs/config.md has no [{name}] section"
+        );
+    }
     let mut keys = BTreeSet::new();
     property_names(&schema, &mut keys);
+    keys.retain(|k| !sections.contains(k.as_str()));
     assert!(
         keys.contains("latency_budget_ms") && keys.contains("hosts"),
         "{keys:?}"
     );
-    let reference = std::fs::read_to_string(workspace_root().join("docs/config.md")).unwrap();
-    let documented = |k: &String| {
-        reference.contains(&format!("`{k}`")) || reference.contains(&format!("`[{k}]`"))
-    };
-    let missing: Vec<&String> = keys.iter().filter(|k| !documented(k)).collect();
+    let missing: Vec<&String> = keys
+        .iter()
+        .filter(|k| !reference.contains(&format!("| `{k}` |")))
+        .collect();
     assert!(
         missing.is_empty(),
-        "docs/config.md does not document {missing:?}"
+        "docs/config.md has no row for {missing:?}"
     );
 }
 
 #[test]
-fn the_starter_config_loads() {
-    LoadedConfig::parse(Path::new("starter.toml"), STARTER_CONFIG).expect("starter loads");
+fn the_help_names_every_agent_and_its_checks() {
+    let help = launchguard::cli::command().render_long_help().to_string();
+    // The help is wrapped to the terminal: compare with white space folded.
+    let help = help.split_whitespace().collect::<Vec<_>>().join(" ");
+    for kind in AGENTS {
+        assert!(
+            help.contains(kind.name()),
+            "--help does not name {}",
+            kind.name()
+        );
+        assert!(
+            help.contains(&check_prefixes(*kind)),
+            "--help does not list the checks of {}",
+            kind.name()
+        );
+    }
+}
+
+#[test]
+fn the_starter_contacts_nothing_and_each_agent_section_loads_once_uncommented() {
+    let starter = starter_config();
+    let loaded = LoadedConfig::parse(
+        Path::new("starter.toml"),
+        &starter,
+        AGENTS,
+        &Environment::process(),
+    )
+    .expect("starter loads");
+    assert!(
+        loaded.agents.is_empty(),
+        "the starter must contact nothing until edited"
+    );
+    for kind in AGENTS {
+        let uncommented: String = kind
+            .starter()
+            .lines()
+            .filter(|line| {
+                line.starts_with("# [") || line.starts_with("# ") && line.contains(" = ")
+            })
+            .map(|line| {
+                let line = line.trim_start_matches("# ");
+                let code = line.split("  #").next().unwrap_or(line);
+                format!("{}\n", code.trim_end())
+            })
+            .collect();
+        let text = format!("[scope]\nhosts = [\"*.example.com\"]\n{uncommented}");
+        let loaded = LoadedConfig::parse(
+            Path::new("launchguard.toml"),
+            &text,
+            AGENTS,
+            &Environment::process(),
+        )
+        .unwrap_or_else(|e| {
+            panic!(
+                "the starter's [{}] section does not load: {e}\n{text}",
+                kind.name()
+            )
+        });
+        assert_eq!(loaded.agents.len(), 1, "{text}");
+        assert_eq!(loaded.agents[0].name(), kind.name());
+    }
 }

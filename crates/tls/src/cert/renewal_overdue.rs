@@ -1,4 +1,4 @@
-use launchguard_core::config::Renewal;
+use crate::config::Renewal;
 use launchguard_core::{CheckDef, Finding, Severity};
 
 use super::{about_chain, unexpired_chain};

@@ -7,9 +7,9 @@ use std::process::Stdio;
 use std::sync::Arc;
 use std::time::Duration;
 
-use launchguard_core::config::LoadedConfig;
-use launchguard_core::{Agent, Finding, Scope, Status, Timeouts, run_alone};
-use launchguard_tls::TlsAgent;
+use launchguard_core::config::{Environment, LoadedConfig};
+use launchguard_core::{Finding, Scope, Status, Timeouts, run_alone};
+use launchguard_tls::AGENT;
 use launchguard_tls::lab::{self, Authority, Leaf, LeafSpec, Reply};
 use rustls::pki_types::CertificateDer;
 use tokio::net::TcpListener;
@@ -210,18 +210,18 @@ pub async fn run(dir: &Path, config: &str, timeouts: Timeouts) -> Run {
 pub async fn run_with_budget(dir: &Path, config: &str, timeouts: Timeouts, budget: u32) -> Run {
     let path = dir.join("launchguard.toml");
     std::fs::write(&path, config).unwrap();
-    let loaded = LoadedConfig::parse(&path, config).unwrap_or_else(|e| panic!("{e}\n{config}"));
-    let tls = loaded.config.tls.as_ref().unwrap();
-    let agent = TlsAgent::new(tls, dir, |offset| loaded.line_of(offset));
+    let loaded = LoadedConfig::parse(&path, config, &[&AGENT], &Environment::process())
+        .unwrap_or_else(|e| panic!("{e}\n{config}"));
+    let configured = loaded.agent("tls").expect("a [tls] section");
+    let agent = configured.agent.as_ref();
     let hosts: Vec<String> = loaded
-        .config
         .scope
         .hosts
         .iter()
         .map(|h| h.get_ref().clone())
         .collect();
     let scope = Arc::new(Scope::new(&hosts, budget, timeouts).unwrap());
-    let findings = run_alone(&agent, scope.clone(), timeouts.agent_deadline)
+    let findings = run_alone(agent, scope.clone(), timeouts.agent_deadline)
         .await
         .expect("the agent finished before its deadline");
     let mut seen = HashMap::new();
@@ -233,7 +233,7 @@ pub async fn run_with_budget(dir: &Path, config: &str, timeouts: Timeouts, budge
     assert!(seen.values().all(|n| *n == 1), "duplicate findings");
     assert_eq!(
         findings.len(),
-        agent.targets().len() * agent.checks().len(),
+        agent.targets().len() * configured.checks().len(),
         "one finding per check and host"
     );
     Run { findings, scope }

@@ -627,6 +627,7 @@ mod tests {
         2
     }
 
+    #[derive(Clone)]
     struct Probe {
         retries: u32,
         files: Vec<PathBuf>,
@@ -644,14 +645,8 @@ mod tests {
     }
 
     struct ProbeSpec;
-    static PROBED: std::sync::Mutex<
-        Vec<(
-            u32,
-            Vec<PathBuf>,
-            Vec<u32>,
-            Option<Result<String, EnvVarError>>,
-        )>,
-    > = std::sync::Mutex::new(Vec::new());
+    /// Every agent built so far, as validation left it.
+    static PROBED: std::sync::Mutex<Vec<Probe>> = std::sync::Mutex::new(Vec::new());
 
     impl AgentSpec for ProbeSpec {
         const NAME: &'static str = "probe";
@@ -691,12 +686,7 @@ mod tests {
             })
         }
         fn build(probe: Probe) -> Arc<dyn Agent> {
-            PROBED.lock().unwrap().push((
-                probe.retries,
-                probe.files.clone(),
-                probe.lines.clone(),
-                probe.token.clone(),
-            ));
+            PROBED.lock().unwrap().push(probe.clone());
             Arc::new(probe)
         }
     }
@@ -735,14 +725,14 @@ file = "ca.pem"
         );
         assert!(loaded.agent("probe").is_some() && loaded.agent("tls").is_none());
         let probed = PROBED.lock().unwrap();
-        let (retries, files, lines, _) = probed
+        let built = probed
             .iter()
-            .find(|(_, files, _, _)| files.iter().any(|f| f.ends_with("ca.pem")))
+            .find(|p| p.files.iter().any(|f| f.ends_with("ca.pem")))
             .expect("the agent was built");
-        assert_eq!(*retries, 2);
+        assert_eq!(built.retries, 2);
         // Paths are relative to the configuration file, in every section.
-        assert_eq!(files, &[PathBuf::from("/srv/audit/ca.pem")]);
-        assert_eq!(lines, &[7]);
+        assert_eq!(built.files, [PathBuf::from("/srv/audit/ca.pem")]);
+        assert_eq!(built.lines, [7]);
     }
 
     #[test]
@@ -755,12 +745,12 @@ file = "ca.pem"
         assert!(
             probed
                 .iter()
-                .any(|p| p.3 == Some(Err(EnvVarError::NotSet("LG_TEST_UNSET_TOKEN".into()))))
+                .any(|p| p.token == Some(Err(EnvVarError::NotSet("LG_TEST_UNSET_TOKEN".into()))))
         );
         assert!(
             probed
                 .iter()
-                .any(|p| p.3 == Some(Ok("s3cret-value".into())))
+                .any(|p| p.token == Some(Ok("s3cret-value".into())))
         );
         assert!(!format!("{env:?}").contains("s3cret"), "{env:?}");
     }

@@ -8,7 +8,6 @@
 
 mod catalog;
 mod config;
-pub mod lab;
 mod lints;
 pub mod probes;
 mod settings;

@@ -6,8 +6,6 @@ pub mod baseline;
 pub mod catalog;
 pub mod cli;
 pub mod demo;
-pub mod demo_logs;
-pub mod demo_tls;
 pub mod orchestrate;
 pub mod reference;
 pub mod report;

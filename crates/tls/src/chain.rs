@@ -379,10 +379,10 @@ mod tests {
 
     #[test]
     fn a_lab_certificate_is_read_in_full() {
-        let root = crate::lab::Authority::root("facts root");
-        let mut spec = crate::lab::LeafSpec::for_names(&["example.com", "*.example.com"]);
+        let root = launchguard_lab::tls::Authority::root("facts root");
+        let mut spec = launchguard_lab::tls::LeafSpec::for_names(&["example.com", "*.example.com"]);
         spec.ca_issuers_url = Some("http://127.0.0.1:9/ca.der".into());
-        spec.key = crate::lab::LeafKey::Rsa2048;
+        spec.key = launchguard_lab::tls::LeafKey::Rsa2048;
         let leaf = CertInfo::parse(&root.issue(&spec).cert).unwrap();
         assert_eq!(leaf.dns_names, ["example.com", "*.example.com"]);
         assert_eq!(
@@ -417,8 +417,8 @@ mod tests {
             use std::sync::OnceLock;
             static DER: OnceLock<Vec<u8>> = OnceLock::new();
             let der = DER.get_or_init(|| {
-                let root = crate::lab::Authority::root("fuzz root");
-                root.issue(&crate::lab::LeafSpec::for_names(&["example.com"])).cert.to_vec()
+                let root = launchguard_lab::tls::Authority::root("fuzz root");
+                root.issue(&launchguard_lab::tls::LeafSpec::for_names(&["example.com"])).cert.to_vec()
             });
             let mut bytes = der.clone();
             for (at, value) in flips {

@@ -11,7 +11,6 @@ pub mod config;
 pub mod handshake;
 pub mod hello;
 pub mod hsts;
-pub mod lab;
 mod observe;
 pub mod protocol;
 pub mod redirect;

@@ -496,8 +496,8 @@ pub(crate) mod test_support {
     use rustls::pki_types::CertificateDer;
 
     use super::*;
-    use crate::lab::{Authority, LeafSpec};
     use crate::web::Hop;
+    use launchguard_lab::tls::{Authority, LeafSpec};
 
     pub fn settings() -> Settings {
         Settings {

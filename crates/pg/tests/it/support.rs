@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use launchguard_core::config::{Environment, LoadedConfig};
 use launchguard_core::{Agent, Finding, Scope, Status, Timeouts, run_alone};
-use launchguard_pg::lab::LabDatabase;
+use launchguard_lab::pg::LabDatabase;
 
 /// A superuser URL on the test server: `LAUNCHGUARD_TEST_DATABASE_URL` (scripts/test.sh sets it),
 /// else the development machines' 127.0.0.1:5432.

@@ -2,8 +2,8 @@
 
 use std::path::Path;
 
-use launchguard::demo::PLANTED_DB_PASSWORD;
-use launchguard::demo_logs::PLANTED_LOG_SECRETS;
+use launchguard_lab::health::PLANTED_DB_PASSWORD;
+use launchguard_lab::logs::PLANTED_LOG_SECRETS;
 use serde_json::Value;
 
 use crate::support::{

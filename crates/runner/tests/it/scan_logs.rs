@@ -3,7 +3,7 @@
 use std::io::Write;
 use std::process::{Command, Stdio};
 
-use launchguard::demo_logs::{PLANTED_LOG_SECRETS, write};
+use launchguard_lab::logs::{PLANTED_LOG_SECRETS, write};
 
 use crate::support::{assert_valid, launchguard, read_json, workspace_root};
 

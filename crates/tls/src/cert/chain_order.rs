@@ -51,8 +51,8 @@ mod tests {
     use launchguard_core::Status;
 
     use super::*;
-    use crate::lab::{Authority, LeafSpec};
     use crate::observe::test_support::observation;
+    use launchguard_lab::tls::{Authority, LeafSpec};
 
     #[test]
     fn leaf_intermediate_root_is_in_order_and_anything_else_is_not() {

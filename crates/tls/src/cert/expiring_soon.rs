@@ -52,8 +52,8 @@ mod tests {
     use launchguard_core::Status;
 
     use super::*;
-    use crate::lab::LeafSpec;
     use crate::observe::test_support::{settings, with_leaf};
+    use launchguard_lab::tls::LeafSpec;
 
     fn days_left(left: i64) -> Finding {
         let mut spec = LeafSpec::for_names(&["example.com"]);

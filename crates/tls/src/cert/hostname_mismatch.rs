@@ -50,8 +50,8 @@ mod tests {
     use launchguard_core::Status;
 
     use super::*;
-    use crate::lab::LeafSpec;
     use crate::observe::test_support::with_leaf;
+    use launchguard_lab::tls::LeafSpec;
 
     #[test]
     fn a_wildcard_covers_one_label() {

@@ -93,8 +93,8 @@ mod tests {
     use launchguard_core::Status;
 
     use super::*;
-    use crate::lab::LeafSpec;
     use crate::observe::test_support::with_leaf;
+    use launchguard_lab::tls::LeafSpec;
 
     fn judged(starts: i64, lifetime: i64, renewal: Renewal) -> Finding {
         let mut spec = LeafSpec::for_names(&["example.com"]);

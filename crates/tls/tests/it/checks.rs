@@ -2,7 +2,7 @@
 //! agent over a lab of real servers.
 
 use launchguard_core::{EvidenceValue, Status};
-use launchguard_tls::lab::{Authority, LeafSpec, Reply};
+use launchguard_lab::tls::{Authority, LeafSpec, Reply};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 use crate::support::{GOOD_HSTS, Lab, bind, run, timeouts};
@@ -164,7 +164,7 @@ async fn build_lab() -> (Lab, Vec<String>) {
     lab.add(site).await;
 
     let (aia, aia_addr) = bind().await;
-    lab.keep(launchguard_tls::lab::serve_http(
+    lab.keep(launchguard_lab::tls::serve_http(
         aia,
         Reply::body(lab.intermediate.cert.to_vec()),
     ));

@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use launchguard_core::Status;
-use launchguard_tls::lab::{self, Authority, LeafSpec, Reply};
+use launchguard_lab::tls::{self as lab, Authority, LeafSpec, Reply};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 use crate::support::{Lab, bind, run, run_with_budget, timeouts};

@@ -9,8 +9,8 @@ use std::time::Duration;
 
 use launchguard_core::config::{Environment, LoadedConfig};
 use launchguard_core::{Finding, Scope, Status, Timeouts, run_alone};
+use launchguard_lab::tls::{self as lab, Authority, Leaf, LeafSpec, Reply};
 use launchguard_tls::AGENT;
-use launchguard_tls::lab::{self, Authority, Leaf, LeafSpec, Reply};
 use rustls::pki_types::CertificateDer;
 use tokio::net::TcpListener;
 

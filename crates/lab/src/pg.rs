@@ -5,8 +5,6 @@ use std::sync::atomic::{AtomicU32, Ordering};
 
 use tokio_postgres::{Client, Config, NoTls};
 
-use crate::describe_db_error;
-
 const FIXTURE: &str = include_str!("../../../fixtures/pg/supabase_like.sql");
 const ROLES: [&str; 7] = [
     "probe",
@@ -195,5 +193,13 @@ impl LabDatabase {
                 .batch_execute(&format!("drop role if exists {}", self.role(role)))
                 .await;
         }
+    }
+}
+
+/// One line for a database error during lab setup: severity, SQLSTATE and message.
+fn describe_db_error(error: &tokio_postgres::Error) -> String {
+    match error.as_db_error() {
+        Some(db) => format!("{} {}: {}", db.severity(), db.code().code(), db.message()),
+        None => error.to_string(),
     }
 }

@@ -4,8 +4,8 @@
 
 use std::path::Path;
 
+use crate::tls::{self as lab, Authority, LeafSpec, Reply};
 use anyhow::Context;
-use launchguard_tls::lab::{self, Authority, LeafSpec, Reply};
 use rustls::pki_types::CertificateDer;
 use tokio::net::TcpListener;
 

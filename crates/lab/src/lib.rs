@@ -1,0 +1,16 @@
+//! The lab: servers, certificate factories and fixture databases with planted flaws beside clean
+//! controls, for `launchguard demo` and for the agents' tests. Agent crates never depend on it
+//! except as a dev-dependency: a check never ships with the flaws it is tested against.
+//!
+//! - [`tls`]: a private CA (rcgen), rustls HTTPS/HTTP servers with scripted replies, and an
+//!   `openssl s_server` that speaks TLS 1.0 with weak suites;
+//! - [`tls_sites`]: the demo's HTTPS sites, one planted flaw each;
+//! - [`health`]: the demo's health endpoints;
+//! - [`logs`]: the demo's log files with planted secrets and look-alikes;
+//! - [`pg`]: a throwaway database loaded with the Supabase-like fixture.
+
+pub mod health;
+pub mod logs;
+pub mod pg;
+pub mod tls;
+pub mod tls_sites;

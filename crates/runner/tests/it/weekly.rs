@@ -1,7 +1,6 @@
 //! Weekly audits: suppressions, expiry, regressions in `diff`, and what a baseline may call
 //! resolved (only a problem whose check ran on its target again and passed).
 
-use std::io::{Read, Write as _};
 use std::net::{SocketAddr, TcpListener};
 use std::path::{Path, PathBuf};
 
@@ -10,8 +9,8 @@ use launchguard::baseline::load_suppressions;
 use serde_json::Value;
 
 use crate::support::{
-    Run, assert_valid, demo_json, launchguard, launchguard_with_env, read_json, workspace_root,
-    write,
+    Run, assert_valid, demo_json, launchguard, launchguard_with_env, raw_http_server, read_json,
+    workspace_root, write,
 };
 
 fn finding<'a>(report: &'a Value, check: &str, endpoint: &str) -> &'a Value {
@@ -230,26 +229,6 @@ fn diff_names_regressions_and_resolutions_and_fails_on_new_ones() {
     );
     assert_eq!(refused.code, 64, "{refused:?}");
     assert!(refused.stderr.contains("schema version 2.0"), "{refused:?}");
-}
-
-/// An HTTP server on loopback that answers every request with `response`, as raw bytes.
-pub fn raw_http_server(response: Vec<u8>) -> SocketAddr {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let addr = listener.local_addr().unwrap();
-    std::thread::spawn(move || {
-        for mut stream in listener.incoming().flatten() {
-            let mut request = Vec::new();
-            let mut buf = [0u8; 4096];
-            while !request.windows(4).any(|w| w == b"\r\n\r\n") {
-                match stream.read(&mut buf) {
-                    Ok(0) | Err(_) => break,
-                    Ok(n) => request.extend_from_slice(&buf[..n]),
-                }
-            }
-            let _ = stream.write_all(&response);
-        }
-    });
-    addr
 }
 
 fn http_server(status: u16) -> SocketAddr {

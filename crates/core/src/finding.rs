@@ -182,13 +182,22 @@ impl fmt::Display for EvidenceValue {
 /// Structured evidence, keyed and ordered by name.
 pub type Evidence = BTreeMap<String, EvidenceValue>;
 
-/// Where a failing finding stands against the baseline report.
+/// Where a problem stands against the baseline report.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
-#[serde(rename_all = "lowercase")]
+#[serde(rename_all = "snake_case")]
 pub enum BaselineState {
+    /// A problem of this run that the baseline did not have.
     New,
+    /// A problem of this run that the baseline had too.
     Unchanged,
+    /// A baseline problem whose check ran on its target this time and did not find it.
     Resolved,
+    /// A baseline problem whose check could not run on its target this time (`error`, `skipped`
+    /// or no result): nobody looked, so it is still open.
+    NotRechecked,
+    /// A baseline problem whose target had no finding at all this time (removed from the
+    /// configuration, or its agent did not run).
+    NoLongerAudited,
 }
 
 /// A suppression that applies to a finding: it still appears, but no longer sets the exit code.

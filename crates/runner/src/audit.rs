@@ -1,6 +1,6 @@
 //! `launchguard audit` (and the audit half of `demo`): load, run, compare, report, exit code.
 
-use std::io::{IsTerminal, Write};
+use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
@@ -8,13 +8,16 @@ use std::time::Duration;
 use anyhow::Context;
 use chrono::Utc;
 use launchguard_core::config::{Environment, LoadedConfig};
-use launchguard_core::{ConfiguredAgent, Registry, Scope, Status, Timeouts};
+use launchguard_core::{BaselineState, ConfiguredAgent, Registry, Scope, Status, Timeouts};
 use tokio_util::sync::CancellationToken;
 
 use crate::agents::{self, AGENTS};
 use crate::baseline::{self, Suppression};
 use crate::cli::{AuditArgs, CatalogFormat, DiffArgs, PolicyArgs, ReportFormat, ScanLogsArgs};
-use crate::report::{self, EXIT_FINDINGS, EXIT_OK, Policy, Report, RunInfo, SCHEMA_VERSION, Tool};
+use crate::report::{
+    self, EXIT_FINDINGS, EXIT_OK, EXIT_UNVERIFIED, GoneCounts, Policy, Report, RunInfo,
+    SCHEMA_VERSION, Tool, escape,
+};
 use crate::usage;
 
 pub fn audit(args: AuditArgs, color: bool) -> anyhow::Result<i32> {
@@ -184,13 +187,22 @@ pub fn assemble(
     suppressions: &[Suppression],
     run: RunInfo,
 ) -> Report {
-    let mut resolved = previous
-        .map(|prev| baseline::apply_baseline(&mut findings, prev, &run.agents))
+    let mut gone = previous
+        .map(|prev| baseline::apply_baseline(&mut findings, prev))
         .unwrap_or_default();
-    let suppression_notes =
-        baseline::apply_suppressions(&mut findings, suppressions, run.finished_at.date_naive());
+    let suppression_notes = baseline::apply_suppressions(
+        findings.iter_mut().chain(gone.not_rechecked.iter_mut()),
+        suppressions,
+        run.finished_at.date_naive(),
+    );
     report::sort_findings(&mut findings);
-    report::sort_findings(&mut resolved);
+    for list in [
+        &mut gone.resolved,
+        &mut gone.not_rechecked,
+        &mut gone.no_longer_audited,
+    ] {
+        report::sort_findings(list);
+    }
     let policy = Policy {
         fail_on: run.fail_on,
         fail_on_new: run.fail_on_new,
@@ -198,8 +210,12 @@ pub fn assemble(
     };
     let summary = report::summarize(
         &findings,
-        resolved.len(),
-        report::verdict(&findings, policy),
+        GoneCounts {
+            resolved: gone.resolved.len(),
+            not_rechecked: gone.not_rechecked.len(),
+            no_longer_audited: gone.no_longer_audited.len(),
+        },
+        report::verdict(&findings, &gone.not_rechecked, policy),
     );
     Report {
         schema_version: SCHEMA_VERSION.to_owned(),
@@ -210,7 +226,9 @@ pub fn assemble(
         run,
         summary,
         findings,
-        resolved,
+        resolved: gone.resolved,
+        not_rechecked: gone.not_rechecked,
+        no_longer_audited: gone.no_longer_audited,
         suppression_notes,
     }
 }
@@ -228,18 +246,20 @@ fn emit(
         return Ok(());
     }
     if formats.contains(&ReportFormat::Terminal) {
-        let mut stdout = std::io::stdout().lock();
-        stdout.write_all(report::terminal::render(report, registry, color).as_bytes())?;
-        stdout.flush()?;
+        escape::print_stdout(&report::terminal::render(report, registry, color), color)?;
     } else {
         // Without the terminal report, still say the verdict (on stderr, keeping stdout clean).
-        eprint!("{}", report::terminal::render_summary(report, false));
+        escape::print_stderr(&report::terminal::render_summary(report, false));
     }
     if !written.is_empty() {
-        eprintln!("reports written:");
+        let mut list = "reports written:\n".to_owned();
         for path in written {
-            eprintln!("  {}", path.display());
+            list.push_str(&format!(
+                "  {}\n",
+                escape::visible(&path.display().to_string())
+            ));
         }
+        escape::print_stderr(&list);
     }
     Ok(())
 }
@@ -250,56 +270,31 @@ pub fn diff(args: DiffArgs, color: bool) -> anyhow::Result<i32> {
     let new = baseline::load_report(&args.new).map_err(|e| usage(format!("{e:#}")))?;
     let diff = baseline::diff(&args.old, &old, &args.new, &new);
     let text = match args.format {
-        CatalogFormat::Json => format!("{}\n", serde_json::to_string_pretty(&diff)?),
-        CatalogFormat::Text | CatalogFormat::Markdown => {
-            let markdown = args.format == CatalogFormat::Markdown;
-            let mut out = String::new();
-            let bold = |t: &str| {
-                if color && !markdown {
-                    format!("\x1b[1m{t}\x1b[0m")
-                } else if markdown {
-                    format!("**{t}**")
-                } else {
-                    t.to_owned()
-                }
-            };
-            out.push_str(&format!(
-                "{} {} → {}\n\n",
-                bold("launchguard diff"),
-                diff.old,
-                diff.new
-            ));
-            for (title, findings) in [
-                ("New", &diff.new_problems),
-                ("Resolved", &diff.resolved),
-                ("Unchanged", &diff.unchanged),
-            ] {
-                out.push_str(&format!("{} ({})\n", bold(title), findings.len()));
-                for f in findings {
-                    let status = if f.status == Status::Error {
-                        "could not verify"
-                    } else {
-                        f.severity.as_str()
-                    };
-                    out.push_str(&format!(
-                        "{}{status}  {}  {}  — {}\n",
-                        if markdown { "- " } else { "  " },
-                        f.check,
-                        f.target.display,
-                        f.message
-                    ));
-                }
-                out.push('\n');
-            }
-            out
-        }
+        CatalogFormat::Json => report::json::render_diff(&diff)?,
+        CatalogFormat::Text => report::terminal::render_diff(&diff, color),
+        CatalogFormat::Markdown => report::markdown::render_diff(&diff),
     };
-    std::io::stdout().lock().write_all(text.as_bytes())?;
+    escape::print_stdout(&text, color && args.format == CatalogFormat::Text)?;
     let regressed = diff
         .new_problems
         .iter()
         .any(|f| f.status == Status::Fail && f.severity >= args.fail_on && f.suppressed.is_none());
-    Ok(if regressed { EXIT_FINDINGS } else { EXIT_OK })
+    // A new error, or an old problem nobody could look at again, is unverified: never a pass.
+    let unverified = diff
+        .new_problems
+        .iter()
+        .chain(&diff.not_rechecked)
+        .any(|f| {
+            f.suppressed.is_none()
+                && (f.status == Status::Error || f.baseline == Some(BaselineState::NotRechecked))
+        });
+    Ok(if regressed {
+        EXIT_FINDINGS
+    } else if unverified && !args.allow_errors {
+        EXIT_UNVERIFIED
+    } else {
+        EXIT_OK
+    })
 }
 
 /// `launchguard scan-logs`: the logs agent without a configuration file.

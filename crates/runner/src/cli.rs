@@ -65,7 +65,8 @@ pub enum Command {
         #[arg(long)]
         force: bool,
     },
-    /// Compare two JSON reports: what is new, unchanged and resolved.
+    /// Compare two JSON reports: what is new, unchanged, resolved, not re-checked and no longer
+    /// audited.
     Diff(DiffArgs),
     /// Scan log files, directories, gzip/zstd archives or stdin (`-`) for secrets and personal data.
     ScanLogs(ScanLogsArgs),
@@ -146,7 +147,9 @@ pub struct PolicyArgs {
     /// Exit 0 instead of 2 when some checks could not run (they stay `error` in the report).
     #[arg(long)]
     pub allow_errors: bool,
-    /// A previous JSON report: marks each finding new, unchanged or resolved.
+    /// A previous JSON report: marks each problem new or unchanged, and each of its problems that
+    /// is gone resolved (checked again), not re-checked (the check could not run) or no longer
+    /// audited (the target is gone).
     #[arg(long, value_name = "PREVIOUS.json")]
     pub baseline: Option<PathBuf>,
     /// A TOML file of accepted findings (fingerprint or check + target, reason, expires).
@@ -214,6 +217,10 @@ pub struct DiffArgs {
     /// Exit 1 when a new failing finding has at least this severity.
     #[arg(long, value_name = "SEVERITY", default_value = "high", value_parser = parse_severity)]
     pub fail_on: Severity,
+    /// Exit 0 instead of 2 when the newer report has new errors or old problems it could not
+    /// re-check.
+    #[arg(long)]
+    pub allow_errors: bool,
 }
 
 fn parse_severity(s: &str) -> Result<Severity, String> {

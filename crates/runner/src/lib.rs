@@ -59,7 +59,8 @@ pub fn main() -> ExitCode {
             }) {
                 return ExitCode::SUCCESS;
             }
-            eprintln!("error: {error:#}");
+            // Errors quote files, peers and arguments: through the one door to a terminal.
+            report::escape::print_stderr(&format!("error: {error:#}\n"));
             let code = if error.downcast_ref::<UsageError>().is_some() {
                 EXIT_USAGE
             } else {

@@ -1,9 +1,20 @@
 //! The JSON report and its JSON Schema (`docs/report.schema.json`).
 
 use super::Report;
+use super::escape::json_ascii_controls;
+use crate::baseline::Diff;
 
+/// Control and bidi characters in strings are written as `\uXXXX` escapes: the same data, and
+/// nothing raw for a terminal that shows the file.
 pub fn render(report: &Report) -> anyhow::Result<String> {
-    let mut text = serde_json::to_string_pretty(report)?;
+    let mut text = json_ascii_controls(serde_json::to_string_pretty(report)?);
+    text.push('\n');
+    Ok(text)
+}
+
+/// `launchguard diff --format json`.
+pub fn render_diff(diff: &Diff) -> anyhow::Result<String> {
+    let mut text = json_ascii_controls(serde_json::to_string_pretty(diff)?);
     text.push('\n');
     Ok(text)
 }

@@ -1,24 +1,45 @@
 //! JUnit XML for CI test dashboards (GitLab, Jenkins, Azure Pipelines): one suite per agent, one
 //! test case per check and target; `failure` for fail, `error` for could-not-verify, `skipped`.
+//! Baseline problems that could not be re-checked are test cases too, as errors; resolved and no
+//! longer audited ones are listed in the suite's output.
 
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use launchguard_core::{Finding, Status};
+use launchguard_core::{BaselineState, Finding, Status};
 use quick_junit::{NonSuccessKind, Property, TestCase, TestCaseStatus, TestSuite};
 
 use super::Report;
+use super::escape::visible;
+
+/// XML 1.0 cannot hold most C0 controls or `U+FFFE`/`U+FFFF`, and CI logs show these texts on
+/// terminals: every string from a finding is made visible first (quick-junit escapes markup).
+fn x(text: &str) -> String {
+    visible(text).into_owned()
+}
+
+fn baseline_label(state: BaselineState) -> &'static str {
+    match state {
+        BaselineState::New => "new",
+        BaselineState::Unchanged => "unchanged",
+        BaselineState::Resolved => "resolved",
+        BaselineState::NotRechecked => "not re-checked",
+        BaselineState::NoLongerAudited => "no longer audited",
+    }
+}
 
 fn details(finding: &Finding) -> String {
     let mut text = format!(
         "{}\ntarget: {}\nfingerprint: {}\n",
-        finding.message, finding.target.display, finding.fingerprint
+        x(&finding.message),
+        x(&finding.target.display),
+        x(&finding.fingerprint)
     );
     for (key, value) in &finding.evidence {
-        text.push_str(&format!("{key}: {value}\n"));
+        text.push_str(&format!("{}: {}\n", x(key), x(&value.to_string())));
     }
     if let Some(fix) = &finding.remediation {
-        text.push_str(&format!("fix: {fix}\n"));
+        text.push_str(&format!("fix: {}\n", x(fix)));
     }
     text
 }
@@ -28,30 +49,29 @@ fn case(finding: &Finding) -> TestCase {
         Status::Pass => TestCaseStatus::success(),
         Status::Skipped => {
             let mut s = TestCaseStatus::skipped();
-            s.set_message(finding.message.as_str());
+            s.set_message(x(&finding.message));
             s
         }
         Status::Fail | Status::Error => {
-            let kind = if finding.status == Status::Fail {
+            // A baseline problem that could not be re-checked is reported like an error: it
+            // is still open and nobody could look.
+            let kind = if finding.status == Status::Fail
+                && finding.baseline != Some(BaselineState::NotRechecked)
+            {
                 NonSuccessKind::Failure
             } else {
                 NonSuccessKind::Error
             };
             let mut s = TestCaseStatus::non_success(kind);
-            let mut message = finding.message.clone();
+            let mut message = x(&finding.message);
             if let Some(state) = finding.baseline {
-                message = format!(
-                    "[{}] {message}",
-                    serde_json::to_value(state)
-                        .expect("serializes")
-                        .as_str()
-                        .unwrap_or("")
-                );
+                message = format!("[{}] {message}", baseline_label(state));
             }
             if let Some(suppressed) = &finding.suppressed {
                 message = format!(
                     "[suppressed until {}: {}] {message}",
-                    suppressed.expires, suppressed.reason
+                    x(&suppressed.expires),
+                    x(&suppressed.reason)
                 );
             }
             s.set_message(message)
@@ -60,14 +80,21 @@ fn case(finding: &Finding) -> TestCase {
             s
         }
     };
-    let mut case = TestCase::new(finding.check.as_str(), status);
+    let name = match finding.baseline {
+        Some(BaselineState::NotRechecked) => {
+            format!("{} (baseline problem)", x(finding.check.as_str()))
+        }
+        _ => x(finding.check.as_str()),
+    };
+    let mut case = TestCase::new(name, status);
     case.set_classname(format!(
         "launchguard.{}.{}",
-        finding.agent, finding.target.id
+        x(&finding.agent),
+        x(&finding.target.id)
     ))
     .add_property(Property::new("severity", finding.severity.as_str()))
-    .add_property(Property::new("target", finding.target.display.as_str()))
-    .add_property(Property::new("fingerprint", finding.fingerprint.as_str()));
+    .add_property(Property::new("target", x(&finding.target.display)))
+    .add_property(Property::new("fingerprint", x(&finding.fingerprint)));
     if let Some(state) = finding.baseline {
         let state = serde_json::to_value(state).expect("serializes");
         case.add_property(Property::new("baseline", state.as_str().unwrap_or("")));
@@ -75,27 +102,32 @@ fn case(finding: &Finding) -> TestCase {
     case
 }
 
+fn suite<'a>(suites: &'a mut BTreeMap<String, TestSuite>, agent: &str) -> &'a mut TestSuite {
+    suites
+        .entry(x(agent))
+        .or_insert_with_key(|name| TestSuite::new(name.as_str()))
+}
+
 pub fn render(report: &Report) -> anyhow::Result<String> {
-    let mut suites: BTreeMap<&str, TestSuite> = BTreeMap::new();
-    for finding in &report.findings {
-        suites
-            .entry(&finding.agent)
-            .or_insert_with(|| TestSuite::new(finding.agent.as_str()))
-            .add_test_case(case(finding));
+    let mut suites: BTreeMap<String, TestSuite> = BTreeMap::new();
+    for finding in report.findings.iter().chain(&report.not_rechecked) {
+        suite(&mut suites, &finding.agent).add_test_case(case(finding));
     }
-    for resolved in &report.resolved {
-        if let Some(suite) = suites.get_mut(resolved.agent.as_str()) {
-            let line = format!(
-                "resolved since baseline: {} on {} ({})\n",
-                resolved.check, resolved.target.display, resolved.fingerprint
-            );
-            let previous = suite
-                .system_out
-                .as_ref()
-                .map(|s| s.as_str().to_owned())
-                .unwrap_or_default();
-            suite.set_system_out(previous + &line);
-        }
+    for gone in report.resolved.iter().chain(&report.no_longer_audited) {
+        let state = gone.baseline.map_or("gone", baseline_label);
+        let line = format!(
+            "{state} since baseline: {} on {} ({})\n",
+            x(gone.check.as_str()),
+            x(&gone.target.display),
+            x(&gone.fingerprint)
+        );
+        let suite = suite(&mut suites, &gone.agent);
+        let previous = suite
+            .system_out
+            .as_ref()
+            .map(|s| s.as_str().to_owned())
+            .unwrap_or_default();
+        suite.set_system_out(previous + &line);
     }
     let mut junit = quick_junit::Report::new("launchguard");
     junit.set_timestamp(report.run.started_at.fixed_offset());

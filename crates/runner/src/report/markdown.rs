@@ -1,14 +1,20 @@
 //! Markdown for a ticket or a pull-request comment.
+//!
+//! Every string a peer or a file controls is escaped for where it lands: prose and table cells
+//! through [`markdown_text`], evidence through [`markdown_code`], the `<details>` summaries (raw
+//! HTML) through [`html_text`]. Nothing in a finding can open a tag, a link, a heading or a cell.
 
 use std::fmt::Write;
 
 use launchguard_core::{BaselineState, Finding, Registry, Severity, Status};
 
+use super::escape::{html_text, markdown_code, markdown_text as md};
 use super::{Report, SuppressionState};
+use crate::baseline::Diff;
 
-/// Makes text safe inside a table cell.
-fn cell(text: &str) -> String {
-    text.replace('|', "\\|").replace(['\n', '\r'], " ")
+/// A code span inside a table cell: GFM splits cells on `|` even in code spans.
+fn cell_code(text: &str) -> String {
+    markdown_code(text).replace('|', "\\|")
 }
 
 fn baseline(finding: &Finding) -> &'static str {
@@ -16,6 +22,8 @@ fn baseline(finding: &Finding) -> &'static str {
         Some(BaselineState::New) => "new",
         Some(BaselineState::Unchanged) => "unchanged",
         Some(BaselineState::Resolved) => "resolved",
+        Some(BaselineState::NotRechecked) => "not re-checked",
+        Some(BaselineState::NoLongerAudited) => "no longer audited",
         None => "",
     }
 }
@@ -28,11 +36,11 @@ fn table(out: &mut String, findings: &[&Finding]) {
     for f in findings {
         let _ = writeln!(
             out,
-            "| {} | `{}` | {} | {} | {} |",
+            "| {} | {} | {} | {} | {} |",
             f.severity,
-            f.check,
-            cell(&f.target.display),
-            cell(&f.message),
+            cell_code(f.check.as_str()),
+            md(&f.target.display),
+            md(&f.message),
             baseline(f)
         );
     }
@@ -45,12 +53,12 @@ pub fn render(report: &Report, registry: &Registry) -> String {
     let _ = writeln!(out, "# launchguard report\n");
     let _ = writeln!(
         out,
-        "**Result: exit {}** — {}.  \nConfiguration `{}` ({}), agents: {}, run {} → {}.\n",
+        "**Result: exit {}** — {}.  \nConfiguration {} ({}), agents: {}, run {} → {}.\n",
         s.exit_code,
-        s.verdict,
-        report.run.config_path,
-        report.run.config_digest,
-        report.run.agents.join(", "),
+        md(&s.verdict),
+        markdown_code(&report.run.config_path),
+        md(&report.run.config_digest),
+        md(&report.run.agents.join(", ")),
         report.run.started_at.format("%Y-%m-%d %H:%M:%S UTC"),
         report.run.finished_at.format("%H:%M:%S UTC"),
     );
@@ -66,8 +74,8 @@ pub fn render(report: &Report, registry: &Registry) -> String {
     if report.run.baseline.is_some() {
         let _ = writeln!(
             out,
-            "Against the baseline: **{} new**, {} unchanged, {} resolved.\n",
-            s.new, s.unchanged, s.resolved
+            "Against the baseline: **{} new**, {} unchanged, {} resolved, **{} not re-checked**, {} no longer audited.\n",
+            s.new, s.unchanged, s.resolved, s.not_rechecked, s.no_longer_audited
         );
     }
 
@@ -87,16 +95,17 @@ pub fn render(report: &Report, registry: &Registry) -> String {
                 let _ = writeln!(
                     out,
                     "<details><summary><b>{}</b> {} — {}</summary>\n",
-                    f.check,
+                    html_text(f.check.as_str()),
                     f.severity,
-                    cell(&f.target.display)
+                    html_text(&f.target.display)
                 );
-                let _ = writeln!(out, "{}\n", f.message);
+                let _ = writeln!(out, "{}\n", md(&f.message));
                 for (key, value) in &f.evidence {
                     let _ = writeln!(
                         out,
-                        "- **{key}**: `{}`",
-                        value.to_string().replace('`', "'")
+                        "- **{}**: {}",
+                        md(key),
+                        markdown_code(&value.to_string())
                     );
                 }
                 if let Some(def) = registry.get(f.check.as_str()) {
@@ -106,7 +115,11 @@ pub fn render(report: &Report, registry: &Registry) -> String {
                         def.why, def.fix
                     );
                 }
-                let _ = writeln!(out, "\nFingerprint `{}`\n</details>\n", f.fingerprint);
+                let _ = writeln!(
+                    out,
+                    "\nFingerprint {}\n</details>\n",
+                    markdown_code(&f.fingerprint)
+                );
             }
         }
     }
@@ -120,9 +133,24 @@ pub fn render(report: &Report, registry: &Registry) -> String {
         let _ = writeln!(out, "## Suppressed\n");
         table(&mut out, &suppressed);
     }
-    if !report.resolved.is_empty() {
-        let _ = writeln!(out, "## Resolved since the baseline\n");
-        table(&mut out, &report.resolved.iter().collect::<Vec<_>>());
+    for (title, gone) in [
+        (
+            "## Not re-checked since the baseline\n\nStill open: their check could not run on their target this time (error, skipped or no result).\n",
+            &report.not_rechecked,
+        ),
+        (
+            "## Resolved since the baseline\n\nChecked again on the same target and not found.\n",
+            &report.resolved,
+        ),
+        (
+            "## No longer audited\n\nTheir target had no finding this time (removed from the configuration, or its agent did not run).\n",
+            &report.no_longer_audited,
+        ),
+    ] {
+        if !gone.is_empty() {
+            let _ = writeln!(out, "{title}");
+            table(&mut out, &gone.iter().collect::<Vec<_>>());
+        }
     }
     if !report.suppression_notes.is_empty() {
         let _ = writeln!(out, "## Suppressions to review\n");
@@ -133,8 +161,11 @@ pub fn render(report: &Report, registry: &Registry) -> String {
             };
             let _ = writeln!(
                 out,
-                "- `{}` ({}): {state} — {}",
-                note.location, note.matches, note.reason
+                "- {} ({}): {} — {}",
+                markdown_code(&note.location),
+                md(&note.matches),
+                md(&state),
+                md(&note.reason)
             );
         }
         out.push('\n');
@@ -142,7 +173,37 @@ pub fn render(report: &Report, registry: &Registry) -> String {
     let _ = writeln!(
         out,
         "<sub>{} {} · report schema {}</sub>",
-        report.tool.name, report.tool.version, report.schema_version
+        html_text(&report.tool.name),
+        html_text(&report.tool.version),
+        html_text(&report.schema_version)
     );
+    out
+}
+
+/// `launchguard diff --format markdown`.
+pub fn render_diff(diff: &Diff) -> String {
+    let mut out = format!(
+        "**launchguard diff** {} → {}\n\n",
+        markdown_code(&diff.old),
+        markdown_code(&diff.new)
+    );
+    for (title, note, findings) in diff.groups() {
+        let _ = writeln!(out, "**{title} ({})**{note}\n", findings.len());
+        for f in findings {
+            let status = if f.status == Status::Error {
+                "could not verify"
+            } else {
+                f.severity.as_str()
+            };
+            let _ = writeln!(
+                out,
+                "- {status} {} {} — {}",
+                markdown_code(f.check.as_str()),
+                md(&f.target.display),
+                md(&f.message)
+            );
+        }
+        out.push('\n');
+    }
     out
 }

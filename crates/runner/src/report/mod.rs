@@ -1,5 +1,6 @@
 //! The report: one value rendered into every format, written atomically.
 
+pub mod escape;
 pub mod html;
 pub mod json;
 pub mod junit;
@@ -18,7 +19,7 @@ use serde::{Deserialize, Serialize};
 
 /// MAJOR.MINOR: a minor bump only adds optional fields or enum values; `diff` and `--baseline`
 /// refuse a report of another major version.
-pub const SCHEMA_VERSION: &str = "1.0";
+pub const SCHEMA_VERSION: &str = "1.1";
 
 /// A launchguard report (`launchguard-report.json`).
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
@@ -30,9 +31,18 @@ pub struct Report {
     /// Every finding of this run, problems first (fail, error, skipped, pass), then by severity,
     /// check and target.
     pub findings: Vec<Finding>,
-    /// Problems of the baseline report that are gone from this run (`baseline: resolved`).
+    /// Problems of the baseline report that this run checked again and did not find
+    /// (`baseline: resolved`): their check ran on their target and passed.
     #[serde(default)]
     pub resolved: Vec<Finding>,
+    /// Problems of the baseline report whose check could not run on their target this time
+    /// (`error`, `skipped` or no result; `baseline: not_rechecked`). Still open: nobody looked.
+    #[serde(default)]
+    pub not_rechecked: Vec<Finding>,
+    /// Problems of the baseline report whose target had no finding at all this time: removed
+    /// from the configuration, or its agent did not run (`baseline: no_longer_audited`).
+    #[serde(default)]
+    pub no_longer_audited: Vec<Finding>,
     /// Suppressions that did not apply: expired, or matching nothing.
     #[serde(default)]
     pub suppression_notes: Vec<SuppressionNote>,
@@ -86,6 +96,12 @@ pub struct Summary {
     pub new: usize,
     pub unchanged: usize,
     pub resolved: usize,
+    /// Baseline problems whose check could not run this time; counted like errors.
+    #[serde(default)]
+    pub not_rechecked: usize,
+    /// Baseline problems whose target was not audited this time.
+    #[serde(default)]
+    pub no_longer_audited: usize,
     /// The process exit code this report led to.
     pub exit_code: i32,
     /// Why, in one sentence.
@@ -126,8 +142,9 @@ pub const EXIT_UNVERIFIED: i32 = 2;
 pub const EXIT_USAGE: i32 = 64;
 
 /// Fails on failing findings at or above `fail_on` (only new ones with `fail_on_new`), then on
-/// errors unless `allow_errors`; suppressed findings never count.
-pub fn verdict(findings: &[Finding], policy: Policy) -> (i32, String) {
+/// what could not be verified unless `allow_errors`: errors, and baseline problems that were not
+/// re-checked (an unverified problem is never resolved). Suppressed findings never count.
+pub fn verdict(findings: &[Finding], not_rechecked: &[Finding], policy: Policy) -> (i32, String) {
     let counted = |f: &&Finding| f.suppressed.is_none();
     let failing = findings
         .iter()
@@ -140,6 +157,17 @@ pub fn verdict(findings: &[Finding], policy: Policy) -> (i32, String) {
         .filter(counted)
         .filter(|f| f.status == Status::Error)
         .count();
+    let not_rechecked = not_rechecked.iter().filter(counted).count();
+    let mut unverified = Vec::new();
+    if errors > 0 {
+        unverified.push(format!("{errors} check(s) could not be verified"));
+    }
+    if not_rechecked > 0 {
+        unverified.push(format!(
+            "{not_rechecked} baseline problem(s) could not be re-checked"
+        ));
+    }
+    let unverified = unverified.join("; ");
     let qualifier = if policy.fail_on_new { "new " } else { "" };
     if failing > 0 {
         (
@@ -149,16 +177,13 @@ pub fn verdict(findings: &[Finding], policy: Policy) -> (i32, String) {
                 policy.fail_on
             ),
         )
-    } else if errors > 0 && !policy.allow_errors {
-        (
-            EXIT_UNVERIFIED,
-            format!("{errors} check(s) could not be verified"),
-        )
-    } else if errors > 0 {
+    } else if !unverified.is_empty() && !policy.allow_errors {
+        (EXIT_UNVERIFIED, unverified)
+    } else if !unverified.is_empty() {
         (
             EXIT_OK,
             format!(
-                "nothing {qualifier}at or above {}; {errors} check(s) could not be verified (allowed)",
+                "nothing {qualifier}at or above {}; {unverified} (allowed)",
                 policy.fail_on
             ),
         )
@@ -190,14 +215,24 @@ pub fn sort_findings(findings: &mut [Finding]) {
     });
 }
 
+/// How many baseline problems a run resolved, could not re-check, and no longer audits.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct GoneCounts {
+    pub resolved: usize,
+    pub not_rechecked: usize,
+    pub no_longer_audited: usize,
+}
+
 pub fn summarize(
     findings: &[Finding],
-    resolved: usize,
+    gone: GoneCounts,
     (exit_code, verdict): (i32, String),
 ) -> Summary {
     let mut summary = Summary {
         total: findings.len(),
-        resolved,
+        resolved: gone.resolved,
+        not_rechecked: gone.not_rechecked,
+        no_longer_audited: gone.no_longer_audited,
         exit_code,
         verdict,
         ..Summary::default()
@@ -336,10 +371,14 @@ mod tests {
         let medium = finding(Status::Fail, Severity::Medium);
         let error = finding(Status::Error, Severity::High);
         let pass = finding(Status::Pass, Severity::Critical);
-        assert_eq!(verdict(&[pass.clone(), medium.clone()], POLICY).0, EXIT_OK);
+        assert_eq!(
+            verdict(&[pass.clone(), medium.clone()], &[], POLICY).0,
+            EXIT_OK
+        );
         assert_eq!(
             verdict(
                 std::slice::from_ref(&medium),
+                &[],
                 Policy {
                     fail_on: Severity::Medium,
                     ..POLICY
@@ -349,16 +388,17 @@ mod tests {
             EXIT_FINDINGS
         );
         assert_eq!(
-            verdict(&[high.clone(), error.clone()], POLICY).0,
+            verdict(&[high.clone(), error.clone()], &[], POLICY).0,
             EXIT_FINDINGS
         );
         assert_eq!(
-            verdict(&[medium.clone(), error.clone()], POLICY).0,
+            verdict(&[medium.clone(), error.clone()], &[], POLICY).0,
             EXIT_UNVERIFIED
         );
         assert_eq!(
             verdict(
                 std::slice::from_ref(&error),
+                &[],
                 Policy {
                     allow_errors: true,
                     ..POLICY
@@ -377,15 +417,21 @@ mod tests {
             fail_on_new: true,
             ..POLICY
         };
-        assert_eq!(verdict(std::slice::from_ref(&unchanged), policy).0, EXIT_OK);
+        assert_eq!(
+            verdict(std::slice::from_ref(&unchanged), &[], policy).0,
+            EXIT_OK
+        );
         let mut new = unchanged.clone();
         new.baseline = Some(BaselineState::New);
-        assert_eq!(verdict(std::slice::from_ref(&new), policy).0, EXIT_FINDINGS);
+        assert_eq!(
+            verdict(std::slice::from_ref(&new), &[], policy).0,
+            EXIT_FINDINGS
+        );
         new.suppressed = Some(Suppressed {
             reason: "accepted".into(),
             expires: "2099-01-01".into(),
         });
-        assert_eq!(verdict(&[new], policy).0, EXIT_OK);
+        assert_eq!(verdict(&[new], &[], policy).0, EXIT_OK);
     }
 
     #[test]

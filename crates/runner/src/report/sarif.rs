@@ -1,7 +1,11 @@
 //! SARIF 2.1.0 for code-scanning dashboards (GitHub, GitLab, Azure DevOps).
 //!
-//! One rule per check; one result per failing finding (and per resolved one, as
-//! `baselineState: absent`). Findings about URLs, hosts and tables point at the configuration line
+//! One rule per check; one result per failing finding, and one per baseline problem that is gone:
+//! resolved ones as `baselineState: absent` with `kind: pass`; ones that could not be re-checked
+//! as still open (`baselineState: unchanged`, `kind: fail`, so that code scanning does not close
+//! their alerts); ones no longer audited as `absent` with `kind: notApplicable`. Each result says
+//! its launchguard state in `properties.baseline`. Display texts are made visible
+//! ([`visible`]); the data in `properties` is kept as found. Findings about URLs, hosts and tables point at the configuration line
 //! that declared their target, because SARIF consumers need a file location; the URL or table is in
 //! the message and in a logical location. Checks that could not run become tool execution
 //! notifications, and the invocation is then not successful.
@@ -10,6 +14,7 @@ use launchguard_core::{BaselineState, Finding, Registry, Severity, Status, Targe
 use serde_json::{Value, json};
 
 use super::Report;
+use super::escape::{json_ascii_controls, visible};
 
 const SCHEMA_URI: &str = "https://json.schemastore.org/sarif-2.1.0.json";
 /// SARIF's text fields are read by tools that cap them at 1024 characters.
@@ -71,14 +76,28 @@ fn physical_location(finding: &Finding, config_uri: &str) -> (String, u32) {
 fn result(finding: &Finding, rule_index: Option<usize>, config_uri: &str) -> Value {
     let hash = finding.fingerprint.trim_start_matches("lgf1:");
     let (uri, line) = physical_location(finding, config_uri);
+    let mut text = if finding.message.contains(&finding.target.display) {
+        visible(&finding.message).into_owned()
+    } else {
+        format!(
+            "{} [{}]",
+            visible(&finding.message),
+            visible(&finding.target.display)
+        )
+    };
+    match finding.baseline {
+        Some(BaselineState::NotRechecked) => {
+            text = format!("Not re-checked this run (the check could not run), still open: {text}");
+        }
+        Some(BaselineState::NoLongerAudited) => {
+            text = format!("No longer audited (the target had no finding this run): {text}");
+        }
+        _ => {}
+    }
     let mut result = json!({
         "ruleId": finding.check.as_str(),
         "level": level(finding.severity),
-        "message": { "text": if finding.message.contains(&finding.target.display) {
-            finding.message.clone()
-        } else {
-            format!("{} [{}]", finding.message, finding.target.display)
-        } },
+        "message": { "text": text },
         "locations": [{
             "physicalLocation": {
                 "artifactLocation": { "uri": uri },
@@ -86,8 +105,8 @@ fn result(finding: &Finding, rule_index: Option<usize>, config_uri: &str) -> Val
             },
             "logicalLocations": [{
                 "kind": "resource",
-                "name": finding.target.id,
-                "fullyQualifiedName": finding.target.display,
+                "name": visible(&finding.target.id),
+                "fullyQualifiedName": visible(&finding.target.display),
             }],
         }],
         "partialFingerprints": {
@@ -107,29 +126,47 @@ fn result(finding: &Finding, rule_index: Option<usize>, config_uri: &str) -> Val
     if let Some(state) = finding.baseline {
         result["baselineState"] = json!(match state {
             BaselineState::New => "new",
-            BaselineState::Unchanged => "unchanged",
-            BaselineState::Resolved => "absent",
+            BaselineState::Unchanged | BaselineState::NotRechecked => "unchanged",
+            BaselineState::Resolved | BaselineState::NoLongerAudited => "absent",
         });
-    }
-    if finding.baseline == Some(BaselineState::Resolved) {
-        result["kind"] = json!("pass");
-        result["level"] = json!("none");
+        result["properties"]["baseline"] = json!(state);
+        match state {
+            BaselineState::Resolved => {
+                result["kind"] = json!("pass");
+                result["level"] = json!("none");
+            }
+            BaselineState::NoLongerAudited => {
+                result["kind"] = json!("notApplicable");
+                result["level"] = json!("none");
+            }
+            _ => {}
+        }
     }
     if let Some(suppressed) = &finding.suppressed {
         result["suppressions"] = json!([{
             "kind": "external",
             "status": "accepted",
-            "justification": format!("{} (expires {})", suppressed.reason, suppressed.expires),
+            "justification": format!("{} (expires {})", visible(&suppressed.reason), visible(&suppressed.expires)),
         }]);
     }
     result
 }
 
 /// Repository-relative paths are what code-scanning uploads expect; keep what the user gave,
-/// with forward slashes.
+/// with forward slashes, percent-encoded into a valid URI reference (a file name may hold
+/// spaces, `#`, `:` or control characters).
 fn config_uri_of(path: &str) -> String {
     let path = path.replace('\\', "/");
-    path.strip_prefix("./").map(str::to_owned).unwrap_or(path)
+    let path = path.strip_prefix("./").unwrap_or(&path);
+    let mut uri = String::with_capacity(path.len());
+    for byte in path.bytes() {
+        if byte.is_ascii_alphanumeric() || b"-._~/".contains(&byte) {
+            uri.push(char::from(byte));
+        } else {
+            uri.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    uri
 }
 
 pub fn render(report: &Report, registry: &Registry) -> anyhow::Result<String> {
@@ -140,7 +177,14 @@ pub fn render(report: &Report, registry: &Registry) -> anyhow::Result<String> {
         .findings
         .iter()
         .filter(|f| f.status == Status::Fail)
-        .chain(report.resolved.iter())
+        .chain(
+            report
+                .not_rechecked
+                .iter()
+                .filter(|f| f.status == Status::Fail),
+        )
+        .chain(&report.resolved)
+        .chain(&report.no_longer_audited)
         .map(|f| result(f, index_of(f.check.as_str()), &uri))
         .collect();
     let notifications: Vec<Value> = report
@@ -150,7 +194,7 @@ pub fn render(report: &Report, registry: &Registry) -> anyhow::Result<String> {
         .map(|f| {
             json!({
                 "level": "error",
-                "message": { "text": format!("{} could not verify {}: {}", f.check, f.target.display, f.message) },
+                "message": { "text": format!("{} could not verify {}: {}", visible(f.check.as_str()), visible(&f.target.display), visible(&f.message)) },
                 "descriptor": { "id": f.check.as_str() },
             })
         })
@@ -176,7 +220,7 @@ pub fn render(report: &Report, registry: &Registry) -> anyhow::Result<String> {
             "results": results,
         }],
     });
-    let mut text = serde_json::to_string_pretty(&log)?;
+    let mut text = json_ascii_controls(serde_json::to_string_pretty(&log)?);
     text.push('\n');
     Ok(text)
 }

@@ -1,12 +1,17 @@
 //! The terminal report: failures grouped by severity, then what could not be verified, then a
 //! one-line summary. Colour only when asked for (a TTY without NO_COLOR, or --color always).
+//!
+//! Every string a peer or a file controls goes through [`escape::visible`] here, and the whole
+//! text through [`escape::terminal_output`] on its way out.
 
 use std::fmt::Write;
 
 use anstyle::{AnsiColor, Style};
 use launchguard_core::{BaselineState, Finding, Registry, Severity, Status};
 
+use super::escape::visible as v;
 use super::{Report, SuppressionState, first_sentence};
+use crate::baseline::Diff;
 
 struct Palette {
     on: bool,
@@ -58,6 +63,8 @@ fn baseline_tag(finding: &Finding) -> &'static str {
         Some(BaselineState::New) => "  [new]",
         Some(BaselineState::Unchanged) => "  [unchanged]",
         Some(BaselineState::Resolved) => "  [resolved]",
+        Some(BaselineState::NotRechecked) => "  [not re-checked]",
+        Some(BaselineState::NoLongerAudited) => "  [no longer audited]",
         None => "",
     }
 }
@@ -70,24 +77,25 @@ fn write_finding(out: &mut String, p: &Palette, finding: &Finding, registry: &Re
         out,
         "  {} {}  {}{}",
         p.status(finding.status),
-        p.bold(finding.check.as_str()),
-        finding.target.display,
+        p.bold(&v(finding.check.as_str())),
+        v(&finding.target.display),
         baseline_tag(finding)
     );
-    let _ = writeln!(out, "        {}", finding.message);
+    let _ = writeln!(out, "        {}", v(&finding.message));
     if !finding.evidence.is_empty() {
         let mut shortened = false;
         let evidence: Vec<String> = finding
             .evidence
             .iter()
-            .map(|(k, v)| {
-                let value = v.to_string();
+            .map(|(key, value)| {
+                let value = value.to_string();
+                let key = v(key);
                 match value.char_indices().nth(EVIDENCE_VALUE_CHARS) {
                     Some((cut, _)) => {
                         shortened = true;
-                        format!("{k}={}…", &value[..cut])
+                        format!("{key}={}…", v(&value[..cut]))
                     }
-                    None => format!("{k}={value}"),
+                    None => format!("{key}={}", v(&value)),
                 }
             })
             .collect();
@@ -118,7 +126,8 @@ fn write_finding(out: &mut String, p: &Palette, finding: &Finding, registry: &Re
             "        {}",
             p.dim(&format!(
                 "suppressed until {}: {}",
-                suppressed.expires, suppressed.reason
+                v(&suppressed.expires),
+                v(&suppressed.reason)
             ))
         );
     }
@@ -132,10 +141,10 @@ pub fn render(report: &Report, registry: &Registry, color: bool) -> String {
     let _ = writeln!(
         out,
         "{} {} · {} · agents: {} · {:.1} s\n",
-        p.bold(&report.tool.name),
-        report.tool.version,
-        report.run.config_path,
-        report.run.agents.join(", "),
+        p.bold(&v(&report.tool.name)),
+        v(&report.tool.version),
+        v(&report.run.config_path),
+        v(&report.run.agents.join(", ")),
         elapsed
     );
     let open: Vec<&Finding> = report
@@ -193,22 +202,49 @@ pub fn render(report: &Report, registry: &Registry, color: bool) -> String {
         }
         out.push('\n');
     }
-    if !report.resolved.is_empty() {
+    if !report.not_rechecked.is_empty() {
         let _ = writeln!(
             out,
             "{}",
-            p.bold(&format!(
-                "RESOLVED SINCE BASELINE ({})",
-                report.resolved.len()
-            ))
+            p.paint(
+                Style::new()
+                    .bold()
+                    .fg_color(Some(AnsiColor::Magenta.into())),
+                &format!(
+                    "NOT RE-CHECKED SINCE BASELINE ({}): still open, the check could not run on its target this time",
+                    report.not_rechecked.len()
+                )
+            )
         );
-        for finding in &report.resolved {
+        for finding in &report.not_rechecked {
+            write_finding(&mut out, &p, finding, registry);
+        }
+        out.push('\n');
+    }
+    for (title, gone) in [
+        ("RESOLVED SINCE BASELINE", &report.resolved),
+        (
+            "NO LONGER AUDITED (the target had no finding this time)",
+            &report.no_longer_audited,
+        ),
+    ] {
+        if gone.is_empty() {
+            continue;
+        }
+        let _ = writeln!(out, "{}", p.bold(&format!("{title} ({})", gone.len())));
+        for finding in gone {
+            let label = if finding.baseline == Some(BaselineState::Resolved) {
+                p.status(Status::Pass)
+            } else {
+                p.dim("GONE ")
+            };
             let _ = writeln!(
                 out,
-                "  {}  {}  {}",
-                p.status(Status::Pass),
-                finding.check,
-                finding.target.display
+                "  {label}  {}  {}  (was {} {})",
+                v(finding.check.as_str()),
+                v(&finding.target.display),
+                finding.status,
+                finding.severity
             );
         }
         out.push('\n');
@@ -223,7 +259,8 @@ pub fn render(report: &Report, registry: &Registry, color: bool) -> String {
         let _ = writeln!(
             out,
             "warning: suppression at {} ({}) {what}",
-            note.location, note.matches
+            v(&note.location),
+            v(&note.matches)
         );
     }
     if !report.suppression_notes.is_empty() {
@@ -258,10 +295,17 @@ pub fn render_summary(report: &Report, color: bool) -> String {
         parts.push(format!("{} suppressed", s.suppressed));
     }
     if report.run.baseline.is_some() {
-        parts.push(format!(
+        let mut against = format!(
             "{} new, {} unchanged, {} resolved",
             s.new, s.unchanged, s.resolved
-        ));
+        );
+        if s.not_rechecked > 0 {
+            against.push_str(&format!(", {} not re-checked", s.not_rechecked));
+        }
+        if s.no_longer_audited > 0 {
+            against.push_str(&format!(", {} no longer audited", s.no_longer_audited));
+        }
+        parts.push(against);
     }
     let _ = writeln!(out, "{} {}", p.bold("Summary:"), parts.join(" · "));
     let _ = writeln!(
@@ -269,7 +313,37 @@ pub fn render_summary(report: &Report, color: bool) -> String {
         "{} exit {}: {}",
         p.bold("Result:"),
         s.exit_code,
-        s.verdict
+        v(&s.verdict)
     );
+    out
+}
+
+/// `launchguard diff` as text: each group with one line per problem.
+pub fn render_diff(diff: &Diff, color: bool) -> String {
+    let p = Palette { on: color };
+    let mut out = format!(
+        "{} {} → {}\n\n",
+        p.bold("launchguard diff"),
+        v(&diff.old),
+        v(&diff.new)
+    );
+    for (title, note, findings) in diff.groups() {
+        let _ = writeln!(out, "{} ({}){note}", p.bold(title), findings.len());
+        for f in findings {
+            let status = if f.status == Status::Error {
+                "could not verify"
+            } else {
+                f.severity.as_str()
+            };
+            let _ = writeln!(
+                out,
+                "  {status}  {}  {}  — {}",
+                v(f.check.as_str()),
+                v(&f.target.display),
+                v(&f.message)
+            );
+        }
+        out.push('\n');
+    }
     out
 }

@@ -39,8 +39,9 @@ fn run_info(baseline: bool) -> RunInfo {
     }
 }
 
-/// A report with every status, a baseline (new, unchanged, resolved), an active and an expired
-/// suppression, and a redacted secret in evidence.
+/// A report with every status, a baseline (new, unchanged, resolved, not re-checked because the
+/// check is `error` or `skipped` now, no longer audited), an active and an expired suppression,
+/// and a redacted secret in evidence.
 fn fixture() -> Report {
     let previous = Report {
         schema_version: SCHEMA_VERSION.into(),
@@ -57,8 +58,21 @@ fn fixture() -> Report {
                 "https://api.example.com/health answered HTTP 503",
             ),
             Finding::fail(check("health.slow"), target("legacy", 30), "took 2500 ms"),
+            Finding::fail(check("health.slow"), target("api", 12), "took 1900 ms"),
+            Finding::fail(
+                check("health.slow"),
+                target("ai-engine", 20),
+                "took 3100 ms",
+            ),
+            Finding::fail(
+                check("health.unreachable"),
+                target("api", 12),
+                "no answer from https://api.example.com/health: timed out",
+            ),
         ],
         resolved: vec![],
+        not_rechecked: vec![],
+        no_longer_audited: vec![],
         suppression_notes: vec![],
     };
     let findings = vec![
@@ -162,8 +176,8 @@ fn sarif_snapshot_and_schema() {
         "one rule per check"
     );
     let results = run["results"].as_array().unwrap();
-    // Three failures plus one resolved finding.
-    assert_eq!(results.len(), 4);
+    // Three failures, two failures not re-checked, one resolved, one no longer audited.
+    assert_eq!(results.len(), 7);
     for result in results {
         assert!(result["partialFingerprints"]["primaryLocationLineHash"].is_string());
         assert!(
@@ -181,7 +195,48 @@ fn sarif_snapshot_and_schema() {
         .iter()
         .map(|r| r["baselineState"].as_str().unwrap())
         .collect();
-    assert_eq!(states, ["new", "unchanged", "new", "absent"]);
+    assert_eq!(
+        states,
+        [
+            "new",
+            "unchanged",
+            "new",
+            "unchanged",
+            "unchanged",
+            "absent",
+            "absent"
+        ]
+    );
+    let launchguard_states: Vec<&str> = results
+        .iter()
+        .map(|r| r["properties"]["baseline"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        launchguard_states,
+        [
+            "new",
+            "unchanged",
+            "new",
+            "not_rechecked",
+            "not_rechecked",
+            "resolved",
+            "no_longer_audited"
+        ]
+    );
+    let kinds: Vec<Option<&str>> = results.iter().map(|r| r["kind"].as_str()).collect();
+    assert_eq!(
+        kinds,
+        [
+            None,
+            None,
+            None,
+            None,
+            None,
+            Some("pass"),
+            Some("notApplicable")
+        ],
+        "a problem that was not re-checked stays open (kind fail by default)"
+    );
 }
 
 #[test]
@@ -191,9 +246,19 @@ fn junit_snapshot_and_counts() {
     let parsed = quick_junit::Report::deserialize_from_str(&text).expect("well-formed JUnit XML");
     let suite = &parsed.test_suites[0];
     assert_eq!(suite.name.as_str(), "health");
+    // Six findings plus the two baseline problems not re-checked, which count as errors.
     assert_eq!(
         (suite.test_cases.len(), suite.failures, suite.errors),
-        (6, 3, 1)
+        (8, 3, 3)
+    );
+    let out = suite.system_out.as_ref().unwrap().as_str();
+    assert!(
+        out.contains(
+            "resolved since baseline: health.unreachable on https://api.example.com/health"
+        ) && out.contains(
+            "no longer audited since baseline: health.slow on https://legacy.example.com/health"
+        ),
+        "{out}"
     );
     assert!(text.contains("<skipped"), "{text}");
 }
@@ -203,8 +268,8 @@ fn markdown_snapshot() {
     let text = rendered(ReportFormat::Markdown);
     insta::assert_snapshot!(text);
     assert!(
-        text.contains(r"answered HTTP 503 \| <degraded>"),
-        "pipes are escaped in table cells"
+        text.contains(r"answered HTTP 503 \| \<degraded\> \&"),
+        "pipes, tags and entities are escaped"
     );
 }
 

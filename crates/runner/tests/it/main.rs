@@ -4,6 +4,7 @@
 mod cli;
 mod docs;
 mod formats;
+mod hostile;
 mod scan_logs;
 mod support;
 mod weekly;

@@ -7,6 +7,7 @@ mod agent;
 pub mod cert;
 pub mod chain;
 pub mod cipher;
+mod describe;
 pub mod handshake;
 pub mod hello;
 pub mod hsts;

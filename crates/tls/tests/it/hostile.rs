@@ -284,9 +284,21 @@ async fn lying_peer(lab: &mut Lab, lie: Lie) -> u16 {
 async fn a_server_hello_with_what_was_never_offered_proves_nothing() {
     let mut lab = Lab::new();
     let cases = [
-        ("unoffered-suite", Lie::Suite, "a suite the ClientHello did not offer"),
-        ("unoffered-compression", Lie::Compression, "compression method 1"),
-        ("unoffered-version", Lie::Version, "a version it was not offered"),
+        (
+            "unoffered-suite",
+            Lie::Suite,
+            "a suite the ClientHello did not offer",
+        ),
+        (
+            "unoffered-compression",
+            Lie::Compression,
+            "compression method 1",
+        ),
+        (
+            "unoffered-version",
+            Lie::Version,
+            "a version it was not offered",
+        ),
     ];
     for (name, lie, _) in cases {
         let port = lying_peer(&mut lab, lie).await;

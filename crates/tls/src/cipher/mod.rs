@@ -126,3 +126,136 @@ fn without_class_probe(check: &CheckDef, obs: &Observation, seen: &[Seen]) -> Fi
         format!("not verified: no protocol version answered ({why})"),
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use launchguard_core::Status;
+
+    use super::*;
+    use crate::lab::LeafSpec;
+    use crate::observe::test_support::with_leaf;
+    use crate::{protocol, suites};
+
+    /// A site whose class probes at TLS 1.2 were all refused, with `versions` as the version
+    /// probes' answers.
+    fn refused_classes(versions: Vec<(u16, Probe)>) -> Observation {
+        let mut obs = with_leaf("example.com", &LeafSpec::for_names(&["example.com"]));
+        obs.versions = versions;
+        obs.class_version = Some(hello::TLS12);
+        obs.classes = CipherClass::ALL
+            .into_iter()
+            .map(|class| (class, Probe::Refused("alert handshake_failure (40)".into())))
+            .collect();
+        obs
+    }
+
+    fn refused(how: &str) -> Probe {
+        Probe::Refused(how.into())
+    }
+
+    #[test]
+    fn a_class_refused_by_its_probe_but_accepted_by_another_probe_fails() {
+        let obs = refused_classes(vec![
+            (hello::SSL3, refused("alert protocol_version (70)")),
+            (hello::TLS10, Probe::Accepted { suite: 0x002F }),
+            (hello::TLS11, refused("alert protocol_version (70)")),
+            (hello::TLS12, Probe::Accepted { suite: 0xC02F }),
+        ]);
+        for (check, class) in [
+            (&cbc::CHECK, CipherClass::Cbc),
+            (&no_forward_secrecy::CHECK, CipherClass::NoForwardSecrecy),
+        ] {
+            let finding = judge_class(check, &obs, class);
+            assert_eq!(finding.status, Status::Fail, "{}", finding.message);
+            assert!(
+                finding
+                    .message
+                    .contains("TLS_RSA_WITH_AES_128_CBC_SHA at TLS 1.0 (by the TLS 1.0 probe)"),
+                "{}",
+                finding.message
+            );
+        }
+        let null = judge_class(&null::CHECK, &obs, CipherClass::Null);
+        assert_eq!(null.status, Status::Pass, "{}", null.message);
+        assert!(
+            null.message
+                .contains("TLS_RSA_WITH_AES_128_CBC_SHA at TLS 1.0")
+                && null
+                    .message
+                    .contains("13 NULL (unencrypted) suites offered at TLS 1.2"),
+            "{}",
+            null.message
+        );
+    }
+
+    #[test]
+    fn an_older_version_chosen_instead_counts_as_accepted() {
+        let obs = refused_classes(vec![
+            (hello::SSL3, refused("alert protocol_version (70)")),
+            (hello::TLS10, refused("alert protocol_version (70)")),
+            (hello::TLS11, refused("alert protocol_version (70)")),
+            (
+                hello::TLS12,
+                Probe::Older {
+                    version: hello::TLS10,
+                    suite: 0x000A,
+                },
+            ),
+        ]);
+        let legacy = protocol::legacy::judge(&obs);
+        assert_eq!(legacy.status, Status::Fail, "{}", legacy.message);
+        assert!(legacy.message.starts_with("the server accepts TLS 1.0:"));
+        let weak = judge_class(&weak::CHECK, &obs, CipherClass::Weak);
+        assert_eq!(weak.status, Status::Fail, "{}", weak.message);
+        let tls12 = protocol::tls12_missing::judge(&obs);
+        assert_eq!(tls12.status, Status::Fail, "{}", tls12.message);
+        assert!(tls12.message.contains("older TLS 1.0"), "{}", tls12.message);
+    }
+
+    #[test]
+    fn a_version_the_rustls_handshake_negotiated_is_never_called_refused() {
+        let mut obs = with_leaf("example.com", &LeafSpec::for_names(&["example.com"]));
+        let all_refused: Vec<(u16, Probe)> =
+            [hello::SSL3, hello::TLS10, hello::TLS11, hello::TLS12]
+                .into_iter()
+                .map(|v| (v, refused("alert handshake_failure (40)")))
+                .collect();
+        obs.versions = all_refused;
+        obs.tls13 = Err(crate::handshake::HandshakeFailure::Refused(
+            "the server sent alert protocol_version (70)".into(),
+        ));
+        if let Ok(inspection) = &mut obs.inspection {
+            inspection.version = "TLS 1.2".into();
+            inspection.suite = suites::name(0xC02F);
+        }
+        let tls12 = protocol::tls12_missing::judge(&obs);
+        assert_eq!(tls12.status, Status::Pass, "{}", tls12.message);
+        assert!(
+            tls12.message.contains("by the rustls handshake"),
+            "{}",
+            tls12.message
+        );
+        // The raw probes were refused, so no class was probed: not "only TLS 1.3".
+        let cbc = judge_class(&cbc::CHECK, &obs, CipherClass::Cbc);
+        assert_eq!(cbc.status, Status::Error, "{}", cbc.message);
+
+        if let Ok(inspection) = &mut obs.inspection {
+            inspection.version = "TLS 1.3".into();
+            inspection.suite = "TLS13_AES_128_GCM_SHA256".into();
+        }
+        let tls13 = protocol::tls13_missing::judge(&obs);
+        assert_eq!(tls13.status, Status::Pass, "{}", tls13.message);
+        let cbc = judge_class(&cbc::CHECK, &obs, CipherClass::Cbc);
+        assert_eq!(cbc.status, Status::Pass, "{}", cbc.message);
+    }
+
+    #[test]
+    fn nothing_passes_when_the_version_probes_are_missing() {
+        let mut obs = with_leaf("example.com", &LeafSpec::for_names(&["example.com"]));
+        obs.versions.clear();
+        for class in CipherClass::ALL {
+            let finding = judge_class(&null::CHECK, &obs, class);
+            assert_eq!(finding.status, Status::Error, "{}", finding.message);
+        }
+    }
+}

@@ -47,6 +47,26 @@ impl Authority {
         }
     }
 
+    /// An intermediate CA signed by this one, valid from `starts_in_days` (negative: in the
+    /// past) for `lifetime_days`: a re-issued intermediate, say.
+    pub fn intermediate_valid(
+        &self,
+        name: &str,
+        starts_in_days: i64,
+        lifetime_days: i64,
+    ) -> Authority {
+        let key = KeyPair::generate().expect("P-256 key");
+        let mut params = ca_params(name);
+        params.not_before = OffsetDateTime::now_utc() + time::Duration::days(starts_in_days);
+        params.not_after = params.not_before + time::Duration::days(lifetime_days);
+        let cert = params.signed_by(&key, &self.issuer).expect("intermediate");
+        Authority {
+            pem: cert.pem(),
+            cert: cert.der().clone(),
+            issuer: Issuer::new(params, key),
+        }
+    }
+
     /// A leaf certificate signed by this authority.
     pub fn issue(&self, spec: &LeafSpec) -> Leaf {
         let key = spec.key.generate();

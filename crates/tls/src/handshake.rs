@@ -12,6 +12,8 @@ use rustls::{DigitallySignedStruct, SignatureScheme, SupportedProtocolVersion};
 use tokio::net::TcpStream;
 use tokio_rustls::TlsConnector;
 
+use crate::describe;
+
 /// What one completed handshake showed.
 #[derive(Debug, Clone)]
 pub struct Inspection {
@@ -162,19 +164,23 @@ pub async fn inspect(
         ocsp_response: recorded.ocsp_response,
         version: connection
             .protocol_version()
-            .map(|v| match v {
-                rustls::ProtocolVersion::TLSv1_3 => "TLS 1.3".to_owned(),
-                rustls::ProtocolVersion::TLSv1_2 => "TLS 1.2".to_owned(),
-                other => format!("{other:?}"),
-            })
+            .map(|v| crate::hello::version_name(u16::from(v)))
             .unwrap_or_default(),
         suite: connection
             .negotiated_cipher_suite()
-            .map(|s| format!("{:?}", s.suite()))
+            .map(|s| {
+                let suite = s.suite();
+                suite
+                    .as_str()
+                    .map_or_else(|| crate::suites::name(u16::from(suite)), str::to_owned)
+            })
             .unwrap_or_default(),
-        group: connection
-            .negotiated_key_exchange_group()
-            .map(|g| format!("{:?}", g.name())),
+        group: connection.negotiated_key_exchange_group().map(|g| {
+            let group = g.name();
+            group
+                .as_str()
+                .map_or_else(|| format!("0x{:04X}", u16::from(group)), str::to_owned)
+        }),
     })
 }
 
@@ -183,14 +189,12 @@ fn classify(error: &std::io::Error) -> HandshakeFailure {
         .get_ref()
         .and_then(|e| e.downcast_ref::<rustls::Error>())
     {
+        let reason = describe::tls_error(tls);
         return match tls {
-            rustls::Error::AlertReceived(alert) => {
-                HandshakeFailure::Refused(format!("the server sent alert {alert:?}"))
+            rustls::Error::AlertReceived(_) | rustls::Error::PeerIncompatible(_) => {
+                HandshakeFailure::Refused(reason)
             }
-            rustls::Error::PeerIncompatible(why) => {
-                HandshakeFailure::Refused(format!("the server is incompatible: {why:?}"))
-            }
-            other => HandshakeFailure::Failed(format!("the TLS handshake failed: {other}")),
+            _ => HandshakeFailure::Failed(format!("the TLS handshake failed: {reason}")),
         };
     }
     match error.kind() {

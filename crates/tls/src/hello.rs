@@ -12,6 +12,7 @@ pub const SSL3: u16 = 0x0300;
 pub const TLS10: u16 = 0x0301;
 pub const TLS11: u16 = 0x0302;
 pub const TLS12: u16 = 0x0303;
+pub const TLS13: u16 = 0x0304;
 
 /// Handshake bytes read before giving up on finding a ServerHello (a hostile or broken peer).
 const MAX_HANDSHAKE_BYTES: usize = 64 * 1024;
@@ -22,7 +23,7 @@ pub fn version_name(version: u16) -> String {
         TLS10 => "TLS 1.0".into(),
         TLS11 => "TLS 1.1".into(),
         TLS12 => "TLS 1.2".into(),
-        0x0304 => "TLS 1.3".into(),
+        TLS13 => "TLS 1.3".into(),
         other => format!("0x{other:04X}"),
     }
 }
@@ -99,8 +100,12 @@ fn push_extension(out: &mut Vec<u8>, kind: u16, data: &[u8]) {
 /// The server's first answer to one ClientHello.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Reply {
-    /// A ServerHello: the version and suite the server chose.
-    ServerHello { version: u16, suite: u16 },
+    /// A ServerHello: the version, suite and compression method the server chose.
+    ServerHello {
+        version: u16,
+        suite: u16,
+        compression: u8,
+    },
     /// A TLS alert (level, description).
     Alert { level: u8, description: u8 },
     /// Not TLS, or TLS that makes no sense as an answer.
@@ -181,12 +186,14 @@ fn parse_server_hello(handshake: &[u8]) -> Option<Reply> {
     }
     let version = u16::from_be_bytes([body[0], body[1]]);
     let session_len = usize::from(body[34]);
-    let Some(suite) = body.get(35 + session_len..37 + session_len) else {
+    let Some(&[suite_high, suite_low, compression]) = body.get(35 + session_len..38 + session_len)
+    else {
         return malformed();
     };
     Some(Reply::ServerHello {
         version,
-        suite: u16::from_be_bytes([suite[0], suite[1]]),
+        suite: u16::from_be_bytes([suite_high, suite_low]),
+        compression,
     })
 }
 
@@ -226,11 +233,15 @@ async fn open(
 /// The verdict of one probe.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Probe {
-    /// The server answered with a ServerHello at the offered version.
+    /// The server answered with a ServerHello at the offered version, choosing an offered suite.
     Accepted { suite: u16 },
-    /// The server refused: an alert, a lower version, or a closed connection.
+    /// The server refused the offered version but chose an older one (TLS 1.2 and earlier
+    /// negotiate down): that older version and the suite are accepted.
+    Older { version: u16, suite: u16 },
+    /// The server refused: an alert or a closed connection.
     Refused(String),
-    /// No judgement possible: timeout, connect failure, garbage.
+    /// No judgement possible: timeout, connect failure, garbage, or a ServerHello that breaks
+    /// the protocol (choosing what was never offered), which proves nothing.
     Inconclusive(String),
 }
 
@@ -268,7 +279,7 @@ pub async fn probe(
             Probe::Refused("the server reset the connection".into())
         }
         Ok(Err(e)) => Probe::Inconclusive(format!("reading the answer failed: {e}")),
-        Ok(Ok((received, closed))) => judge(version, &received, closed),
+        Ok(Ok((received, closed))) => judge(version, suites, &received, closed),
     }
 }
 
@@ -378,7 +389,10 @@ pub async fn capture_chain(
         })
 }
 
-fn judge(offered: u16, received: &[u8], closed: bool) -> Probe {
+/// Judges the answer to a ClientHello offering `offered` (the highest version; TLS 1.2 and
+/// earlier implicitly offer every lower version down to SSLv3) with `suites` and only the null
+/// compression method.
+fn judge(offered: u16, suites: &[u16], received: &[u8], closed: bool) -> Probe {
     match parse_reply(received) {
         Parsed::NeedMore if received.is_empty() && closed => {
             Probe::Refused("the server closed the connection without answering".into())
@@ -392,43 +406,40 @@ fn judge(offered: u16, received: &[u8], closed: bool) -> Probe {
         }) => Probe::Inconclusive(
             "the server does not know this hostname (alert unrecognized_name)".into(),
         ),
-        Parsed::Done(Reply::Alert { description, .. }) => {
-            Probe::Refused(format!("alert {}", alert_name(description)))
-        }
-        Parsed::Done(Reply::ServerHello { version, suite }) if version == offered => {
-            Probe::Accepted { suite }
-        }
-        Parsed::Done(Reply::ServerHello { version, .. }) if version < offered => {
-            Probe::Refused(format!(
-                "the server answered with the older {}",
-                version_name(version)
-            ))
-        }
-        Parsed::Done(Reply::ServerHello { version, .. }) => Probe::Inconclusive(format!(
-            "the server answered {} to a {} ClientHello (a server bug)",
-            version_name(version),
-            version_name(offered)
+        Parsed::Done(Reply::Alert { description, .. }) => Probe::Refused(format!(
+            "alert {}",
+            crate::describe::alert(rustls::AlertDescription::from(description))
         )),
+        Parsed::Done(Reply::ServerHello {
+            version,
+            suite,
+            compression,
+        }) => {
+            if !(SSL3..=offered).contains(&version) {
+                Probe::Inconclusive(format!(
+                    "protocol violation: the server answered {} to a {} ClientHello, a version it \
+                     was not offered",
+                    version_name(version),
+                    version_name(offered)
+                ))
+            } else if !suites.contains(&suite) {
+                Probe::Inconclusive(format!(
+                    "protocol violation: the server chose {}, a suite the ClientHello did not offer",
+                    crate::suites::name(suite)
+                ))
+            } else if compression != 0 {
+                Probe::Inconclusive(format!(
+                    "protocol violation: the server chose compression method {compression}, which \
+                     the ClientHello did not offer (it offers only null compression)"
+                ))
+            } else if version == offered {
+                Probe::Accepted { suite }
+            } else {
+                Probe::Older { version, suite }
+            }
+        }
         Parsed::Done(Reply::Malformed(reason)) => Probe::Inconclusive(reason),
     }
-}
-
-fn alert_name(description: u8) -> String {
-    let name = match description {
-        0 => "close_notify",
-        10 => "unexpected_message",
-        20 => "bad_record_mac",
-        40 => "handshake_failure",
-        47 => "illegal_parameter",
-        50 => "decode_error",
-        70 => "protocol_version",
-        71 => "insufficient_security",
-        80 => "internal_error",
-        86 => "inappropriate_fallback",
-        109 => "missing_extension",
-        _ => return description.to_string(),
-    };
-    format!("{description} ({name})")
 }
 
 #[cfg(test)]
@@ -438,12 +449,21 @@ mod tests {
     use super::*;
 
     fn server_hello_record(version: u16, suite: u16, session: &[u8]) -> Vec<u8> {
+        server_hello_compressed(version, suite, session, 0)
+    }
+
+    fn server_hello_compressed(
+        version: u16,
+        suite: u16,
+        session: &[u8],
+        compression: u8,
+    ) -> Vec<u8> {
         let mut body = version.to_be_bytes().to_vec();
         body.extend_from_slice(&[7; 32]);
         body.push(session.len() as u8);
         body.extend_from_slice(session);
         body.extend_from_slice(&suite.to_be_bytes());
-        body.push(0);
+        body.push(compression);
         let mut handshake = vec![2];
         handshake.extend_from_slice(&(body.len() as u32).to_be_bytes()[1..]);
         handshake.extend_from_slice(&body);
@@ -487,7 +507,8 @@ mod tests {
             parse_reply(&split),
             Parsed::Done(Reply::ServerHello {
                 version: TLS10,
-                suite: 0xC013
+                suite: 0xC013,
+                compression: 0,
             })
         );
     }
@@ -521,29 +542,70 @@ mod tests {
 
     #[test]
     fn judgements() {
+        let offer = [0x002F, 0xC02F];
         let hello = server_hello_record(TLS12, 0x002F, &[]);
         assert_eq!(
-            judge(TLS12, &hello, false),
+            judge(TLS12, &offer, &hello, false),
             Probe::Accepted { suite: 0x002F }
         );
         assert!(matches!(
-            judge(TLS11, &hello, false),
-            Probe::Inconclusive(_)
+            judge(TLS11, &offer, &hello, false),
+            Probe::Inconclusive(r) if r.contains("protocol violation") && r.contains("TLS 1.2")
         ));
         let older = server_hello_record(TLS10, 0x002F, &[]);
-        assert!(matches!(judge(TLS12, &older, false), Probe::Refused(r) if r.contains("TLS 1.0")));
+        assert_eq!(
+            judge(TLS12, &offer, &older, false),
+            Probe::Older {
+                version: TLS10,
+                suite: 0x002F
+            }
+        );
         let alert = [0x15, 3, 3, 0, 2, 2, 70];
         assert!(
-            matches!(judge(TLS10, &alert, false), Probe::Refused(r) if r.contains("protocol_version"))
+            matches!(judge(TLS10, &offer, &alert, false), Probe::Refused(r) if r.contains("protocol_version"))
         );
-        assert!(matches!(judge(TLS10, &[], true), Probe::Refused(_)));
+        assert!(matches!(judge(TLS10, &offer, &[], true), Probe::Refused(_)));
         assert!(matches!(
-            judge(TLS10, &hello[..12], true),
+            judge(TLS10, &offer, &hello[..12], true),
             Probe::Inconclusive(_)
         ));
         assert!(
-            matches!(judge(TLS10, b"HTTP/1.1 400 Bad Request\r\n", true), Probe::Inconclusive(r) if r.contains("not a TLS record"))
+            matches!(judge(TLS10, &offer, b"HTTP/1.1 400 Bad Request\r\n", true), Probe::Inconclusive(r) if r.contains("not a TLS record"))
         );
+    }
+
+    #[test]
+    fn a_server_hello_choosing_what_was_not_offered_proves_nothing() {
+        let offer = [0x002F, 0xC02F];
+        let violation = |reply: &[u8], offered: u16| match judge(offered, &offer, reply, false) {
+            Probe::Inconclusive(reason) => reason,
+            other => panic!("{other:?}"),
+        };
+        let unoffered_suite = violation(&server_hello_record(TLS12, 0x0001, &[]), TLS12);
+        assert!(
+            unoffered_suite
+                .contains("TLS_RSA_WITH_NULL_MD5, a suite the ClientHello did not offer"),
+            "{unoffered_suite}"
+        );
+        let scsv = violation(&server_hello_record(TLS12, 0x00FF, &[]), TLS12);
+        assert!(scsv.contains("did not offer"), "{scsv}");
+        let below_ssl3 = violation(&server_hello_record(0x0200, 0x002F, &[]), TLS12);
+        assert!(below_ssl3.contains("0x0200"), "{below_ssl3}");
+        let tls13 = violation(&server_hello_record(0x0304, 0x002F, &[]), TLS12);
+        assert!(
+            tls13.contains("TLS 1.3 to a TLS 1.2 ClientHello"),
+            "{tls13}"
+        );
+        let deflate = violation(&server_hello_compressed(TLS12, 0x002F, &[], 1), TLS12);
+        assert!(deflate.contains("compression method 1"), "{deflate}");
+        let short = server_hello_record(TLS12, 0x002F, &[]);
+        let mut no_compression = short[..short.len() - 1].to_vec();
+        no_compression[4] -= 1;
+        no_compression[8] -= 1;
+        assert!(matches!(
+            judge(TLS12, &offer, &no_compression, false),
+            Probe::Inconclusive(r) if r.contains("too short")
+        ));
     }
 
     proptest! {
@@ -574,9 +636,75 @@ mod tests {
 
         #[test]
         fn server_hellos_round_trip(version in 0x0300u16..0x0304, suite in any::<u16>(),
+                                    compression in any::<u8>(),
                                     session in proptest::collection::vec(any::<u8>(), 0..33)) {
-            let record = server_hello_record(version, suite, &session);
-            prop_assert_eq!(parse_reply(&record), Parsed::Done(Reply::ServerHello { version, suite }));
+            let record = server_hello_compressed(version, suite, &session, compression);
+            prop_assert_eq!(
+                parse_reply(&record),
+                Parsed::Done(Reply::ServerHello { version, suite, compression })
+            );
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 500, ..ProptestConfig::default() })]
+
+        #[test]
+        fn a_suite_that_was_not_offered_is_never_accepted(
+            offered in 0x0300u16..=0x0303,
+            answered in 0x0300u16..=0x0303,
+            offer in proptest::collection::vec(any::<u16>(), 1..40),
+            chosen in any::<u16>(),
+        ) {
+            prop_assume!(answered <= offered && !offer.contains(&chosen));
+            let probe = judge(offered, &offer, &server_hello_record(answered, chosen, &[]), false);
+            prop_assert!(
+                matches!(&probe, Probe::Inconclusive(r) if r.contains("did not offer")),
+                "{:?}", probe
+            );
+        }
+
+        #[test]
+        fn a_version_that_was_not_offered_is_never_accepted(
+            offered in 0x0300u16..=0x0303,
+            answered in any::<u16>(),
+            offer in proptest::collection::vec(any::<u16>(), 1..40),
+            pick in any::<proptest::sample::Index>(),
+        ) {
+            prop_assume!(!(0x0300..=offered).contains(&answered));
+            let suite = offer[pick.index(offer.len())];
+            let probe = judge(offered, &offer, &server_hello_record(answered, suite, &[]), false);
+            prop_assert!(
+                matches!(&probe, Probe::Inconclusive(r) if r.contains("not offered")),
+                "{:?}", probe
+            );
+        }
+
+        #[test]
+        fn an_offered_suite_at_an_offered_version_is_accepted(
+            offered in 0x0300u16..=0x0303,
+            answered in 0x0300u16..=0x0303,
+            offer in proptest::collection::vec(any::<u16>(), 1..40),
+            pick in any::<proptest::sample::Index>(),
+            compression in 1u8..,
+        ) {
+            prop_assume!(answered <= offered);
+            let suite = offer[pick.index(offer.len())];
+            let expected = if answered == offered {
+                Probe::Accepted { suite }
+            } else {
+                Probe::Older { version: answered, suite }
+            };
+            prop_assert_eq!(
+                judge(offered, &offer, &server_hello_record(answered, suite, &[]), false),
+                expected
+            );
+            let compressed = server_hello_compressed(answered, suite, &[], compression);
+            let probe = judge(offered, &offer, &compressed, false);
+            prop_assert!(
+                matches!(&probe, Probe::Inconclusive(r) if r.contains("compression")),
+                "{:?}", probe
+            );
         }
     }
 }

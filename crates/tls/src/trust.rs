@@ -1,7 +1,9 @@
 //! Whether a presented chain leads to a trust anchor, and if not, why: self-signed, a missing
 //! intermediate, or an unknown root. Time and hostname are judged by their own checks, so the
 //! path is built at a moment inside every certificate's validity and for a name the leaf holds:
-//! an expired certificate is reported as expired, not also as untrusted.
+//! an expired certificate is reported as expired, not also as untrusted. When no such moment
+//! exists (an issuer whose validity starts after the leaf expired), the path cannot be judged
+//! apart from the dates, and the verdict says so instead of calling the chain untrusted.
 
 use std::sync::Arc;
 
@@ -10,7 +12,8 @@ use rustls::client::danger::ServerCertVerifier;
 use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
 use rustls::{CertificateError, RootCertStore};
 
-use crate::chain::CertInfo;
+use crate::chain::{CertInfo, format_time};
+use crate::describe;
 
 /// The trust anchors a target is judged against: the public roots plus its `ca_file`.
 #[derive(Debug, Clone)]
@@ -93,7 +96,7 @@ impl Anchors {
             )) => Ok(()),
             Err(rustls::Error::InvalidCertificate(error)) => Err(error),
             Err(other) => Err(CertificateError::Other(rustls::OtherError(Arc::new(
-                std::io::Error::other(other.to_string()),
+                std::io::Error::other(describe::tls_error(&other)),
             )))),
         }
     }
@@ -112,6 +115,11 @@ pub enum Trust {
     },
     /// No path to an anchor, for `reason`.
     Untrusted {
+        reason: String,
+    },
+    /// The path fails only on validity dates, which tls.cert.expired and tls.cert.not_yet_valid
+    /// judge: `reason` says why no moment could be found at which every certificate is valid.
+    OutsideValidity {
         reason: String,
     },
 }
@@ -153,10 +161,38 @@ pub fn judge(anchors: &Anchors, chain: &[CertInfo], fetched: &[(String, Vec<u8>)
                 },
             }
         }
+        Err(
+            error @ (CertificateError::Expired
+            | CertificateError::ExpiredContext { .. }
+            | CertificateError::NotValidYet
+            | CertificateError::NotValidYetContext { .. }),
+        ) => Trust::OutsideValidity {
+            reason: disjoint_validity(chain).unwrap_or_else(|| describe::certificate_error(&error)),
+        },
         Err(other) => Trust::Untrusted {
-            reason: format!("path validation failed: {other:?}"),
+            reason: format!(
+                "path validation failed: {}",
+                describe::certificate_error(&other)
+            ),
         },
     }
+}
+
+/// Two certificates of `chain` that are never valid at the same moment, in words.
+fn disjoint_validity(chain: &[CertInfo]) -> Option<String> {
+    let (ended, _) = chain.iter().enumerate().min_by_key(|(_, c)| c.not_after)?;
+    let (started, _) = chain.iter().enumerate().max_by_key(|(_, c)| c.not_before)?;
+    let (ended_cert, started_cert) = (&chain[ended], &chain[started]);
+    (started_cert.not_before > ended_cert.not_after).then(|| {
+        format!(
+            "no moment exists at which every certificate of the chain is valid: #{ended} (`{}`) \
+             expired {} before #{started} (`{}`) became valid {}",
+            ended_cert.subject,
+            format_time(ended_cert.not_after),
+            started_cert.subject,
+            format_time(started_cert.not_before)
+        )
+    })
 }
 
 /// The certificates of a PEM or DER body fetched from an AIA URL.

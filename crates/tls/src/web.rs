@@ -199,7 +199,7 @@ fn describe(error: &reqwest::Error) -> String {
     let mut reason = error.to_string();
     let mut source = std::error::Error::source(error);
     while let Some(inner) = source {
-        reason = inner.to_string();
+        reason = crate::describe::any_error(inner);
         source = inner.source();
     }
     if error.is_timeout() {

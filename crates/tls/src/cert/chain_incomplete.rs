@@ -45,6 +45,13 @@ pub(crate) fn judge(obs: &Observation) -> Finding {
                 ),
             );
         }
+        Trust::OutsideValidity { reason } => {
+            return Finding::skipped(
+                &CHECK,
+                target,
+                format!("not evaluated: {reason}, so the path cannot be built (see tls.cert.expired and tls.cert.not_yet_valid)"),
+            );
+        }
         _ => Finding::pass(&CHECK, target, format!("{} certificate(s) sent; no intermediate missing", chain.len())),
     };
     about_chain(finding, obs, chain)

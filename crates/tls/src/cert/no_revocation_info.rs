@@ -33,8 +33,21 @@ pub(crate) fn judge(obs: &Observation) -> Finding {
         Finding::pass(
             &CHECK,
             target,
-            format!("CRL {:?}, OCSP {:?}", leaf.crl_urls, leaf.ocsp_urls),
+            format!(
+                "CRL {}, OCSP {}",
+                listed(&leaf.crl_urls),
+                listed(&leaf.ocsp_urls)
+            ),
         )
     };
     about_chain(finding, obs, chain)
+}
+
+/// URLs for a message: `none`, or the URLs separated by commas.
+fn listed(urls: &[String]) -> String {
+    if urls.is_empty() {
+        "none".to_owned()
+    } else {
+        urls.join(", ")
+    }
 }

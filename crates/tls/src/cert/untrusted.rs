@@ -43,6 +43,30 @@ pub(crate) fn judge(obs: &Observation) -> Finding {
             );
         }
         Trust::Untrusted { reason } => Finding::fail(&CHECK, target, reason.clone()),
+        Trust::OutsideValidity { reason } => {
+            let root_cause = if chain.iter().any(|c| obs.now > c.not_after) {
+                Some("tls.cert.expired")
+            } else if chain.iter().any(|c| obs.now < c.not_before) {
+                Some("tls.cert.not_yet_valid")
+            } else {
+                None
+            };
+            return match root_cause {
+                Some(check) => Finding::skipped(
+                    &CHECK,
+                    target,
+                    format!(
+                        "not evaluated: {reason}, so the path cannot be judged apart from the dates; \
+                         reported as {check} (the root cause)"
+                    ),
+                ),
+                None => Finding::error(
+                    &CHECK,
+                    target,
+                    format!("not verified: the path fails only on validity dates ({reason})"),
+                ),
+            };
+        }
     };
     about_chain(finding, obs, chain)
 }

@@ -9,17 +9,12 @@ pub static CHECK: CheckDef = CheckDef {
     agent: "tls",
     title: "Anonymous cipher suites accepted",
     severity: Severity::Critical,
-    what: "Offers only anonymous Diffie-Hellman suites (DH_anon, ECDH_anon), which skip the server certificate, and fails when the server picks one.",
+    what: "Offers every known anonymous Diffie-Hellman suite (DH_anon, ECDH_anon), which skip the server certificate, in one ClientHello and fails when the server picks one. The class is judged on every suite the run saw accepted: this probe, the version probes and the inspection handshake.",
     why: "Without server authentication any machine on the path can impersonate the server: the encryption protects nothing.",
     fix: "Remove aNULL from the cipher list (OpenSSL strings: !aNULL), or use Mozilla's intermediate list.",
     references: &["https://ssl-config.mozilla.org/"],
 };
 
 pub(crate) fn judge(obs: &Observation) -> Finding {
-    judge_class(
-        &CHECK,
-        obs,
-        CipherClass::Anon,
-        "an anonymous (unauthenticated) suite",
-    )
+    judge_class(&CHECK, obs, CipherClass::Anon)
 }

@@ -9,7 +9,7 @@ pub static CHECK: CheckDef = CheckDef {
     agent: "tls",
     title: "Suites without forward secrecy accepted",
     severity: Severity::Medium,
-    what: "Offers only static-RSA and static-ECDH key-exchange suites (e.g. TLS_RSA_WITH_AES_128_GCM_SHA256) and fails when the server picks one.",
+    what: "Offers every known suite with static RSA, static (EC)DH or plain PSK key exchange (e.g. TLS_RSA_WITH_AES_128_CBC_SHA, TLS_RSA_WITH_AES_128_GCM_SHA256) in one ClientHello and fails when the server picks one. The class is judged on every suite the run saw accepted: this probe, the version probes and the inspection handshake.",
     why: "With static key exchange, anyone who records traffic today and obtains the server key later (a breach, a subpoena) decrypts all of it. SSL Labs caps at B.",
     fix: "Offer only ECDHE (or DHE) key exchange: Mozilla's intermediate list.",
     references: &[
@@ -19,10 +19,5 @@ pub static CHECK: CheckDef = CheckDef {
 };
 
 pub(crate) fn judge(obs: &Observation) -> Finding {
-    judge_class(
-        &CHECK,
-        obs,
-        CipherClass::NoForwardSecrecy,
-        "a suite without forward secrecy",
-    )
+    judge_class(&CHECK, obs, CipherClass::NoForwardSecrecy)
 }

@@ -2,6 +2,7 @@ use launchguard_core::{CheckDef, Finding, Severity};
 
 use super::negotiated;
 use crate::handshake::HandshakeFailure;
+use crate::hello::{TLS13, version_name};
 use crate::observe::Observation;
 
 pub static CHECK: CheckDef = CheckDef {
@@ -21,8 +22,21 @@ pub static CHECK: CheckDef = CheckDef {
 
 pub(crate) fn judge(obs: &Observation) -> Finding {
     let target = obs.host.target.clone();
+    let negotiated_tls13 = obs
+        .inspection
+        .as_ref()
+        .is_ok_and(|i| i.version == version_name(TLS13));
     let finding = match &obs.tls13 {
         Ok(()) => Finding::pass(&CHECK, target, "TLS 1.3 handshake completed"),
+        // The inspection handshake (TLS 1.2 or 1.3) chose TLS 1.3: that proves it as well.
+        Err(failure) if negotiated_tls13 => Finding::pass(
+            &CHECK,
+            target,
+            format!(
+                "TLS 1.3 negotiated by the inspection handshake (the TLS 1.3-only handshake did not complete: {})",
+                failure.reason()
+            ),
+        ),
         Err(HandshakeFailure::Refused(how)) => {
             Finding::fail(&CHECK, target, format!("TLS 1.3 refused: {how}"))
         }

@@ -5,11 +5,12 @@ use launchguard_core::{EvidenceValue, Status};
 use launchguard_lab::tls::{Authority, LeafSpec, Reply};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
-use crate::support::{GOOD_HSTS, Lab, bind, run, timeouts};
+use crate::support::{GOOD_HSTS, Lab, assert_words_only, bind, run, timeouts};
 
 /// (check, fixture target) pairs where the check must fail.
 const FIRES_ON: &[(&str, &str)] = &[
     ("tls.cert.expired", "tls:expired"),
+    ("tls.cert.expired", "tls:reissued"),
     ("tls.cert.not_yet_valid", "tls:not-yet-valid"),
     ("tls.cert.expiring_soon", "tls:expiring"),
     ("tls.cert.renewal_overdue", "tls:expiring"),
@@ -180,6 +181,10 @@ async fn build_lab() -> (Lab, Vec<String>) {
     );
     site.chain.truncate(1);
     add_host("incomplete.lab.test");
+    lab.add(site).await;
+
+    let site = crate::consistency::reissued_site(&lab);
+    add_host("reissued.lab.test");
     lab.add(site).await;
 
     let mut site = lab.clean("disordered", "disordered.lab.test");
@@ -371,6 +376,11 @@ async fn every_check_fires_on_its_flaw_and_the_clean_control_passes_everything()
         run.status("tls.cert.chain_incomplete", "tls:untrusted"),
         Status::Skipped
     );
+    // An expired leaf under an issuer that became valid after it expired: expired, and only that.
+    assert_eq!(
+        run.status("tls.cert.untrusted", "tls:reissued"),
+        Status::Skipped
+    );
     assert_eq!(
         run.status("tls.cert.self_signed", "tls:incomplete"),
         Status::Pass
@@ -476,6 +486,7 @@ async fn every_check_fires_on_its_flaw_and_the_clean_control_passes_everything()
             .contains("not in [scope].hosts"),
         "out-of-scope hops are not followed"
     );
+    assert_words_only(&run.findings);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

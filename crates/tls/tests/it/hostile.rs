@@ -7,7 +7,7 @@ use launchguard_core::Status;
 use launchguard_lab::tls::{self as lab, Authority, LeafSpec, Reply};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
-use crate::support::{Lab, bind, run, run_with_budget, timeouts};
+use crate::support::{Lab, assert_words_only, bind, run, run_with_budget, timeouts};
 
 /// A peer that reads the ClientHello, writes `reply`, then holds or closes the connection.
 async fn scripted(lab: &mut Lab, reply: &'static [u8], hold: bool) -> u16 {
@@ -96,6 +96,7 @@ async fn hostile_servers_give_errors_with_reasons() {
         }
     }
     assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+    assert_words_only(&run.findings);
     let reason = |target: &str| run.get("tls.cert.expired", target).message.clone();
     assert!(
         reason("tls:silent").contains("did not finish within"),
@@ -211,4 +212,130 @@ async fn a_host_that_answers_nothing_proves_nothing_about_its_redirect() {
         Status::Pass
     );
     assert_eq!(run.status("tls.cert.expired", "tls:half"), Status::Error);
+}
+
+/// What a [`lying_peer`] puts in its ServerHello that the ClientHello never offered.
+#[derive(Clone, Copy)]
+enum Lie {
+    /// A real suite (NULL, anonymous, 3DES...) that is not in the offered list.
+    Suite,
+    /// The first offered suite, with DEFLATE compression (only null is offered).
+    Compression,
+    /// The first offered suite, at version 0x0200 (below SSLv3, never offered).
+    Version,
+}
+
+/// A hostile TLS 1.0 stack: it answers every ClientHello with a ServerHello at TLS 1.0 (or
+/// lower, when that is what was offered) that carries `lie`. rustls's hello is answered the same
+/// way, so rustls refuses the old version and no handshake ever completes.
+async fn lying_peer(lab: &mut Lab, lie: Lie) -> u16 {
+    let (listener, addr) = bind().await;
+    lab.keep(tokio::spawn(async move {
+        while let Ok((mut socket, _)) = listener.accept().await {
+            tokio::spawn(async move {
+                let mut hello = vec![0u8; 16 * 1024];
+                let mut read = 0;
+                while read < 5 || read < 5 + usize::from(u16::from_be_bytes([hello[3], hello[4]])) {
+                    match socket.read(&mut hello[read..]).await {
+                        Ok(0) | Err(_) => return,
+                        Ok(n) => read += n,
+                    }
+                    if read == hello.len() {
+                        return;
+                    }
+                }
+                let offered_version = u16::from_be_bytes([hello[9], hello[10]]);
+                let session_len = usize::from(hello[43]);
+                let at = 44 + session_len;
+                let suites_len = usize::from(u16::from_be_bytes([hello[at], hello[at + 1]]));
+                let offered: Vec<u16> = hello[at + 2..at + 2 + suites_len]
+                    .chunks(2)
+                    .map(|s| u16::from_be_bytes([s[0], s[1]]))
+                    .collect();
+                let first_offered = offered.first().copied().unwrap_or(0x002F);
+                let (version, suite, compression) = match lie {
+                    Lie::Suite => {
+                        let unoffered = [0x0001u16, 0x0018, 0x000A, 0x002F, 0xC02F]
+                            .into_iter()
+                            .find(|s| !offered.contains(s))
+                            .expect("no hello offers all five");
+                        (offered_version.min(0x0301), unoffered, 0)
+                    }
+                    Lie::Compression => (offered_version.min(0x0301), first_offered, 1),
+                    Lie::Version => (0x0200, first_offered, 0),
+                };
+                let mut body = version.to_be_bytes().to_vec();
+                body.extend_from_slice(&[0x42; 32]);
+                body.push(0);
+                body.extend_from_slice(&suite.to_be_bytes());
+                body.push(compression);
+                let mut record = vec![0x16, 3, 1, 0, (body.len() + 4) as u8, 2, 0, 0];
+                record.push(body.len() as u8);
+                record.extend_from_slice(&body);
+                let _ = socket.write_all(&record).await;
+                tokio::time::sleep(Duration::from_millis(200)).await;
+            });
+        }
+    }));
+    addr.port()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_server_hello_with_what_was_never_offered_proves_nothing() {
+    let mut lab = Lab::new();
+    let cases = [
+        (
+            "unoffered-suite",
+            Lie::Suite,
+            "a suite the ClientHello did not offer",
+        ),
+        (
+            "unoffered-compression",
+            Lie::Compression,
+            "compression method 1",
+        ),
+        (
+            "unoffered-version",
+            Lie::Version,
+            "a version it was not offered",
+        ),
+    ];
+    for (name, lie, _) in cases {
+        let port = lying_peer(&mut lab, lie).await;
+        lab.add_target(name, &format!("{name}.lab.test"), port, 0, "");
+    }
+    let config = lab.config(&["127.0.0.1", "*.lab.test"], "");
+    let run = run(lab.dir.path(), &config, timeouts(2_000)).await;
+
+    let mut wrong = Vec::new();
+    for (name, _, reason) in cases {
+        let target = format!("tls:{name}");
+        for check in [
+            "tls.cipher.null",
+            "tls.cipher.anon",
+            "tls.cipher.weak",
+            "tls.cipher.no_forward_secrecy",
+            "tls.cipher.cbc",
+            "tls.protocol.legacy",
+            "tls.protocol.tls12_missing",
+        ] {
+            let finding = run.get(check, &target);
+            if finding.status != Status::Error
+                || !finding.message.contains("protocol violation")
+                || !finding.message.contains(reason)
+            {
+                wrong.push(format!(
+                    "{check} on {target}: {} ({})",
+                    finding.status, finding.message
+                ));
+            }
+        }
+        // A rustls handshake cannot prove TLS 1.3 on a peer that answers TLS 1.0 or less.
+        let tls13 = run.get("tls.protocol.tls13_missing", &target);
+        if tls13.status == Status::Pass {
+            wrong.push(format!("tls13_missing on {target}: {}", tls13.message));
+        }
+    }
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+    assert_words_only(&run.findings);
 }

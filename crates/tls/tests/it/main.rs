@@ -3,5 +3,6 @@
 //! weak suites, and hostile peers).
 
 mod checks;
+mod consistency;
 mod hostile;
 mod support;

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use launchguard_core::config::{Environment, LoadedConfig};
-use launchguard_core::{Finding, Scope, Status, Timeouts, run_alone};
+use launchguard_core::{EvidenceValue, Finding, Scope, Status, Timeouts, run_alone};
 use launchguard_lab::tls::{self as lab, Authority, Leaf, LeafSpec, Reply};
 use launchguard_tls::AGENT;
 use rustls::pki_types::CertificateDer;
@@ -24,6 +24,7 @@ pub struct Lab {
     targets: Vec<String>,
     tasks: Vec<tokio::task::JoinHandle<()>>,
     servers: Vec<lab::OpensslServer>,
+    peers: Vec<OpensslPeer>,
 }
 
 impl Drop for Lab {
@@ -63,6 +64,7 @@ impl Lab {
             targets: Vec::new(),
             tasks: Vec::new(),
             servers: Vec::new(),
+            peers: Vec::new(),
         }
     }
 
@@ -244,4 +246,122 @@ pub async fn bind() -> (TcpListener, SocketAddr) {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     (listener, addr)
+}
+
+/// A running `openssl s_server` with a lab certificate, stopped when dropped.
+pub struct OpensslPeer {
+    child: std::process::Child,
+    pub port: u16,
+}
+
+impl Drop for OpensslPeer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Lab {
+    /// A real `openssl s_server` on a free loopback port presenting `leaf` (issued by the lab
+    /// intermediate) and the intermediate, with `args` (protocol and cipher options) added.
+    pub fn openssl_peer(&mut self, leaf: &Leaf, args: &[&str]) -> u16 {
+        use std::io::BufRead;
+        which_openssl();
+        let dir = self.dir.path();
+        let (cert, key, chain) = (
+            dir.join(format!("peer{}.der", self.peers.len())),
+            dir.join(format!("peer{}.key.der", self.peers.len())),
+            dir.join("intermediate.pem"),
+        );
+        std::fs::write(&cert, &leaf.cert).unwrap();
+        std::fs::write(&key, &leaf.key_pkcs8).unwrap();
+        std::fs::write(&chain, &self.intermediate.pem).unwrap();
+        // Port 0: s_server binds a free port itself and prints `ACCEPT 127.0.0.1:PORT`.
+        let mut child = std::process::Command::new("openssl")
+            .args(["s_server", "-accept", "127.0.0.1:0", "-www"])
+            .args(["-certform", "DER", "-keyform", "DER"])
+            .arg("-cert")
+            .arg(&cert)
+            .arg("-key")
+            .arg(&key)
+            .arg("-cert_chain")
+            .arg(&chain)
+            .args(args)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("openssl s_server starts");
+        let stdout = child.stdout.take().expect("piped");
+        let (port_tx, port_rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let mut lines = std::io::BufReader::new(stdout).lines();
+            for line in lines.by_ref().map_while(Result::ok) {
+                if let Some(port) = line
+                    .strip_prefix("ACCEPT ")
+                    .and_then(|addr| addr.rsplit_once(':'))
+                    .and_then(|(_, port)| port.trim().parse::<u16>().ok())
+                {
+                    let _ = port_tx.send(port);
+                    break;
+                }
+            }
+            // Keep draining so that s_server never blocks on a full pipe.
+            for _ in lines {}
+        });
+        // Dropped (and the child killed) if the port never comes.
+        let mut peer = OpensslPeer { child, port: 0 };
+        peer.port = port_rx
+            .recv_timeout(Duration::from_secs(10))
+            .expect("openssl s_server reports its port");
+        let port = peer.port;
+        self.peers.push(peer);
+        port
+    }
+}
+
+/// Fails when a finding's message or evidence shows a library's debug formatting
+/// (`NotValidYetContext { time: UnixTime(..) }`, `Some(..)`, a bare Rust variant name) instead
+/// of words.
+pub fn assert_words_only(findings: &[Finding]) {
+    const DEBUG_MARKS: &[&str] = &[
+        "{ ", " }", "Context", "UnixTime", "Some(", "None", "Ok(", "Err(", "\\\"", "[\"",
+    ];
+    // Protocol and product names that are written in camel case.
+    const NAMES: &[&str] = &["ClientHello", "ServerHello", "OpenSSL"];
+    fn texts(value: &EvidenceValue, out: &mut Vec<String>) {
+        match value {
+            EvidenceValue::List(items) => items.iter().for_each(|item| texts(item, out)),
+            other => out.push(other.to_string()),
+        }
+    }
+    let mut wrong = Vec::new();
+    for finding in findings {
+        let mut all = vec![finding.message.clone()];
+        finding
+            .evidence
+            .values()
+            .for_each(|value| texts(value, &mut all));
+        for text in all {
+            let mark = DEBUG_MARKS.iter().find(|mark| text.contains(**mark));
+            let variant = text
+                .split(|c: char| !c.is_ascii_alphanumeric())
+                .find(|word| {
+                    word.starts_with(|c: char| c.is_ascii_uppercase())
+                        && word
+                            .as_bytes()
+                            .windows(2)
+                            .any(|w| w[0].is_ascii_lowercase() && w[1].is_ascii_uppercase())
+                        && !NAMES.contains(word)
+                });
+            if let Some(found) = mark.copied().or(variant) {
+                wrong.push(format!(
+                    "{} on {}: `{found}` in {text}",
+                    finding.check.as_str(),
+                    finding.target.id
+                ));
+            }
+        }
+    }
+    assert!(wrong.is_empty(), "debug formatting:\n{}", wrong.join("\n"));
 }

@@ -20,7 +20,7 @@ use tokio_postgres::Client;
 use tokio_postgres::error::SqlState;
 use tokio_postgres::types::ToSql;
 
-use crate::catalog::{Catalog, Function, Relation};
+use crate::catalog::{Catalog, Function, Relation, Volatility};
 use crate::settings::{Settings, Tenant};
 use crate::sql::{ident, qualified};
 use guard::{Identity, RollbackOnly};
@@ -218,7 +218,7 @@ impl<'a> Prober<'a> {
         let tables: Vec<Relation> = self
             .probed_relations()
             .into_iter()
-            .filter(|r| matches!(r.kind, 'r' | 'p'))
+            .filter(|r| r.kind.is_table())
             .cloned()
             .collect();
         for relation in tables {
@@ -278,7 +278,7 @@ impl<'a> Prober<'a> {
                     && f.returns_set
                     && f.returns_tenant_rows
                     && f.required_arguments == 0
-                    && matches!(f.volatility, 's' | 'i')
+                    && matches!(f.volatility, Volatility::Stable | Volatility::Immutable)
             })
             .collect()
     }
@@ -328,7 +328,7 @@ impl<'a> Prober<'a> {
             .await;
         self.record(&anon_read::CHECK, relation, outcome, "anon");
         if !self.settings.allow_writes
-            || !matches!(relation.kind, 'r' | 'p')
+            || !relation.kind.is_table()
             || relation.primary_key.is_none()
         {
             return;
@@ -479,7 +479,7 @@ impl<'a> Prober<'a> {
                 Err(e) => self.record(&claim_tamper::CHECK, relation, Outcome::Unknown(e), &pair),
             }
         }
-        if !self.settings.allow_writes || !matches!(relation.kind, 'r' | 'p') {
+        if !self.settings.allow_writes || !relation.kind.is_table() {
             return;
         }
         let Some(key_column) = relation.primary_key.clone() else {

@@ -209,7 +209,9 @@ impl PgAgent {
                 missing.join(", ")
             ));
         }
-        let catalog = catalog::load(tx.client(), &self.settings).await;
+        let catalog = catalog::load(tx.client(), &self.settings)
+            .await
+            .map_err(|e| e.to_string());
         tx.rollback().await.map_err(|e| describe_db_error(&e))?;
         catalog
     }

@@ -1,4 +1,19 @@
-//! Quoting: every identifier and literal that reaches SQL text goes through here.
+//! Quoting: every identifier and literal that reaches SQL text goes through here; and how a
+//! database error reads.
+
+use std::sync::Arc;
+
+/// A database error, kept whole and shown as the one line of [`crate::describe_db_error`] (never
+/// the connection string). Cheap to clone, so that one failure can explain several checks.
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("{}", crate::describe_db_error(.0))]
+pub struct DbError(Arc<tokio_postgres::Error>);
+
+impl From<tokio_postgres::Error> for DbError {
+    fn from(error: tokio_postgres::Error) -> Self {
+        DbError(Arc::new(error))
+    }
+}
 
 /// `"name"`, with embedded quotes doubled: safe for any table name (spaces, quotes, unicode,
 /// keywords).

@@ -1,7 +1,7 @@
 use launchguard_core::{CheckDef, Severity};
 
 use super::Violation;
-use crate::catalog::Catalog;
+use crate::catalog::{Catalog, RelationKind};
 use crate::settings::Settings;
 
 pub static CHECK: CheckDef = CheckDef {
@@ -24,7 +24,9 @@ pub(crate) fn lint(catalog: &Catalog, _: &Settings) -> Vec<Violation> {
     catalog
         .relations
         .iter()
-        .filter(|r| matches!(r.kind, 'v' | 'm') && r.api_can_read)
+        .filter(|r| {
+            matches!(r.kind, RelationKind::View | RelationKind::MaterializedView) && r.api_can_read
+        })
         .filter(|r| {
             r.reads
                 .iter()
@@ -36,7 +38,7 @@ pub(crate) fn lint(catalog: &Catalog, _: &Settings) -> Vec<Violation> {
                 r,
                 format!(
                     "{} {} exposes auth.users to the API",
-                    r.kind_name(),
+                    r.kind.name(),
                     r.qualified_name()
                 ),
             )

@@ -1,8 +1,8 @@
 use launchguard_core::{CheckDef, Severity};
 
 use super::policy_always_true::is_always_true;
-use super::{Violation, api_policies, command_name, mentions};
-use crate::catalog::Catalog;
+use super::{Violation, api_policies, mentions};
+use crate::catalog::{Catalog, PolicyCommand};
 use crate::settings::Settings;
 
 pub static CHECK: CheckDef = CheckDef {
@@ -25,17 +25,21 @@ pub static CHECK: CheckDef = CheckDef {
 pub(crate) fn lint(catalog: &Catalog, settings: &Settings) -> Vec<Violation> {
     let mut violations = Vec::new();
     for (policy, relation) in api_policies(catalog, settings) {
-        if !matches!(policy.command, 'a' | 'w' | '*') {
+        if !matches!(
+            policy.command,
+            PolicyCommand::Insert | PolicyCommand::Update | PolicyCommand::All
+        ) {
             continue;
         }
         if relation.column(&settings.tenant_column).is_none() {
             continue;
         }
-        let effective = policy.check.as_deref().or(if policy.command == 'a' {
-            None
-        } else {
-            policy.using.as_deref()
-        });
+        // Without WITH CHECK, USING checks the new rows too (except for INSERT, which has none).
+        let effective = match (policy.check.as_deref(), policy.command) {
+            (Some(check), _) => Some(check),
+            (None, PolicyCommand::Insert) => None,
+            (None, _) => policy.using.as_deref(),
+        };
         let Some(check) = effective else { continue };
         // Always-true checks are rls.policy_always_true's finding.
         if is_always_true(check) || mentions(check, &settings.tenant_column) {
@@ -46,13 +50,13 @@ pub(crate) fn lint(catalog: &Catalog, settings: &Settings) -> Vec<Violation> {
             format!(
                 "policy \"{}\" ({}) on {} lets rows be written without pinning {}",
                 policy.name,
-                command_name(policy.command),
+                policy.command.name(),
                 relation.qualified_name(),
                 settings.tenant_column
             ),
         )
         .with("policy", policy.name.as_str())
-        .with("command", command_name(policy.command))
+        .with("command", policy.command.name())
         .with("check", check);
         v.stable_key = policy.name.clone();
         violations.push(v);

@@ -24,13 +24,16 @@ pub(crate) fn lint(catalog: &Catalog, _: &Settings) -> Vec<Violation> {
     catalog
         .exposed_extensions
         .iter()
-        .map(|(name, schema)| Violation {
-            object: format!("extension:{name}"),
+        .map(|extension| Violation {
+            object: format!("extension:{}", extension.name),
             kind: TargetKind::Host,
-            message: format!("extension {name} is installed in exposed schema {schema}"),
+            message: format!(
+                "extension {} is installed in exposed schema {}",
+                extension.name, extension.schema
+            ),
             evidence: vec![
-                ("extension", name.as_str().into()),
-                ("schema", schema.as_str().into()),
+                ("extension", extension.name.as_str().into()),
+                ("schema", extension.schema.as_str().into()),
             ],
             stable_key: String::new(),
             severity: None,

@@ -1,7 +1,7 @@
 use launchguard_core::{CheckDef, Severity};
 
 use super::Violation;
-use crate::catalog::Catalog;
+use crate::catalog::{Catalog, RelationKind};
 use crate::settings::Settings;
 
 pub static CHECK: CheckDef = CheckDef {
@@ -24,7 +24,7 @@ pub(crate) fn lint(catalog: &Catalog, _: &Settings) -> Vec<Violation> {
     catalog
         .relations
         .iter()
-        .filter(|r| r.kind == 'm' && r.api_can_read)
+        .filter(|r| r.kind == RelationKind::MaterializedView && r.api_can_read)
         .map(|r| {
             Violation::on(
                 r,

@@ -41,7 +41,7 @@ impl Violation {
             message,
             evidence: vec![(
                 "object",
-                format!("{} {}", relation.kind_name(), relation.qualified_name()).into(),
+                format!("{} {}", relation.kind.name(), relation.qualified_name()).into(),
             )],
             stable_key: String::new(),
             severity: None,
@@ -156,22 +156,9 @@ pub(crate) fn mentions(expression: &str, word: &str) -> bool {
     })
 }
 
-pub(crate) fn command_name(command: char) -> &'static str {
-    match command {
-        'r' => "SELECT",
-        'a' => "INSERT",
-        'w' => "UPDATE",
-        'd' => "DELETE",
-        _ => "ALL",
-    }
-}
-
 /// Exposed tables and partitioned tables (not views).
 pub(crate) fn exposed_tables(catalog: &Catalog) -> impl Iterator<Item = &Relation> {
-    catalog
-        .relations
-        .iter()
-        .filter(|r| matches!(r.kind, 'r' | 'p'))
+    catalog.relations.iter().filter(|r| r.kind.is_table())
 }
 
 #[cfg(test)]

@@ -1,6 +1,6 @@
 use launchguard_core::{CheckDef, Severity};
 
-use super::{Violation, api_policies, command_name};
+use super::{Violation, api_policies};
 use crate::catalog::Catalog;
 use crate::settings::Settings;
 
@@ -50,13 +50,13 @@ pub(crate) fn lint(catalog: &Catalog, settings: &Settings) -> Vec<Violation> {
             format!(
                 "policy \"{}\" ({}) on {} is always true in {}",
                 policy.name,
-                command_name(policy.command),
+                policy.command.name(),
                 relation.qualified_name(),
                 always_true.join(" and ")
             ),
         )
         .with("policy", policy.name.as_str())
-        .with("command", command_name(policy.command))
+        .with("command", policy.command.name())
         .with("tenant_column_present", tenant_table);
         v.stable_key = policy.name.clone();
         if !tenant_table {

@@ -2,7 +2,7 @@ use std::collections::BTreeSet;
 
 use launchguard_core::{CheckDef, Severity};
 
-use super::{Violation, command_name};
+use super::Violation;
 use crate::catalog::Catalog;
 use crate::settings::Settings;
 
@@ -91,7 +91,7 @@ pub(crate) fn lint(catalog: &Catalog, _: &Settings) -> Vec<Violation> {
             format!(
                 "policy \"{}\" ({}) on {} reads user-editable metadata {how}",
                 policy.name,
-                command_name(policy.command),
+                policy.command.name(),
                 relation.qualified_name()
             ),
         )

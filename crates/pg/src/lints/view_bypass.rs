@@ -1,7 +1,7 @@
 use launchguard_core::{CheckDef, Severity};
 
 use super::Violation;
-use crate::catalog::Catalog;
+use crate::catalog::{Catalog, RelationKind};
 use crate::settings::Settings;
 
 pub static CHECK: CheckDef = CheckDef {
@@ -26,7 +26,7 @@ pub(crate) fn lint(catalog: &Catalog, _: &Settings) -> Vec<Violation> {
     for view in catalog
         .relations
         .iter()
-        .filter(|r| r.kind == 'v' && !r.security_invoker && r.api_can_read)
+        .filter(|r| r.kind == RelationKind::View && !r.security_invoker && r.api_can_read)
     {
         let owner_escapes = |table_owner: &str, forced: bool| {
             catalog

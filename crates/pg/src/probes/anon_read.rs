@@ -1,5 +1,6 @@
 use launchguard_core::{CheckDef, Severity};
 
+use super::{AnonCase, Attempt, Step};
 use crate::catalog::Relation;
 use crate::sql::qualified;
 
@@ -15,7 +16,16 @@ pub static CHECK: CheckDef = CheckDef {
     references: &["https://supabase.com/docs/guides/api/api-keys"],
 };
 
-pub fn sql(relation: &Relation) -> String {
+/// Counts a few rows as anon.
+pub(super) fn judge(case: &AnonCase<'_>) -> Step {
+    Step::Attempt(Attempt::new(
+        case.anon,
+        sql(case.probed.relation),
+        Vec::new(),
+    ))
+}
+
+fn sql(relation: &Relation) -> String {
     format!(
         "select count(*) from (select 1 from {} limit 5) s",
         qualified(&relation.schema, &relation.name)

@@ -1,5 +1,6 @@
 use launchguard_core::{CheckDef, Severity};
 
+use super::{AnonCase, Attempt, Step};
 use crate::catalog::Relation;
 use crate::sql::{ident, qualified};
 
@@ -16,12 +17,25 @@ pub static CHECK: CheckDef = CheckDef {
     references: &["https://supabase.com/docs/guides/api/api-keys"],
 };
 
-/// A no-op update of the row whose key is `$1`.
-pub fn sql(relation: &Relation, tenant_column: &str) -> String {
-    let key = relation
-        .primary_key
-        .as_deref()
-        .expect("only keyed tables are written");
+/// A no-op update, as anon, of any row of a table writes may touch.
+pub(super) fn judge(case: &AnonCase<'_>) -> Step {
+    match &case.row_to_write {
+        None => Step::NotApplicable,
+        Some(Ok(row)) => Step::Attempt(Attempt::new(
+            case.anon,
+            sql(
+                case.probed.relation,
+                row.key_column,
+                &case.probed.tenant_column.name,
+            ),
+            vec![row.key.clone()],
+        )),
+        Some(Err(reason)) => Step::Unverified(reason.clone()),
+    }
+}
+
+/// A no-op update of the row whose `key` is `$1`.
+fn sql(relation: &Relation, key: &str, tenant_column: &str) -> String {
     let column = relation
         .column(key)
         .map_or("text", |c| c.type_name.as_str());

@@ -1,5 +1,8 @@
 use launchguard_core::{CheckDef, Severity};
 
+use super::error::Unverified;
+use super::{Actor, Attempt, PairCase, Step, cross_read};
+
 pub static CHECK: CheckDef = CheckDef {
     id: "tenant.claim_tamper",
     agent: "postgres",
@@ -16,3 +19,25 @@ pub static CHECK: CheckDef = CheckDef {
         "https://supabase.com/docs/guides/auth/managing-user-data#adding-and-retrieving-user-metadata",
     ],
 };
+
+/// Where A's user cannot read B's rows (and B has some), reads them again with the editable claim
+/// set to B.
+pub(super) fn judge(case: &PairCase<'_>) -> Step {
+    if case.sample_b.is_none() || case.was_allowed(&cross_read::CHECK) {
+        return Step::NotApplicable;
+    }
+    match case.settings.claims(case.a, Some(&case.b.id)) {
+        Ok(claims) => {
+            let tampered = Actor {
+                role: case.as_a.role.clone(),
+                claims,
+            };
+            Step::Attempt(Attempt::new(
+                &tampered,
+                cross_read::sql(case.probed.relation, case.probed.tenant_column),
+                vec![case.b.id.clone()],
+            ))
+        }
+        Err(reason) => Step::Unverified(Unverified::Claims(reason)),
+    }
+}

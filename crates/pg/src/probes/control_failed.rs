@@ -1,5 +1,8 @@
 use launchguard_core::{CheckDef, Severity};
 
+use super::error::Unverified;
+use super::{Attempt, Control, PairCase, cross_read};
+
 pub static CHECK: CheckDef = CheckDef {
     id: "probe.control_failed",
     agent: "postgres",
@@ -15,3 +18,20 @@ pub static CHECK: CheckDef = CheckDef {
           control until it gets its policies.",
     references: &["https://supabase.com/docs/guides/database/postgres/row-level-security"],
 };
+
+/// A's user must see A's own rows, or no blocked probe in this case means anything.
+pub(super) fn judge(case: &PairCase<'_>) -> Control {
+    let tenant = case.a.id.clone();
+    Control {
+        attempt: Attempt::new(
+            case.as_a,
+            cross_read::sql(case.probed.relation, case.probed.tenant_column),
+            vec![tenant.clone()],
+        ),
+        otherwise: if case.sample_a.is_none() {
+            Unverified::NoOwnRow { tenant }
+        } else {
+            Unverified::OwnRowsHidden { tenant }
+        },
+    }
+}

@@ -1,5 +1,6 @@
 use launchguard_core::{CheckDef, Severity};
 
+use super::{Attempt, PairCase, Step};
 use crate::catalog::Relation;
 use crate::sql::{ident, literal, qualified};
 
@@ -21,24 +22,66 @@ pub static CHECK: CheckDef = CheckDef {
     ],
 };
 
-/// How to insert a copy of a sample row, or why not.
-pub struct Plan {
-    pub sql: String,
+/// Inserts, as A's user, a copy of B's sample row with a fresh key.
+pub(super) fn judge(case: &PairCase<'_>) -> Step {
+    let (Some(key), Some(row)) = (
+        case.write_key,
+        case.sample_b.as_ref().and_then(|s| s.row_json.as_ref()),
+    ) else {
+        return Step::NotApplicable;
+    };
+    match plan(
+        case.probed.relation,
+        key,
+        case.settings.allow_sequence_inserts,
+    ) {
+        Ok(plan) => {
+            let mut attempt = Attempt::new(case.as_a, plan.sql, vec![row.clone()]);
+            attempt.advances = plan.advances;
+            Step::Attempt(attempt)
+        }
+        Err(not_insertable) => Step::NotAttempted(not_insertable.to_string()),
+    }
+}
+
+/// How to insert a copy of a sample row.
+struct Plan {
+    sql: String,
     /// The sequence the insert advances, to report.
-    pub advances: Option<String>,
+    advances: Option<String>,
+}
+
+/// Why a copy of a row is not inserted.
+#[derive(Debug, thiserror::Error)]
+enum NotInsertable {
+    #[error("the key column is missing")]
+    KeyColumnMissing,
+    #[error(
+        "key {key} comes from a sequence ({sequence}); an insert would advance it even when rolled back, so it is \
+         not attempted ([postgres].allow_sequence_inserts)"
+    )]
+    SequenceKey { key: String, sequence: String },
+    #[error("cannot make a fresh key of type {type_name}")]
+    NoFreshKey { type_name: String },
 }
 
 /// Builds `insert into T (cols) select cols from jsonb_populate_record(null::T, <row with a fresh key>)`.
-pub fn plan(relation: &Relation, key: &str, allow_sequence_inserts: bool) -> Result<Plan, String> {
-    let key_column = relation.column(key).ok_or("the key column is missing")?;
+fn plan(
+    relation: &Relation,
+    key: &str,
+    allow_sequence_inserts: bool,
+) -> Result<Plan, NotInsertable> {
+    let key_column = relation
+        .column(key)
+        .ok_or(NotInsertable::KeyColumnMissing)?;
     let table = qualified(&relation.schema, &relation.name);
     let mut advances = None;
     let row = if let Some(sequence) = &key_column.sequence {
         if !allow_sequence_inserts {
-            return Err(format!(
-                "key {key} comes from a sequence ({sequence}); an insert would advance it even when rolled back, so it is \
-                 not attempted ([postgres].allow_sequence_inserts)"
-            ));
+            return Err(NotInsertable::SequenceKey {
+                key: key.to_owned(),
+                sequence: sequence.clone(),
+            });
         }
         advances = Some(sequence.clone());
         "$1::text::jsonb".to_owned()
@@ -48,7 +91,11 @@ pub fn plan(relation: &Relation, key: &str, allow_sequence_inserts: bool) -> Res
             "text" | "character varying" => {
                 "to_jsonb('launchguard-probe-' || gen_random_uuid()::text)".to_owned()
             }
-            other => return Err(format!("cannot make a fresh key of type {other}")),
+            other => {
+                return Err(NotInsertable::NoFreshKey {
+                    type_name: other.to_owned(),
+                });
+            }
         };
         format!(
             "jsonb_set($1::text::jsonb, array[{}], {fresh})",

@@ -1,6 +1,7 @@
 use launchguard_core::{CheckDef, Severity};
 
-use crate::catalog::Relation;
+use super::{Attempt, PairCase, Step};
+use crate::catalog::{Column, Relation};
 use crate::sql::{ident, qualified};
 
 pub static CHECK: CheckDef = CheckDef {
@@ -19,11 +20,25 @@ pub static CHECK: CheckDef = CheckDef {
     references: &["https://www.postgresql.org/docs/current/ddl-rowsecurity.html"],
 };
 
+/// Counts, as A's user, B's rows.
+pub(super) fn judge(case: &PairCase<'_>) -> Step {
+    let mut attempt = Attempt::new(
+        case.as_a,
+        sql(case.probed.relation, case.probed.tenant_column),
+        vec![case.b.id.clone()],
+    );
+    if case.sample_b.is_none() {
+        attempt.note = Some(format!("tenant {} has no rows", case.b.id));
+    }
+    Step::Attempt(attempt)
+}
+
 /// Counts up to 5 rows of the tenant given as `$1`.
-pub fn sql(relation: &Relation, tenant_column: &str, tenant_type: &str) -> String {
+pub(super) fn sql(relation: &Relation, tenant_column: &Column) -> String {
     format!(
-        "select count(*) from (select 1 from {} t where t.{} = $1::text::{tenant_type} limit 5) s",
+        "select count(*) from (select 1 from {} t where t.{} = $1::text::{} limit 5) s",
         qualified(&relation.schema, &relation.name),
-        ident(tenant_column)
+        ident(&tenant_column.name),
+        tenant_column.type_name
     )
 }

@@ -1,5 +1,6 @@
 use launchguard_core::{CheckDef, Severity};
 
+use super::{Attempt, FunctionCase, Step};
 use crate::catalog::Function;
 use crate::sql::{literal, qualified};
 
@@ -20,8 +21,17 @@ pub static CHECK: CheckDef = CheckDef {
     ],
 };
 
+/// Calls the function as A's user and counts B's rows among what it returns.
+pub(super) fn judge(case: &FunctionCase<'_>) -> Step {
+    Step::Attempt(Attempt::new(
+        case.as_a,
+        sql(case.function, case.tenant_column),
+        vec![case.b.id.clone()],
+    ))
+}
+
 /// Counts rows of the tenant `$1` among the first 1000 the function returns.
-pub fn sql(function: &Function, tenant_column: &str) -> String {
+fn sql(function: &Function, tenant_column: &str) -> String {
     format!(
         "select count(*) from (select to_jsonb(x) as j from {}() x limit 1000) s where s.j ->> {} = $1",
         qualified(&function.schema, &function.name),

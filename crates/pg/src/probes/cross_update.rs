@@ -1,5 +1,6 @@
 use launchguard_core::{CheckDef, Severity};
 
+use super::{Attempt, PairCase, Step};
 use crate::catalog::Relation;
 use crate::sql::{ident, qualified};
 
@@ -16,7 +17,22 @@ pub static CHECK: CheckDef = CheckDef {
     references: &["https://www.postgresql.org/docs/current/sql-createpolicy.html"],
 };
 
-pub fn sql(relation: &Relation, tenant_column: &str, key: &str) -> String {
+/// Updates, as A's user, B's sample row by key (a no-op update).
+pub(super) fn judge(case: &PairCase<'_>) -> Step {
+    let (Some(key), Some(key_b)) = (
+        case.write_key,
+        case.sample_b.as_ref().and_then(|s| s.key.as_ref()),
+    ) else {
+        return Step::NotApplicable;
+    };
+    Step::Attempt(Attempt::new(
+        case.as_a,
+        sql(case.probed.relation, &case.probed.tenant_column.name, key),
+        vec![key_b.clone()],
+    ))
+}
+
+fn sql(relation: &Relation, tenant_column: &str, key: &str) -> String {
     let key_type = relation
         .column(key)
         .map_or("text", |c| c.type_name.as_str());

@@ -1,6 +1,7 @@
 use launchguard_core::{CheckDef, Severity};
 
-use crate::catalog::Relation;
+use super::{Attempt, PairCase, Step};
+use crate::catalog::{Column, Relation};
 use crate::sql::{ident, qualified};
 
 pub static CHECK: CheckDef = CheckDef {
@@ -18,15 +19,31 @@ pub static CHECK: CheckDef = CheckDef {
     references: &["https://www.postgresql.org/docs/current/sql-createpolicy.html"],
 };
 
+/// Moves, as A's user, A's sample row to B.
+pub(super) fn judge(case: &PairCase<'_>) -> Step {
+    let (Some(key), Some(key_a)) = (
+        case.write_key,
+        case.sample_a.as_ref().and_then(|s| s.key.as_ref()),
+    ) else {
+        return Step::NotApplicable;
+    };
+    Step::Attempt(Attempt::new(
+        case.as_a,
+        sql(case.probed.relation, case.probed.tenant_column, key),
+        vec![case.b.id.clone(), key_a.clone()],
+    ))
+}
+
 /// Moves the row whose key is `$2` to the tenant `$1`.
-pub fn sql(relation: &Relation, tenant_column: &str, tenant_type: &str, key: &str) -> String {
+fn sql(relation: &Relation, tenant_column: &Column, key: &str) -> String {
     let key_type = relation
         .column(key)
         .map_or("text", |c| c.type_name.as_str());
     format!(
         "update {} set {} = $1::text::{tenant_type} where {} = $2::text::{key_type}",
         qualified(&relation.schema, &relation.name),
-        ident(tenant_column),
-        ident(key)
+        ident(&tenant_column.name),
+        ident(key),
+        tenant_type = tenant_column.type_name
     )
 }

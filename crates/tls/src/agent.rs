@@ -14,7 +14,7 @@ use launchguard_core::{
 
 use crate::config::TlsConfig;
 use crate::observe::{Host, Observation, Settings, observe};
-use crate::{CHECKS, cert, cipher, hsts, protocol, redirect, web};
+use crate::{CHECKS, cert, cipher, hsts, protocol, redirect};
 
 /// The checks judged per certificate: hostnames that share a certificate share one finding.
 const PER_CERTIFICATE: &[&str] = &[
@@ -142,7 +142,7 @@ pub(crate) fn judge_all(obs: &Observation, settings: &Settings) -> Vec<Finding> 
     if let Some(reason) = obs.unreachable() {
         // One reason for everything TLS. The plain-HTTP port is judged on its own, except that a
         // closed port proves nothing when the HTTPS port does not answer either.
-        let both_closed = matches!(&obs.walk, Some(Err(walk)) if web::is_refused(walk));
+        let both_closed = matches!(&obs.walk, Some(Err(walk)) if walk.is_refused());
         let mut findings: Vec<Finding> = CHECKS
             .iter()
             .filter(|check| !plain_http.iter().any(|f| f.check.as_str() == check.id))

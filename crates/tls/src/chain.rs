@@ -3,6 +3,8 @@
 
 use std::net::IpAddr;
 
+pub use launchguard_net::describe::format_time;
+
 use launchguard_core::EvidenceValue;
 use sha2::{Digest, Sha256};
 use x509_parser::extensions::{DistributionPointName, GeneralName, ParsedExtension};
@@ -325,28 +327,6 @@ fn weak_hash(oid: &str) -> Option<&'static str> {
         "1.2.840.113549.1.1.5" | "1.2.840.10045.4.1" | "1.2.840.10040.4.3" => Some("SHA-1"),
         _ => None,
     }
-}
-
-/// `YYYY-MM-DDTHH:MM:SSZ` for a Unix time (no calendar crate needed for UTC).
-pub fn format_time(unix: i64) -> String {
-    let days = unix.div_euclid(86_400);
-    let seconds = unix.rem_euclid(86_400);
-    // Civil-from-days, Howard Hinnant's algorithm.
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    format!(
-        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
-        seconds / 3600,
-        seconds % 3600 / 60,
-        seconds % 60
-    )
 }
 
 #[cfg(test)]

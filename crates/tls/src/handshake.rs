@@ -2,7 +2,6 @@
 //! response and accepts everything, so that every certificate flaw becomes its own finding
 //! instead of one aborted handshake. Nothing is sent over the connection after the handshake.
 
-use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -12,7 +11,7 @@ use rustls::{DigitallySignedStruct, SignatureScheme, SupportedProtocolVersion};
 use tokio::net::TcpStream;
 use tokio_rustls::TlsConnector;
 
-use crate::describe;
+use launchguard_net::describe;
 
 /// What one completed handshake showed.
 #[derive(Debug, Clone)]
@@ -110,12 +109,12 @@ impl ServerCertVerifier for RecordingVerifier {
     }
 }
 
-/// Completes one handshake at `versions` and records what the server presented.
+/// Completes one handshake at `versions` over `stream` (connected by the network layer) and
+/// records what the server presented.
 pub async fn inspect(
-    addr: SocketAddr,
+    stream: TcpStream,
     server_name: ServerName<'static>,
     versions: &[&'static SupportedProtocolVersion],
-    connect_timeout: Duration,
     handshake_timeout: Duration,
 ) -> Result<Inspection, HandshakeFailure> {
     let verifier = Arc::new(RecordingVerifier {
@@ -129,20 +128,6 @@ pub async fn inspect(
     .dangerous()
     .with_custom_certificate_verifier(verifier.clone())
     .with_no_client_auth();
-    let stream = match tokio::time::timeout(connect_timeout, TcpStream::connect(addr)).await {
-        Ok(Ok(stream)) => stream,
-        Ok(Err(e)) => {
-            return Err(HandshakeFailure::Failed(format!(
-                "could not connect to {addr}: {e}"
-            )));
-        }
-        Err(_) => {
-            return Err(HandshakeFailure::TimedOut(format!(
-                "connecting to {addr} timed out after {} ms",
-                connect_timeout.as_millis()
-            )));
-        }
-    };
     let connector = TlsConnector::from(Arc::new(config));
     let tls = match tokio::time::timeout(handshake_timeout, connector.connect(server_name, stream))
         .await

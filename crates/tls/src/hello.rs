@@ -2,7 +2,6 @@
 //! handshake message or alert that comes back. rustls cannot speak SSLv3, TLS 1.0/1.1 or weak
 //! suites, so this is how launchguard learns what a server *accepts* without OpenSSL.
 
-use std::net::SocketAddr;
 use std::time::Duration;
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -207,27 +206,14 @@ fn u24(bytes: &[u8]) -> Option<usize> {
 }
 
 /// A connection to `addr` and the ClientHello to send on it.
-async fn open(
-    addr: SocketAddr,
-    sni: Option<&str>,
-    version: u16,
-    suites: &[u16],
-    connect_timeout: Duration,
-) -> Result<(TcpStream, Vec<u8>), String> {
+/// A ClientHello for `version` offering `suites`, with fresh random bytes.
+fn hello_bytes(version: u16, suites: &[u16], sni: Option<&str>) -> Result<Vec<u8>, String> {
     let mut random = [0u8; 32];
     rustls::crypto::aws_lc_rs::default_provider()
         .secure_random
         .fill(&mut random)
         .map_err(|_| "no random bytes for the ClientHello".to_owned())?;
-    let hello = client_hello(version, suites, sni, random);
-    match tokio::time::timeout(connect_timeout, TcpStream::connect(addr)).await {
-        Ok(Ok(stream)) => Ok((stream, hello)),
-        Ok(Err(e)) => Err(format!("could not connect to {addr}: {e}")),
-        Err(_) => Err(format!(
-            "connecting to {addr} timed out after {} ms",
-            connect_timeout.as_millis()
-        )),
-    }
+    Ok(client_hello(version, suites, sni, random))
 }
 
 /// The verdict of one probe.
@@ -247,15 +233,14 @@ pub enum Probe {
 
 /// Sends one ClientHello to `addr` and judges the answer.
 pub async fn probe(
-    addr: SocketAddr,
+    mut stream: TcpStream,
     sni: Option<&str>,
     version: u16,
     suites: &[u16],
-    connect_timeout: Duration,
     read_timeout: Duration,
 ) -> Probe {
-    let (mut stream, hello) = match open(addr, sni, version, suites, connect_timeout).await {
-        Ok(opened) => opened,
+    let hello = match hello_bytes(version, suites, sni) {
+        Ok(hello) => hello,
         Err(reason) => return Probe::Inconclusive(reason),
     };
     let exchange = async {
@@ -353,14 +338,13 @@ fn parse_certificate_list(body: &[u8]) -> Result<Vec<Vec<u8>>, String> {
 /// Reads the certificate chain a server sends in clear text after a ServerHello at `version`
 /// (TLS 1.2 and earlier): the chain of a server that rustls cannot complete a handshake with.
 pub async fn capture_chain(
-    addr: SocketAddr,
+    mut stream: TcpStream,
     sni: Option<&str>,
     version: u16,
     suites: &[u16],
-    connect_timeout: Duration,
     read_timeout: Duration,
 ) -> Result<Vec<Vec<u8>>, String> {
-    let (mut stream, hello) = open(addr, sni, version, suites, connect_timeout).await?;
+    let hello = hello_bytes(version, suites, sni)?;
     let exchange = async {
         stream.write_all(&hello).await.map_err(|e| e.to_string())?;
         let mut received = Vec::with_capacity(16 * 1024);
@@ -408,7 +392,7 @@ fn judge(offered: u16, suites: &[u16], received: &[u8], closed: bool) -> Probe {
         ),
         Parsed::Done(Reply::Alert { description, .. }) => Probe::Refused(format!(
             "alert {}",
-            crate::describe::alert(rustls::AlertDescription::from(description))
+            launchguard_net::describe::alert(rustls::AlertDescription::from(description))
         )),
         Parsed::Done(Reply::ServerHello {
             version,

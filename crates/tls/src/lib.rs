@@ -8,7 +8,6 @@ pub mod cert;
 pub mod chain;
 pub mod cipher;
 pub mod config;
-mod describe;
 pub mod handshake;
 pub mod hello;
 pub mod hsts;

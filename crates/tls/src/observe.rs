@@ -16,6 +16,8 @@ use crate::hello::{self, Probe};
 use crate::suites::{self, CipherClass};
 use crate::trust::{self, Anchors, Trust};
 use crate::web::{self, Response, Walk};
+use launchguard_net::{HttpClient, NetError, Pins};
+use tokio::net::TcpStream;
 
 /// Thresholds from `[tls]`.
 #[derive(Debug, Clone)]
@@ -73,9 +75,9 @@ pub struct Observation {
     /// The version the cipher classes were probed at, when any pre-1.3 version was accepted.
     pub class_version: Option<u16>,
     pub classes: Vec<(CipherClass, Probe)>,
-    pub https: Result<Response, String>,
+    pub https: Result<Response, NetError>,
     /// `None` when `http_port = 0`.
-    pub walk: Option<Result<Walk, String>>,
+    pub walk: Option<Result<Walk, NetError>>,
 }
 
 impl Observation {
@@ -114,11 +116,21 @@ struct Peer<'a> {
 }
 
 impl Peer<'_> {
-    fn take_request(&self) -> Result<(), String> {
-        self.ctx
-            .scope
-            .take_request(self.budget_url)
-            .map_err(|e| e.to_string())
+    /// A TCP connection to `addr` through the network layer: in scope, paid from the host's
+    /// budget, within the connect timeout; the error says which of those failed.
+    async fn connect(&self, addr: SocketAddr) -> Result<TcpStream, HandshakeFailure> {
+        launchguard_net::connect(&self.ctx.scope, self.budget_url, addr)
+            .await
+            .map_err(|e| match e {
+                NetError::Timeout(after) => HandshakeFailure::TimedOut(format!(
+                    "connecting to {addr} timed out after {} ms",
+                    after.as_millis()
+                )),
+                NetError::OutOfScope(_) | NetError::BudgetSpent(_) => {
+                    HandshakeFailure::Failed(e.to_string())
+                }
+                other => HandshakeFailure::Failed(format!("could not connect to {addr}: {other}")),
+            })
     }
 
     async fn inspect(
@@ -126,32 +138,30 @@ impl Peer<'_> {
         addr: SocketAddr,
         versions: &[&'static rustls::SupportedProtocolVersion],
     ) -> Result<Inspection, HandshakeFailure> {
-        self.take_request().map_err(HandshakeFailure::Failed)?;
-        let timeouts = self.ctx.scope.timeouts;
+        let stream = self.connect(addr).await?;
         handshake::inspect(
-            addr,
+            stream,
             self.server_name.clone(),
             versions,
-            timeouts.connect,
-            timeouts.request,
+            self.ctx.scope.timeouts.request,
         )
         .await
     }
 
     async fn probe(&self, addr: SocketAddr, version: u16, suites: &[u16]) -> Probe {
-        if let Err(reason) = self.take_request() {
-            return Probe::Inconclusive(reason);
+        match self.connect(addr).await {
+            Ok(stream) => {
+                hello::probe(
+                    stream,
+                    self.sni,
+                    version,
+                    suites,
+                    self.ctx.scope.timeouts.request,
+                )
+                .await
+            }
+            Err(failure) => Probe::Inconclusive(failure.reason().to_owned()),
         }
-        let timeouts = self.ctx.scope.timeouts;
-        hello::probe(
-            addr,
-            self.sni,
-            version,
-            suites,
-            timeouts.connect,
-            timeouts.request,
-        )
-        .await
     }
 
     async fn capture_chain(
@@ -160,15 +170,16 @@ impl Peer<'_> {
         version: u16,
         suites: &[u16],
     ) -> Result<Vec<Vec<u8>>, String> {
-        self.take_request()?;
-        let timeouts = self.ctx.scope.timeouts;
+        let stream = self
+            .connect(addr)
+            .await
+            .map_err(|failure| failure.reason().to_owned())?;
         hello::capture_chain(
-            addr,
+            stream,
             self.sni,
             version,
             suites,
-            timeouts.connect,
-            timeouts.request,
+            self.ctx.scope.timeouts.request,
         )
         .await
     }
@@ -190,7 +201,7 @@ pub async fn observe(host: Host, ctx: &AgentContext, settings: &Settings) -> Obs
         versions: Vec::new(),
         class_version: None,
         classes: Vec::new(),
-        https: Err("not attempted".into()),
+        https: Err(NetError::NotAttempted("not attempted".into())),
         walk: None,
         host,
     };
@@ -200,9 +211,9 @@ pub async fn observe(host: Host, ctx: &AgentContext, settings: &Settings) -> Obs
         obs.chain = Err(reason.clone());
         obs.trust = Err(reason.clone());
         obs.tls13 = Err(HandshakeFailure::Failed(reason.clone()));
-        obs.https = Err(reason.clone());
+        obs.https = Err(NetError::NotAttempted(reason.clone()));
         if host.http_port != 0 {
-            obs.walk = Some(Err(reason));
+            obs.walk = Some(Err(NetError::NotAttempted(reason)));
         }
     };
     let https_url = match host.url("https", host.port) {
@@ -268,7 +279,7 @@ pub async fn observe(host: Host, ctx: &AgentContext, settings: &Settings) -> Obs
             obs.versions
                 .push((version, Probe::Inconclusive(reason.clone())));
         }
-        obs.https = Err(reason);
+        obs.https = Err(NetError::NotAttempted(reason));
         obs.walk = walk_plain_http(&host, addr, ctx, settings).await;
         return obs;
     }
@@ -339,7 +350,7 @@ pub async fn observe(host: Host, ctx: &AgentContext, settings: &Settings) -> Obs
     };
     obs.https = match site_client(&host, addr, ctx) {
         Err(reason) => Err(reason),
-        Ok(client) => web::get(&client, &ctx.scope, &https_url).await,
+        Ok(client) => web::get(&client, &https_url).await,
     };
     obs.walk = walk_plain_http(&host, addr, ctx, settings).await;
     obs
@@ -347,22 +358,13 @@ pub async fn observe(host: Host, ctx: &AgentContext, settings: &Settings) -> Obs
 
 /// An HTTP client for the site, connecting to `addr`: with `addresses` set, every hostname of the
 /// site is pinned to it, so a redirect between them never asks DNS.
-fn site_client(
-    host: &Host,
-    addr: SocketAddr,
-    ctx: &AgentContext,
-) -> Result<reqwest::Client, String> {
+fn site_client(host: &Host, addr: SocketAddr, ctx: &AgentContext) -> Result<HttpClient, NetError> {
     let pinned: Vec<&str> = if !host.addresses.is_empty() {
         host.site_names.iter().map(String::as_str).collect()
     } else {
         vec![host.name.as_str()]
     };
-    web::client(
-        &pinned,
-        addr,
-        ctx.scope.timeouts.connect,
-        ctx.scope.timeouts.request,
-    )
+    web::client(&ctx.scope, &pinned, addr)
 }
 
 /// The walk from `http://host:http_port/`, or `None` when `http_port = 0`.
@@ -371,17 +373,17 @@ async fn walk_plain_http(
     addr: SocketAddr,
     ctx: &AgentContext,
     settings: &Settings,
-) -> Option<Result<Walk, String>> {
+) -> Option<Result<Walk, NetError>> {
     if host.http_port == 0 {
         return None;
     }
     let url = match host.url("http", host.http_port) {
         Ok(url) => url,
-        Err(reason) => return Some(Err(reason)),
+        Err(reason) => return Some(Err(NetError::NotAttempted(reason))),
     };
     Some(match site_client(host, addr, ctx) {
         Err(reason) => Err(reason),
-        Ok(client) => web::walk(&client, &ctx.scope, url, settings.max_redirects + 2).await,
+        Ok(client) => web::walk(&client, url, settings.max_redirects + 2).await,
     })
 }
 
@@ -416,27 +418,16 @@ async fn resolve(host: &Host, ctx: &AgentContext) -> Result<Vec<SocketAddr>, Str
         }
         return Ok(addrs);
     }
-    if let Ok(ip) = host.name.parse::<IpAddr>() {
-        return Ok(vec![SocketAddr::new(ip, host.port)]);
-    }
-    let lookup = tokio::net::lookup_host((host.name.as_str(), host.port));
-    match tokio::time::timeout(ctx.scope.timeouts.connect, lookup).await {
-        Ok(Ok(found)) => {
-            let mut addrs: Vec<SocketAddr> = Vec::new();
-            for addr in found {
-                if !addrs.contains(&addr) && addrs.len() < MAX_ADDRESSES {
-                    addrs.push(addr);
-                }
-            }
-            if addrs.is_empty() {
-                Err(format!("DNS lookup of {} gave no address", host.name))
-            } else {
-                Ok(addrs)
-            }
-        }
-        Ok(Err(e)) => Err(format!("DNS lookup of {} failed: {e}", host.name)),
-        Err(_) => Err(format!("DNS lookup of {} timed out", host.name)),
-    }
+    let mut addrs = launchguard_net::lookup(
+        &host.name,
+        host.port,
+        &Pins::default(),
+        ctx.scope.timeouts.connect,
+    )
+    .await
+    .map_err(|e| e.to_string())?;
+    addrs.truncate(MAX_ADDRESSES);
+    Ok(addrs)
 }
 
 /// Fetches the issuers named by the last presented certificate's AIA caIssuers URLs, in scope
@@ -468,15 +459,10 @@ async fn fetch_issuers(
             .filter(|h| *h == host.name)
             .into_iter()
             .collect();
-        let Ok(client) = web::client(
-            &pinned,
-            addr,
-            ctx.scope.timeouts.connect,
-            ctx.scope.timeouts.request,
-        ) else {
+        let Ok(client) = web::client(&ctx.scope, &pinned, addr) else {
             continue;
         };
-        if let Ok(response) = web::get(&client, &ctx.scope, &parsed).await
+        if let Ok(response) = web::get(&client, &parsed).await
             && response.status == 200
             && !response.truncated
         {
@@ -541,7 +527,7 @@ pub(crate) mod test_support {
             versions: Vec::new(),
             class_version: None,
             classes: Vec::new(),
-            https: Err("not requested".into()),
+            https: Err(NetError::NotAttempted("not requested".into())),
             walk: None,
         }
     }

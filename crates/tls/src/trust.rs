@@ -13,7 +13,7 @@ use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
 use rustls::{CertificateError, RootCertStore};
 
 use crate::chain::{CertInfo, format_time};
-use crate::describe;
+use launchguard_net::describe;
 
 /// The trust anchors a target is judged against: the public roots plus its `ca_file`.
 #[derive(Debug, Clone)]

@@ -18,6 +18,8 @@ use launchguard_core::config::{EnvVarError, Environment, Invalid, SectionContext
 use launchguard_core::{
     Agent, AgentContext, AgentFuture, AgentSpec, CheckDef, Finding, Registration, Target,
 };
+use launchguard_net::{HttpClient, HttpOptions};
+use reqwest::header::{HeaderName, HeaderValue};
 use tokio::time::Instant;
 use url::Url;
 
@@ -123,7 +125,7 @@ impl Agent for HealthAgent {
                     let client = &client;
                     async move {
                         tracing::info!(endpoint = %endpoint.target.id, "requesting health endpoint");
-                        let outcome = probe(client, ctx, &self.env, endpoint).await;
+                        let outcome = probe(client, &self.env, endpoint).await;
                         tracing::debug!(endpoint = %endpoint.target.id, outcome = outcome_kind(&outcome), "health endpoint done");
                         report(ctx, endpoint, &outcome);
                     }
@@ -141,28 +143,16 @@ fn outcome_kind(outcome: &Outcome) -> &'static str {
     }
 }
 
-fn build_client(ctx: &AgentContext) -> Result<reqwest::Client, String> {
-    reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .no_proxy()
-        .connect_timeout(ctx.scope.timeouts.connect)
-        .timeout(ctx.scope.timeouts.request)
-        .user_agent(concat!(
-            "launchguard/",
-            env!("CARGO_PKG_VERSION"),
-            " (health check)"
-        ))
-        .build()
-        .map_err(|e| format!("could not set up the HTTP client: {}", e.without_url()))
+fn build_client(ctx: &AgentContext) -> Result<HttpClient, String> {
+    HttpClient::new(
+        ctx.scope.clone(),
+        HttpOptions::new("health check", BODY_CAP),
+    )
+    .map_err(|e| e.to_string())
 }
 
-async fn probe(
-    client: &reqwest::Client,
-    ctx: &AgentContext,
-    env: &Environment,
-    endpoint: &Endpoint,
-) -> Outcome {
-    let mut request = client.get(endpoint.url.clone());
+async fn probe(client: &HttpClient, env: &Environment, endpoint: &Endpoint) -> Outcome {
+    let mut headers = Vec::new();
     for (header, variable) in &endpoint.headers_from_env {
         let value = match env.var(variable) {
             Ok(value) => value,
@@ -177,103 +167,34 @@ async fn probe(
                 ));
             }
         };
-        match reqwest::header::HeaderValue::from_str(&value) {
-            Ok(value) => request = request.header(header.as_str(), value),
-            Err(_) => {
-                return Outcome::NotAttempted(format!(
-                    "the value of environment variable {variable} (for header {header}) is not a \
-                     valid HTTP header value (it holds a control character such as CR or LF); no \
-                     request was sent"
-                ));
-            }
-        }
-    }
-    if let Err(refusal) = ctx.scope.take_request(&endpoint.url) {
-        return Outcome::NotAttempted(refusal.to_string());
+        let Ok(name) = HeaderName::from_bytes(header.as_bytes()) else {
+            return Outcome::NotAttempted(format!("`{header}` is not an HTTP header name"));
+        };
+        let Ok(value) = HeaderValue::from_str(&value) else {
+            return Outcome::NotAttempted(format!(
+                "the value of environment variable {variable} (for header {header}) is not a \
+                 valid HTTP header value (it holds a control character such as CR or LF); no \
+                 request was sent"
+            ));
+        };
+        headers.push((name, value));
     }
     let started = Instant::now();
-    // reqwest's own timeout covers connect, headers and body; this one also bounds our reading.
-    let hard_limit = ctx.scope.timeouts.request + Duration::from_secs(1);
-    match tokio::time::timeout(hard_limit, fetch(request)).await {
-        Ok(Ok((status, location, body, truncated))) => Outcome::Answered(Answer {
-            status,
-            elapsed: started.elapsed(),
-            body,
-            truncated,
-            location,
+    match client.get(&endpoint.url, &headers).await {
+        Ok(response) => Outcome::Answered(Answer {
+            status: response.status,
+            elapsed: response.elapsed,
+            location: response
+                .header("location")
+                .map(|l| l.chars().take(200).collect()),
+            body: response.body,
+            truncated: response.truncated,
         }),
-        Ok(Err(reason)) => Outcome::Unreachable {
-            reason,
+        Err(e) if e.not_attempted() => Outcome::NotAttempted(e.to_string()),
+        Err(e) => Outcome::Unreachable {
+            reason: e.to_string(),
             elapsed: started.elapsed(),
         },
-        Err(_) => Outcome::Unreachable {
-            reason: format!("timed out after {} ms", hard_limit.as_millis()),
-            elapsed: started.elapsed(),
-        },
-    }
-}
-
-type Fetched = (u16, Option<String>, Vec<u8>, bool);
-
-async fn fetch(request: reqwest::RequestBuilder) -> Result<Fetched, String> {
-    let mut response = request.send().await.map_err(|e| describe_error(&e))?;
-    let status = response.status().as_u16();
-    let location = response.headers().get(reqwest::header::LOCATION).map(|v| {
-        String::from_utf8_lossy(v.as_bytes())
-            .chars()
-            .take(200)
-            .collect()
-    });
-    let mut body = Vec::new();
-    let mut truncated = false;
-    while let Some(chunk) = response.chunk().await.map_err(|e| describe_error(&e))? {
-        let room = BODY_CAP - body.len();
-        if chunk.len() >= room {
-            body.extend_from_slice(&chunk[..room]);
-            truncated = chunk.len() > room || response.chunk().await.ok().flatten().is_some();
-            break;
-        }
-        body.extend_from_slice(&chunk);
-    }
-    Ok((status, location, body, truncated))
-}
-
-/// A one-line reason without the URL (which the target already shows).
-fn describe_error(error: &reqwest::Error) -> String {
-    let mut innermost = String::new();
-    let mut source: Option<&dyn std::error::Error> = std::error::Error::source(error);
-    let mut refused = false;
-    while let Some(err) = source {
-        if let Some(io) = err.downcast_ref::<std::io::Error>() {
-            refused |= io.kind() == std::io::ErrorKind::ConnectionRefused;
-        }
-        innermost = err.to_string();
-        source = err.source();
-    }
-    let lower = innermost.to_ascii_lowercase();
-    let class = if error.is_timeout() {
-        "timed out"
-    } else if refused || lower.contains("connection refused") {
-        "connection refused"
-    } else if lower.contains("dns")
-        || lower.contains("lookup")
-        || lower.contains("name or service not known")
-    {
-        "DNS lookup failed"
-    } else if lower.contains("certificate") || lower.contains("tls") || lower.contains("handshake")
-    {
-        "TLS handshake failed"
-    } else if error.is_connect() {
-        "could not connect"
-    } else {
-        "no valid HTTP answer"
-    };
-    if innermost.is_empty() {
-        class.to_owned()
-    } else if lower.starts_with(&class.to_ascii_lowercase()) {
-        innermost
-    } else {
-        format!("{class}: {innermost}")
     }
 }
 

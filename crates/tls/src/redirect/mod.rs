@@ -9,7 +9,7 @@ pub mod not_permanent;
 use launchguard_core::{CheckDef, Finding, Status};
 
 use crate::observe::Observation;
-use crate::web::{self, Walk};
+use crate::web::Walk;
 
 /// The walk with at least one redirect, or the finding that says why this check has nothing to
 /// judge.
@@ -48,7 +48,7 @@ pub(crate) fn answered_walk<'a>(
             target,
             "does not apply: http_port = 0",
         ))),
-        Some(Err(reason)) if web::is_refused(reason) => Err(Box::new(Finding::pass(
+        Some(Err(reason)) if reason.is_refused() => Err(Box::new(Finding::pass(
             check,
             target,
             "nothing listens on the plain-HTTP port",

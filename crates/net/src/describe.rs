@@ -1,13 +1,11 @@
-//! rustls and webpki errors in words. Their `Display` falls back to `Debug` for most variants
+//! rustls and webpki errors, and times, in words. Their `Display` falls back to `Debug` for most variants
 //! (`NotValidYetContext { time: UnixTime(..) }`), which must never reach a report: every message
 //! built from one of their errors goes through this module.
 
 use rustls::{AlertDescription, CertificateError};
 
-use crate::chain::format_time;
-
 /// A rustls error, for a report.
-pub(crate) fn tls_error(error: &rustls::Error) -> String {
+pub fn tls_error(error: &rustls::Error) -> String {
     use rustls::Error;
     match error {
         Error::AlertReceived(description) => {
@@ -52,15 +50,17 @@ pub(crate) fn tls_error(error: &rustls::Error) -> String {
 
 /// Any error of a chain of sources, with a rustls error (bare or inside I/O errors, as reqwest
 /// and tokio-rustls pass it on) in words.
-pub(crate) fn any_error(error: &(dyn std::error::Error + 'static)) -> String {
+pub fn any_error(error: &(dyn std::error::Error + 'static)) -> String {
     match rustls_inside(error) {
         Some(tls) => tls_error(tls),
         None => error.to_string(),
     }
 }
 
-/// The rustls error `error` is, or that I/O errors wrap (their `source` skips it).
-fn rustls_inside<'a>(error: &'a (dyn std::error::Error + 'static)) -> Option<&'a rustls::Error> {
+/// The rustls error `error` is, or that (nested) I/O errors wrap (their `source` skips it).
+pub fn rustls_inside<'a>(
+    error: &'a (dyn std::error::Error + 'static),
+) -> Option<&'a rustls::Error> {
     if let Some(tls) = error.downcast_ref::<rustls::Error>() {
         return Some(tls);
     }
@@ -69,7 +69,7 @@ fn rustls_inside<'a>(error: &'a (dyn std::error::Error + 'static)) -> Option<&'a
 }
 
 /// A TLS alert: its RFC 8446 name and number.
-pub(crate) fn alert(description: AlertDescription) -> String {
+pub fn alert(description: AlertDescription) -> String {
     let number = u8::from(description);
     match description.as_str() {
         Some(name) => format!("{} ({number})", snake_case(name)),
@@ -78,7 +78,7 @@ pub(crate) fn alert(description: AlertDescription) -> String {
 }
 
 /// Why a certificate (chain) was rejected.
-pub(crate) fn certificate_error(error: &CertificateError) -> String {
+pub fn certificate_error(error: &CertificateError) -> String {
     let time = |t: &rustls::pki_types::UnixTime| format_time(t.as_secs() as i64);
     match error {
         CertificateError::BadEncoding => "a certificate is not valid DER".into(),
@@ -165,6 +165,28 @@ fn snake_case(identifier: &str) -> String {
         out.push(c.to_ascii_lowercase());
     }
     out
+}
+
+/// `YYYY-MM-DDTHH:MM:SSZ` for a Unix time (no calendar crate needed for UTC).
+pub fn format_time(unix: i64) -> String {
+    let days = unix.div_euclid(86_400);
+    let seconds = unix.rem_euclid(86_400);
+    // Civil-from-days, Howard Hinnant's algorithm.
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!(
+        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
+        seconds / 3600,
+        seconds % 3600 / 60,
+        seconds % 60
+    )
 }
 
 #[cfg(test)]

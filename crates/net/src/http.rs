@@ -1,0 +1,266 @@
+//! HTTP as every agent does it: one GET at a time, in scope and within the budget, no redirect
+//! followed by the client, no system proxy, a capped body, names resolved by [`crate::lookup`].
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use launchguard_core::Scope;
+use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
+use tokio::time::Instant;
+use url::Url;
+
+use crate::NetError;
+use crate::resolve::{LookupFailed, Pins, Resolver};
+
+/// Longest header value kept (a hostile server may send megabytes in one header).
+const HEADER_VALUE_CAP: usize = 8 * 1024;
+
+/// How a client is set up.
+#[derive(Debug, Clone)]
+pub struct HttpOptions {
+    /// Sent as `User-Agent`, so that operators can tell launchguard's requests apart.
+    pub user_agent: String,
+    /// Accept any certificate: for agents that judge certificates themselves (the TLS agent).
+    pub accept_invalid_certs: bool,
+    /// Names that connect to a fixed address instead of asking DNS.
+    pub pins: Pins,
+    /// Body bytes read from a response before the connection is dropped.
+    pub body_cap: usize,
+}
+
+impl HttpOptions {
+    pub fn new(purpose: &str, body_cap: usize) -> Self {
+        HttpOptions {
+            user_agent: format!("launchguard/{} ({purpose})", env!("CARGO_PKG_VERSION")),
+            accept_invalid_certs: false,
+            pins: Pins::default(),
+            body_cap,
+        }
+    }
+}
+
+/// One HTTP response, capped.
+#[derive(Debug, Clone)]
+pub struct Response {
+    pub status: u16,
+    /// Every header in order, names lowercase, values as text (lossy) cut at 8 KiB.
+    pub headers: Vec<(String, String)>,
+    /// The body, up to the client's cap.
+    pub body: Vec<u8>,
+    /// Whether the body was longer than the cap.
+    pub truncated: bool,
+    pub elapsed: Duration,
+}
+
+impl Response {
+    /// The first value of header `name` (case-insensitive).
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// Every value of header `name`, in order.
+    pub fn headers_named<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a str> + 'a {
+        self.headers
+            .iter()
+            .filter(move |(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// The redirect target, for a 3xx answer with a `Location`.
+    pub fn redirect(&self) -> Option<&str> {
+        (300..400)
+            .contains(&self.status)
+            .then(|| self.header("location"))
+            .flatten()
+    }
+}
+
+/// One step of a redirect walk.
+#[derive(Debug, Clone)]
+pub struct Hop {
+    pub url: Url,
+    pub response: Response,
+}
+
+/// Where a walk of redirects ended.
+#[derive(Debug, Clone)]
+pub struct Walk {
+    pub hops: Vec<Hop>,
+    /// Why the walk stopped before a final answer, if it did.
+    pub stopped: Option<String>,
+}
+
+/// A client bound to a scope: every request is checked against it and paid from its budget.
+#[derive(Debug, Clone)]
+pub struct HttpClient {
+    client: reqwest::Client,
+    scope: Arc<Scope>,
+    body_cap: usize,
+}
+
+impl HttpClient {
+    pub fn new(scope: Arc<Scope>, options: HttpOptions) -> Result<Self, NetError> {
+        let timeouts = scope.timeouts;
+        let client = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .no_proxy()
+            .tls_danger_accept_invalid_certs(options.accept_invalid_certs)
+            .connect_timeout(timeouts.connect)
+            .timeout(timeouts.request)
+            .user_agent(options.user_agent)
+            .dns_resolver(Resolver {
+                pins: options.pins,
+                timeout: timeouts.connect,
+            })
+            .build()
+            .map_err(|e| NetError::Setup(innermost(&e)))?;
+        Ok(HttpClient {
+            client,
+            scope,
+            body_cap: options.body_cap,
+        })
+    }
+
+    /// One GET of `url` with `headers`, in scope and within the budget; the whole exchange,
+    /// body included, is bounded by the request timeout.
+    pub async fn get(
+        &self,
+        url: &Url,
+        headers: &[(HeaderName, HeaderValue)],
+    ) -> Result<Response, NetError> {
+        self.scope.take_request(url)?;
+        let limit = self.scope.timeouts.request + Duration::from_secs(1);
+        let started = Instant::now();
+        let mut request = self.client.get(url.clone());
+        let mut map = HeaderMap::new();
+        for (name, value) in headers {
+            map.append(name.clone(), value.clone());
+        }
+        request = request.headers(map);
+        let exchange = async {
+            let mut response = request.send().await.map_err(|e| classify(&e, limit))?;
+            let status = response.status().as_u16();
+            let headers = response
+                .headers()
+                .iter()
+                .map(|(name, value)| {
+                    let bytes = &value.as_bytes()[..value.len().min(HEADER_VALUE_CAP)];
+                    (
+                        name.as_str().to_owned(),
+                        String::from_utf8_lossy(bytes).into_owned(),
+                    )
+                })
+                .collect();
+            let mut body = Vec::new();
+            let mut truncated = false;
+            while let Some(chunk) = response.chunk().await.map_err(|e| classify(&e, limit))? {
+                let room = self.body_cap - body.len();
+                if chunk.len() > room {
+                    body.extend_from_slice(&chunk[..room]);
+                    truncated = true;
+                    break;
+                }
+                body.extend_from_slice(&chunk);
+            }
+            Ok(Response {
+                status,
+                headers,
+                body,
+                truncated,
+                elapsed: started.elapsed(),
+            })
+        };
+        tokio::time::timeout(limit, exchange)
+            .await
+            .unwrap_or(Err(NetError::Timeout(limit)))
+    }
+
+    /// Follows redirects from `start` one GET per hop, up to `max_requests`, never to a URL out of
+    /// scope. An error before the first answer is the walk's error; a later one stops the walk.
+    pub async fn walk(&self, start: Url, max_requests: usize) -> Result<Walk, NetError> {
+        let mut hops = Vec::new();
+        let mut url = start;
+        loop {
+            let response = match self.get(&url, &[]).await {
+                Ok(response) => response,
+                Err(e) if hops.is_empty() => return Err(e),
+                Err(e) => {
+                    return Ok(Walk {
+                        hops,
+                        stopped: Some(format!("{url}: {e}")),
+                    });
+                }
+            };
+            let location = response.redirect().map(str::to_owned);
+            hops.push(Hop {
+                url: url.clone(),
+                response,
+            });
+            let Some(location) = location else {
+                return Ok(Walk {
+                    hops,
+                    stopped: None,
+                });
+            };
+            let stop = |reason: String| {
+                Ok(Walk {
+                    hops: hops.clone(),
+                    stopped: Some(reason),
+                })
+            };
+            let next = match url.join(&location) {
+                Ok(next) => next,
+                Err(e) => return stop(format!("Location `{location}` is not a URL: {e}")),
+            };
+            if hops.len() >= max_requests {
+                return stop(format!("stopped after {max_requests} requests"));
+            }
+            if let Err(e) = self.scope.check_url(&next) {
+                return stop(format!("not followed: {e}"));
+            }
+            url = next;
+        }
+    }
+}
+
+/// A reqwest error by what is in its source chain, never by the words of its message.
+fn classify(error: &reqwest::Error, limit: Duration) -> NetError {
+    if error.is_timeout() {
+        return NetError::Timeout(limit);
+    }
+    let mut source: Option<&(dyn std::error::Error + 'static)> = std::error::Error::source(error);
+    while let Some(inner) = source {
+        if let Some(LookupFailed(e)) = inner.downcast_ref::<LookupFailed>() {
+            return e.clone();
+        }
+        if let Some(tls) = crate::describe::rustls_inside(inner) {
+            return NetError::Tls(crate::describe::tls_error(tls));
+        }
+        if let Some(io) = inner.downcast_ref::<std::io::Error>() {
+            let classified = NetError::from_io(io, limit);
+            if !matches!(classified, NetError::Connect(_)) {
+                return classified;
+            }
+        }
+        source = inner.source();
+    }
+    if error.is_connect() {
+        NetError::Connect(innermost(error))
+    } else {
+        NetError::Protocol(innermost(error))
+    }
+}
+
+/// The innermost message of an error chain (the URL, which the finding already shows, left out).
+fn innermost(error: &reqwest::Error) -> String {
+    let mut text = error.to_string();
+    let mut source: Option<&(dyn std::error::Error + 'static)> = std::error::Error::source(error);
+    while let Some(inner) = source {
+        text = crate::describe::any_error(inner);
+        source = inner.source();
+    }
+    text
+}

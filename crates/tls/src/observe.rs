@@ -187,66 +187,18 @@ impl Peer<'_> {
 
 /// Observes one host. Every connection takes one request from the host's budget.
 pub async fn observe(host: Host, ctx: &AgentContext, settings: &Settings) -> Observation {
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs() as i64);
-    let mut obs = Observation {
-        now,
-        inspection: Err(HandshakeFailure::Failed("not attempted".into())),
-        chain: Err("not attempted".into()),
-        chain_source: None,
-        trust: Err("not attempted".into()),
-        tls13: Err(HandshakeFailure::Failed("not attempted".into())),
-        other_addresses: Vec::new(),
-        versions: Vec::new(),
-        class_version: None,
-        classes: Vec::new(),
-        https: Err(NetError::NotAttempted("not attempted".into())),
-        walk: None,
-        host,
+    let mut obs = Observation::not_attempted(host, "not attempted");
+    let plan = match connection_plan(&obs.host, ctx).await {
+        Ok(plan) => plan,
+        Err(reason) => return Observation::not_attempted(obs.host, &reason),
     };
+    let ConnectionPlan {
+        https_url,
+        addr,
+        others,
+        server_name,
+    } = plan;
     let host = obs.host.clone();
-    let not_attempted = |obs: &mut Observation, reason: String| {
-        obs.inspection = Err(HandshakeFailure::Failed(reason.clone()));
-        obs.chain = Err(reason.clone());
-        obs.trust = Err(reason.clone());
-        obs.tls13 = Err(HandshakeFailure::Failed(reason.clone()));
-        obs.https = Err(NetError::NotAttempted(reason.clone()));
-        if host.http_port != 0 {
-            obs.walk = Some(Err(NetError::NotAttempted(reason)));
-        }
-    };
-    let https_url = match host.url("https", host.port) {
-        Ok(url) => url,
-        Err(reason) => {
-            not_attempted(&mut obs, reason);
-            return obs;
-        }
-    };
-    if let Err(e) = ctx.scope.check_url(&https_url) {
-        not_attempted(&mut obs, e.to_string());
-        return obs;
-    }
-    let (addr, others) = match resolve(&host, ctx).await {
-        Ok(addrs) => (addrs[0], addrs[1..].to_vec()),
-        Err(reason) => {
-            not_attempted(&mut obs, reason);
-            return obs;
-        }
-    };
-    let server_name = match host.name.parse::<IpAddr>() {
-        Ok(ip) => ServerName::IpAddress(ip.into()),
-        Err(_) => match ServerName::try_from(host.name.clone()) {
-            Ok(name) => name,
-            Err(e) => {
-                not_attempted(
-                    &mut obs,
-                    format!("`{}` is not a valid TLS server name: {e}", host.name),
-                );
-                return obs;
-            }
-        },
-    };
     let sni = host
         .name
         .parse::<IpAddr>()
@@ -258,31 +210,113 @@ pub async fn observe(host: Host, ctx: &AgentContext, settings: &Settings) -> Obs
         server_name,
         sni,
     };
+    inspect_addresses(&mut obs, &peer, addr, &others).await;
+    if let Err(HandshakeFailure::TimedOut(reason)) = &obs.inspection {
+        // A server that let the first handshake time out would let every probe time out too.
+        let reason = reason.clone();
+        obs.skip_probes_after_timeout(&reason);
+        obs.walk = walk_plain_http(&host, addr, ctx, settings).await;
+        return obs;
+    }
+    probe_versions_and_classes(&mut obs, &peer, addr).await;
+    obs.chain = read_chain(&mut obs, &peer, addr).await;
+    obs.trust = judge_trust(&obs, ctx, addr).await;
+    obs.https = match site_client(&host, addr, ctx) {
+        Err(reason) => Err(reason),
+        Ok(client) => web::get(&client, &https_url).await,
+    };
+    obs.walk = walk_plain_http(&host, addr, ctx, settings).await;
+    obs
+}
 
+impl Observation {
+    /// An observation in which nothing was attempted, for `reason`.
+    fn not_attempted(host: Host, reason: &str) -> Observation {
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs() as i64);
+        let walk = (host.http_port != 0).then(|| Err(NetError::NotAttempted(reason.to_owned())));
+        Observation {
+            now,
+            inspection: Err(HandshakeFailure::Failed(reason.to_owned())),
+            chain: Err(reason.to_owned()),
+            chain_source: None,
+            trust: Err(reason.to_owned()),
+            tls13: Err(HandshakeFailure::Failed(reason.to_owned())),
+            other_addresses: Vec::new(),
+            versions: Vec::new(),
+            class_version: None,
+            classes: Vec::new(),
+            https: Err(NetError::NotAttempted(reason.to_owned())),
+            walk,
+            host,
+        }
+    }
+
+    /// After the first handshake timed out: every later part says so without being tried.
+    fn skip_probes_after_timeout(&mut self, reason: &str) {
+        self.chain = Err(format!("no handshake completed: {reason}"));
+        self.trust = Err(format!("no handshake completed: {reason}"));
+        let reason = format!("not probed: {reason}");
+        self.tls13 = Err(HandshakeFailure::TimedOut(reason.clone()));
+        for version in [hello::SSL3, hello::TLS10, hello::TLS11, hello::TLS12] {
+            self.versions
+                .push((version, Probe::Inconclusive(reason.clone())));
+        }
+        self.https = Err(NetError::NotAttempted(reason));
+    }
+}
+
+/// Where and how to connect: the HTTPS URL (in scope), the address examined fully, the other
+/// addresses, and the name the handshakes verify.
+struct ConnectionPlan {
+    https_url: Url,
+    addr: SocketAddr,
+    others: Vec<SocketAddr>,
+    server_name: ServerName<'static>,
+}
+
+/// Phase 1: the plan, or why nothing can be attempted (out of scope, no address, a bad name).
+async fn connection_plan(host: &Host, ctx: &AgentContext) -> Result<ConnectionPlan, String> {
+    let https_url = host.url("https", host.port)?;
+    ctx.scope.check_url(&https_url).map_err(|e| e.to_string())?;
+    let addrs = resolve(host, ctx).await?;
+    let server_name = match host.name.parse::<IpAddr>() {
+        Ok(ip) => ServerName::IpAddress(ip.into()),
+        Err(_) => ServerName::try_from(host.name.clone())
+            .map_err(|e| format!("`{}` is not a valid TLS server name: {e}", host.name))?,
+    };
+    Ok(ConnectionPlan {
+        https_url,
+        addr: addrs[0],
+        others: addrs[1..].to_vec(),
+        server_name,
+    })
+}
+
+/// Phase 2: the inspection handshake on the main address, and the leaf every other address
+/// serves.
+async fn inspect_addresses(
+    obs: &mut Observation,
+    peer: &Peer<'_>,
+    addr: SocketAddr,
+    others: &[SocketAddr],
+) {
     obs.inspection = peer.inspect(addr, rustls::DEFAULT_VERSIONS).await;
     for other in others {
         let leaf = peer
-            .inspect(other, rustls::DEFAULT_VERSIONS)
+            .inspect(*other, rustls::DEFAULT_VERSIONS)
             .await
             .map_err(|failure| failure.reason().to_owned())
             .and_then(|inspection| parse_chain(inspection.chain.iter().map(|c| c.as_ref())))
             .map(|mut chain| chain.swap_remove(0));
-        obs.other_addresses.push((other, leaf));
+        obs.other_addresses.push((*other, leaf));
     }
-    if let Err(HandshakeFailure::TimedOut(reason)) = &obs.inspection {
-        // A server that let the first handshake time out would let every probe time out too.
-        obs.chain = Err(format!("no handshake completed: {reason}"));
-        obs.trust = Err(format!("no handshake completed: {reason}"));
-        let reason = format!("not probed: {reason}");
-        obs.tls13 = Err(HandshakeFailure::TimedOut(reason.clone()));
-        for version in [hello::SSL3, hello::TLS10, hello::TLS11, hello::TLS12] {
-            obs.versions
-                .push((version, Probe::Inconclusive(reason.clone())));
-        }
-        obs.https = Err(NetError::NotAttempted(reason));
-        obs.walk = walk_plain_http(&host, addr, ctx, settings).await;
-        return obs;
-    }
+}
+
+/// Phase 3: a TLS 1.3-only handshake, one raw ClientHello per legacy version, then one per
+/// cipher class at the highest pre-1.3 version accepted.
+async fn probe_versions_and_classes(obs: &mut Observation, peer: &Peer<'_>, addr: SocketAddr) {
     obs.tls13 = peer
         .inspect(addr, &[&rustls::version::TLS13])
         .await
@@ -301,59 +335,69 @@ pub async fn observe(host: Host, ctx: &AgentContext, settings: &Settings) -> Obs
             obs.classes.push((class, probe));
         }
     }
-    obs.chain = match &obs.inspection {
-        Ok(inspection) => parse_chain(inspection.chain.iter().map(|c| c.as_ref())),
-        Err(failure) => match obs.class_version {
-            // rustls could not complete a handshake, but the server accepts a version or suite
-            // rustls does not speak: below TLS 1.3 the chain travels in clear text.
-            Some(version) => {
-                let captured = peer.capture_chain(addr, version, &offer).await;
-                obs.chain_source = Some(format!(
-                    "read from a {} handshake (rustls could not complete one: {})",
-                    hello::version_name(version),
-                    failure.reason()
-                ));
-                captured
-                    .map_err(|e| {
-                        format!(
-                            "the certificate could not be read from a {} handshake: {e}",
-                            hello::version_name(version)
-                        )
-                    })
-                    .and_then(|ders| parse_chain(ders.iter().map(Vec::as_slice)))
-            }
-            _ => Err(format!(
-                "no TLS handshake completed, so the certificate was not read: {}",
-                failure.reason()
-            )),
-        },
+}
+
+/// Phase 4: the presented chain, from the inspection handshake or, when rustls could not
+/// complete one but the server accepts an older version, from a clear-text Certificate message.
+async fn read_chain(
+    obs: &mut Observation,
+    peer: &Peer<'_>,
+    addr: SocketAddr,
+) -> Result<Vec<CertInfo>, String> {
+    let failure = match &obs.inspection {
+        Ok(inspection) => return parse_chain(inspection.chain.iter().map(|c| c.as_ref())),
+        Err(failure) => failure.reason().to_owned(),
     };
-    obs.trust = match (&obs.chain, host.anchors.as_ref()) {
-        (Err(reason), _) => Err(reason.clone()),
-        (Ok(_), Err(reason)) => Err(format!("ca_file: {reason}")),
-        (Ok(chain), Ok(anchors)) => {
-            let mut verdict = trust::judge(anchors, chain, &[]);
-            if matches!(verdict, Trust::Untrusted { .. }) {
-                let (fetched, notes) = fetch_issuers(chain, ctx, &host, addr).await;
-                if !fetched.is_empty() {
-                    verdict = trust::judge(anchors, chain, &fetched);
-                }
-                if let Trust::Untrusted { reason } = &mut verdict {
-                    for note in notes {
-                        reason.push_str("; ");
-                        reason.push_str(&note);
-                    }
-                }
-            }
-            Ok(verdict)
+    let Some(version) = obs.class_version else {
+        return Err(format!(
+            "no TLS handshake completed, so the certificate was not read: {failure}"
+        ));
+    };
+    let captured = peer
+        .capture_chain(addr, version, &suites::broad_offer())
+        .await;
+    obs.chain_source = Some(format!(
+        "read from a {} handshake (rustls could not complete one: {failure})",
+        hello::version_name(version),
+    ));
+    captured
+        .map_err(|e| {
+            format!(
+                "the certificate could not be read from a {} handshake: {e}",
+                hello::version_name(version)
+            )
+        })
+        .and_then(|ders| parse_chain(ders.iter().map(Vec::as_slice)))
+}
+
+/// Phase 5: the trust verdict, fetching missing issuers from in-scope AIA URLs when the chain
+/// does not verify on its own.
+async fn judge_trust(
+    obs: &Observation,
+    ctx: &AgentContext,
+    addr: SocketAddr,
+) -> Result<Trust, String> {
+    let chain = obs.chain.as_ref().map_err(Clone::clone)?;
+    let anchors = obs
+        .host
+        .anchors
+        .as_ref()
+        .as_ref()
+        .map_err(|reason| format!("ca_file: {reason}"))?;
+    let mut verdict = trust::judge(anchors, chain, &[]);
+    if matches!(verdict, Trust::Untrusted { .. }) {
+        let (fetched, notes) = fetch_issuers(chain, ctx, &obs.host, addr).await;
+        if !fetched.is_empty() {
+            verdict = trust::judge(anchors, chain, &fetched);
         }
-    };
-    obs.https = match site_client(&host, addr, ctx) {
-        Err(reason) => Err(reason),
-        Ok(client) => web::get(&client, &https_url).await,
-    };
-    obs.walk = walk_plain_http(&host, addr, ctx, settings).await;
-    obs
+        if let Trust::Untrusted { reason } = &mut verdict {
+            for note in notes {
+                reason.push_str("; ");
+                reason.push_str(&note);
+            }
+        }
+    }
+    Ok(verdict)
 }
 
 /// An HTTP client for the site, connecting to `addr`: with `addresses` set, every hostname of the

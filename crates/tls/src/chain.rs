@@ -72,16 +72,22 @@ impl KeyInfo {
     }
 }
 
+/// Why bytes presented as a certificate could not be read.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum CertificateParseError {
+    #[error("not a valid X.509 certificate: {0}")]
+    NotX509(String),
+    #[error("{0} bytes of garbage after the certificate")]
+    TrailingBytes(usize),
+}
+
 impl CertInfo {
     /// Parses one DER certificate; the error says what is wrong in words.
-    pub fn parse(der: &[u8]) -> Result<CertInfo, String> {
+    pub fn parse(der: &[u8]) -> Result<CertInfo, CertificateParseError> {
         let (rest, cert) = X509Certificate::from_der(der)
-            .map_err(|e| format!("not a valid X.509 certificate: {e}"))?;
+            .map_err(|e| CertificateParseError::NotX509(e.to_string()))?;
         if !rest.is_empty() {
-            return Err(format!(
-                "{} bytes of garbage after the certificate",
-                rest.len()
-            ));
+            return Err(CertificateParseError::TrailingBytes(rest.len()));
         }
         let mut info = CertInfo {
             der: der.to_vec(),

@@ -233,7 +233,7 @@ fn site_hosts(site: &TlsTarget, cx: &SectionContext<'_>) -> Result<Vec<Host>, In
         addresses.push(parsed);
     }
     let anchors = Arc::new(match &site.ca_file {
-        None => Anchors::new(None),
+        None => Anchors::new(None).map_err(|e| e.to_string()),
         Some(path) => {
             let path = cx.path(path);
             std::fs::read(&path)

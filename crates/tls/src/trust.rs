@@ -21,8 +21,21 @@ pub struct Anchors {
     verifier: Arc<WebPkiServerVerifier>,
 }
 
+/// Why a `ca_file` could not become trust anchors.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum AnchorsError {
+    #[error("not a PEM certificate file: {0}")]
+    NotPem(String),
+    #[error("a certificate in it cannot be a trust anchor: {0}")]
+    NotAnAnchor(String),
+    #[error("it holds no PEM certificate")]
+    Empty,
+    #[error("cannot build a verifier: {0}")]
+    Verifier(String),
+}
+
 impl Anchors {
-    pub fn new(extra_pem: Option<&[u8]>) -> Result<Anchors, String> {
+    pub fn new(extra_pem: Option<&[u8]>) -> Result<Anchors, AnchorsError> {
         let mut roots = RootCertStore {
             roots: webpki_roots::TLS_SERVER_ROOTS.to_vec(),
         };
@@ -30,14 +43,14 @@ impl Anchors {
         if let Some(pem) = extra_pem {
             use rustls::pki_types::pem::PemObject;
             for cert in CertificateDer::pem_slice_iter(pem) {
-                let cert = cert.map_err(|e| format!("not a PEM certificate file: {e}"))?;
+                let cert = cert.map_err(|e| AnchorsError::NotPem(e.to_string()))?;
                 roots
                     .add(cert)
-                    .map_err(|e| format!("a certificate in it cannot be a trust anchor: {e}"))?;
+                    .map_err(|e| AnchorsError::NotAnAnchor(describe::tls_error(&e)))?;
                 added += 1;
             }
             if added == 0 {
-                return Err("it holds no PEM certificate".into());
+                return Err(AnchorsError::Empty);
             }
         }
         let verifier = WebPkiServerVerifier::builder_with_provider(
@@ -45,7 +58,7 @@ impl Anchors {
             Arc::new(rustls::crypto::aws_lc_rs::default_provider()),
         )
         .build()
-        .map_err(|e| format!("cannot build a verifier: {e}"))?;
+        .map_err(|e| AnchorsError::Verifier(e.to_string()))?;
         Ok(Anchors { verifier })
     }
 

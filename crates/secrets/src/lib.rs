@@ -10,6 +10,6 @@ pub mod scan;
 pub mod validate;
 
 pub use agent::{LogsAgent, findings};
-pub use engine::{Hit, Scanner};
+pub use engine::{Encoding, Hit, Scanner};
 pub use rules::{CHECKS, RULES};
 pub use scan::{Location, Occurrence, ScanOptions, ScanReport, Unscanned, scan_paths};

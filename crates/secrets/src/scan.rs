@@ -16,7 +16,7 @@ use globset::{Glob, GlobSet, GlobSetBuilder};
 use launchguard_core::{Redacted, Severity};
 use memchr::{memchr, memchr_iter};
 
-use crate::engine::{Hit, Scanner};
+use crate::engine::{Encoding, Hit, Scanner};
 
 const BUFFER: usize = 4 << 20;
 /// Bytes after a region's end that a private key starting inside it may extend into.
@@ -70,8 +70,8 @@ pub struct Occurrence {
     pub count: u64,
     pub first: Location,
     pub last: Location,
-    /// Seen only inside JSON-escaped or percent-encoded text.
-    pub decoded: bool,
+    /// How it was written: plain if seen plainly at least once.
+    pub encoding: Encoding,
 }
 
 /// An input that was not read in full.
@@ -115,7 +115,7 @@ struct Folded {
     count: u64,
     first: (u64, u64),
     last: (u64, u64),
-    decoded: bool,
+    encoding: Encoding,
 }
 
 impl JobResult {
@@ -125,7 +125,7 @@ impl JobResult {
             Some(folded) => {
                 folded.count += 1;
                 folded.last = (line, offset);
-                folded.decoded &= hit.decoded;
+                folded.encoding = folded.encoding.fold(hit.encoding);
                 folded.severity = folded.severity.max(hit.severity);
             }
             None => {
@@ -138,7 +138,7 @@ impl JobResult {
                         count: 1,
                         first: (line, offset),
                         last: (line, offset),
-                        decoded: hit.decoded,
+                        encoding: hit.encoding,
                     },
                 );
             }
@@ -571,7 +571,7 @@ pub fn scan_paths(
                 Some(occurrence) => {
                     occurrence.count += hit.count;
                     occurrence.last = at(hit.last);
-                    occurrence.decoded &= hit.decoded;
+                    occurrence.encoding = occurrence.encoding.fold(hit.encoding);
                     occurrence.severity = occurrence.severity.max(hit.severity);
                 }
                 None => {
@@ -585,7 +585,7 @@ pub fn scan_paths(
                             count: hit.count,
                             first: at(hit.first),
                             last: at(hit.last),
-                            decoded: hit.decoded,
+                            encoding: hit.encoding,
                         },
                     );
                 }

@@ -18,7 +18,7 @@ use aho_corasick::AhoCorasick;
 use launchguard_core::{Redacted, Severity};
 use memchr::{memchr, memmem, memrchr};
 
-use crate::rules::{Anchor, RULES, Rule};
+use crate::rules::{Anchor, Assignment, RULES, Rule};
 use crate::validate::{Validator, Verdict, validate};
 
 /// Decoded lines are rescanned at most this deep (escapes of escapes, base64 in JSON).
@@ -97,6 +97,10 @@ pub struct Scanner {
     rules: &'static [Rule],
     keywords: AhoCorasick,
     keyword_masks: Vec<u64>,
+    /// The rules (bit, gate) whose keywords mark a line only when an assignment follows them.
+    gated: Vec<(u64, Assignment)>,
+    /// The rule bits of `gated`.
+    gated_bits: u64,
     anchored: Vec<(usize, Anchor)>,
     by_id: Vec<&'static str>,
     now_unix: i64,
@@ -140,6 +144,11 @@ impl Scanner {
             .enumerate()
             .filter_map(|(i, r)| r.anchor.map(|a| (i, a)))
             .collect();
+        let gated: Vec<(u64, Assignment)> = rules
+            .iter()
+            .enumerate()
+            .filter_map(|(i, r)| r.assignment.clone().map(|a| (1u64 << i, a)))
+            .collect();
         let now_unix = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX));
@@ -147,6 +156,8 @@ impl Scanner {
             rules,
             keywords,
             keyword_masks: contained,
+            gated_bits: gated.iter().fold(0, |acc, (bit, _)| acc | bit),
+            gated,
             anchored,
             by_id: rules.iter().map(|r| r.id()).collect(),
             now_unix,
@@ -187,12 +198,16 @@ impl Scanner {
         let mut marks: Vec<(usize, usize, u64)> = self
             .keywords
             .find_iter(&data[..end])
-            .map(|m| {
-                (
-                    m.start(),
-                    m.end(),
-                    self.keyword_masks[m.pattern().as_usize()],
-                )
+            .filter_map(|m| {
+                let mut bits = self.keyword_masks[m.pattern().as_usize()];
+                if bits & self.gated_bits != 0 {
+                    for (bit, gate) in &self.gated {
+                        if bits & bit != 0 && !gate.follows(&data[..end], m.end()) {
+                            bits &= !bit;
+                        }
+                    }
+                }
+                (bits != 0).then(|| (m.start(), m.end(), bits))
             })
             .collect();
         for &(rule, anchor) in &self.anchored {
@@ -553,13 +568,12 @@ fn base64_runs(data: &[u8], end: usize, mut emit: impl FnMut(usize, usize)) {
         let mut start = i;
         while start > 0 && BASE64_CLASS[data[start - 1] as usize] != 0 {
             start -= 1;
+            classes |= BASE64_CLASS[data[start] as usize];
         }
         let mut stop = i;
         while stop < data.len() && BASE64_CLASS[data[stop] as usize] != 0 {
+            classes |= BASE64_CLASS[data[stop] as usize];
             stop += 1;
-        }
-        for &b in &data[start..stop] {
-            classes |= BASE64_CLASS[b as usize];
         }
         for _ in 0..2 {
             if data.get(stop) == Some(&b'=') {

@@ -1,6 +1,6 @@
 //! `launchguard audit` (and the audit half of `demo`): load, run, compare, report, exit code.
 
-use std::io::IsTerminal;
+use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
@@ -300,40 +300,22 @@ pub fn diff(args: DiffArgs, color: bool) -> anyhow::Result<i32> {
 /// `launchguard scan-logs`: the logs agent without a configuration file.
 pub fn scan_logs(args: ScanLogsArgs, color: bool) -> anyhow::Result<i32> {
     use launchguard_core::{Target, TargetKind};
-    use launchguard_secrets::{ScanOptions, Scanner, scan::scrub};
+    use launchguard_secrets::{ScanOptions, Scanner};
 
     let scanner = Scanner::new();
-    if let Some(out) = &args.scrub {
-        let [input] = args.paths.as_slice() else {
-            return Err(usage("--scrub takes exactly one input PATH"));
-        };
-        let mut reader: Box<dyn std::io::Read> = if input.as_os_str() == "-" {
-            Box::new(std::io::stdin())
-        } else {
-            Box::new(
-                std::fs::File::open(input)
-                    .map_err(|e| usage(format!("cannot read {}: {e}", input.display())))?,
-            )
-        };
-        let masked = if out.as_os_str() == "-" {
-            scrub(&mut reader, &mut std::io::stdout().lock(), &scanner)?
-        } else {
-            let mut text = Vec::new();
-            let masked = scrub(&mut reader, &mut text, &scanner)?;
-            report::write_atomically(out, &text)
-                .with_context(|| format!("cannot write {}", out.display()))?;
-            masked
-        };
-        eprintln!("masked {masked} match(es)");
-        return Ok(EXIT_OK);
-    }
-    let registry = agents::registry();
     let options = ScanOptions {
         include: args.include.clone(),
         exclude: args.exclude.clone(),
         threads: args.threads,
         max_expansion: args.max_expansion.max(1),
     };
+    if let Some(out) = &args.scrub {
+        let [input] = args.paths.as_slice() else {
+            return Err(usage("--scrub takes exactly one input PATH"));
+        };
+        return scrub(input, out, &options, &scanner);
+    }
+    let registry = agents::registry();
     let policy = &args.report.policy;
     let (previous, suppressions) = load_history(policy, &registry)?;
     let started_at = Utc::now();
@@ -372,4 +354,131 @@ pub fn scan_logs(args: ScanLogsArgs, color: bool) -> anyhow::Result<i32> {
         policy.quiet,
     )?;
     Ok(report.summary.exit_code)
+}
+
+/// `scan-logs --scrub OUT`: a masked copy of one input, read exactly as a scan reads it, in the
+/// input's compression. A file is written atomically and never left behind on an error; standard
+/// output gets terminal-safe text, and no compressed data while it is a terminal.
+fn scrub(
+    input: &Path,
+    out: &Path,
+    options: &launchguard_secrets::ScanOptions,
+    scanner: &launchguard_secrets::Scanner,
+) -> anyhow::Result<i32> {
+    use launchguard_secrets::scan::{Compression, ScrubInput};
+
+    let shown = |path: &Path| escape::visible(&path.display().to_string()).into_owned();
+    let source = ScrubInput::open(input, options).map_err(|e| {
+        usage(format!(
+            "cannot scrub {}: {}",
+            shown(input),
+            escape::visible(&e)
+        ))
+    })?;
+    let failed = |e: String| {
+        anyhow::anyhow!(
+            "scrubbing {} failed, no masked copy was written: {}",
+            shown(input),
+            escape::visible(&e)
+        )
+    };
+    let done = if out.as_os_str() == "-" {
+        let stdout = std::io::stdout();
+        let terminal = stdout.is_terminal();
+        if terminal && source.compression() != Compression::Plain {
+            return Err(usage(
+                "refusing to write compressed data to a terminal: give --scrub a file name",
+            ));
+        }
+        let mut lock = stdout.lock();
+        let result = if terminal {
+            source.scrub_into(&mut TerminalSafe::new(&mut lock), scanner)
+        } else {
+            source.scrub_into(&mut lock, scanner)
+        };
+        result.map_err(|e| {
+            anyhow::anyhow!(
+                "scrubbing {} stopped: {} (what was written above is masked but incomplete)",
+                shown(input),
+                escape::visible(&e)
+            )
+        })?
+    } else {
+        if std::fs::metadata(out).is_ok_and(|m| !m.is_file()) {
+            return Err(usage(format!(
+                "--scrub {}: not a regular file (use - for standard output)",
+                shown(out)
+            )));
+        }
+        let dir = out
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
+        let mut file = tempfile::Builder::new()
+            .prefix(".launchguard-scrub-")
+            .tempfile_in(dir)
+            .with_context(|| format!("cannot write {}", shown(out)))?;
+        let done = {
+            let mut writer = std::io::BufWriter::with_capacity(1 << 20, file.as_file_mut());
+            source.scrub_into(&mut writer, scanner).map_err(failed)?
+        };
+        file.as_file().sync_all()?;
+        file.persist(out)
+            .map_err(|e| e.error)
+            .with_context(|| format!("cannot write {}", shown(out)))?;
+        done
+    };
+    eprintln!(
+        "masked {} match(es) in {} bytes of {}",
+        done.masked,
+        done.bytes,
+        shown(input)
+    );
+    Ok(EXIT_OK)
+}
+
+/// A writer that escapes C0 and C1 control bytes (but line breaks and tabs) so that hostile log
+/// lines cannot drive the terminal they are printed on.
+struct TerminalSafe<W: Write> {
+    inner: W,
+    /// The previous byte was 0xC2, the lead byte of a UTF-8 C1 control.
+    after_c2: bool,
+}
+
+impl<W: Write> TerminalSafe<W> {
+    fn new(inner: W) -> Self {
+        TerminalSafe {
+            inner,
+            after_c2: false,
+        }
+    }
+}
+
+impl<W: Write> Write for TerminalSafe<W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let mut out = Vec::with_capacity(buf.len());
+        for &byte in buf {
+            let c1 = self.after_c2 && (0x80..=0x9f).contains(&byte);
+            if self.after_c2 && !c1 {
+                out.push(0xc2);
+            }
+            self.after_c2 = byte == 0xc2 && !c1;
+            match byte {
+                _ if c1 => out.extend_from_slice(format!("\\u{{{byte:x}}}").as_bytes()),
+                0xc2 => {}
+                b'\n' | b'\t' => out.push(byte),
+                0..=0x1f | 0x7f => out.extend_from_slice(format!("\\x{byte:02x}").as_bytes()),
+                _ => out.push(byte),
+            }
+        }
+        self.inner.write_all(&out)?;
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        if std::mem::take(&mut self.after_c2) {
+            self.inner.write_all(&[0xc2])?;
+        }
+        self.inner.flush()
+    }
 }

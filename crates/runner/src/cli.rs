@@ -83,14 +83,15 @@ pub struct ScanLogsArgs {
     /// Skip files matching these globs inside directories (repeatable).
     #[arg(long, value_name = "GLOB")]
     pub exclude: Vec<String>,
-    /// Scanning threads (default: one per core).
+    /// Scanning threads (default 0: one per core; more than the cores is cut to one per core).
     #[arg(long, default_value_t = 0)]
     pub threads: usize,
     /// Decompression stops beyond this many times a file's compressed size (bomb guard).
     #[arg(long, default_value_t = 200)]
     pub max_expansion: u64,
     /// Instead of reporting, write a copy of the one input PATH with every match masked to OUT
-    /// (`-` for standard output).
+    /// (`-` for standard output), read as a scan reads it: a gzip input gives a gzip copy; zstd
+    /// inputs, directories and special files are refused.
     #[arg(long, value_name = "OUT")]
     pub scrub: Option<PathBuf>,
     #[command(flatten)]

@@ -1,8 +1,10 @@
-//! The benchmark corpus: `corpus generate SEED SIZE DIR` writes `corpus.log` (nginx access lines,
-//! JSON-lines app logs, Python tracebacks) with planted secrets of every rule, raw and encoded, and
-//! hard negatives, plus `corpus.key.json` (the answer key) and `patterns.txt` (the rules' regexes,
-//! for ripgrep). `corpus score KEY REPORT` prints recall and precision of a launchguard JSON report.
-//! Generated at benchmark time; never committed.
+//! The benchmark corpus: `corpus generate [--dense] SEED SIZE DIR` writes `corpus.log` (nginx access
+//! lines, JSON-lines app logs, Python tracebacks) with planted secrets of every rule, raw and encoded
+//! (JSON-escaped, percent-encoded, inside base64 blobs), and hard negatives, plus `corpus.key.json`
+//! (the answer key) and `patterns.txt` (the rules' regexes, for ripgrep). `--dense` writes filler
+//! where most lines carry UUIDs, tenant ids and fields named token, key or session, so the keyword
+//! prefilter passes most lines on to the rules. `corpus score KEY REPORT` prints recall and
+//! precision of a launchguard JSON report. Generated at benchmark time; never committed.
 
 use std::collections::{BTreeMap, HashSet};
 use std::fmt::Write as _;
@@ -90,6 +92,94 @@ fn card(rng: &mut Rng) -> String {
     }
 }
 
+/// A random version-4 UUID.
+fn uuid(rng: &mut Rng) -> String {
+    format!(
+        "{}-{}-4{}-{}{}-{}",
+        rng.chars(HEX, 8),
+        rng.chars(HEX, 4),
+        rng.chars(HEX, 3),
+        rng.pick(&["8", "9", "a", "b"]),
+        rng.chars(HEX, 3),
+        rng.chars(HEX, 12)
+    )
+}
+
+/// A UUID whose last two groups are 16 digits that pass the Luhn check: a card number by shape.
+fn uuid_with_card_digits(rng: &mut Rng) -> String {
+    let digits = loop {
+        // The variant nibble of a version-4 UUID is 8, 9, a or b.
+        let candidate = format!("{}{}", rng.pick(&["8", "9"]), rng.chars(b"0123456789", 15));
+        if luhn_valid(&candidate) {
+            break candidate;
+        }
+    };
+    format!(
+        "{}-{}-4{}{}-{}-{}",
+        rng.chars(HEX, 8),
+        rng.chars(HEX, 4),
+        rng.chars(b"abcdef", 1),
+        rng.chars(HEX, 2),
+        &digits[..4],
+        &digits[4..]
+    )
+}
+
+fn luhn_valid(digits: &str) -> bool {
+    let sum: u32 = digits
+        .chars()
+        .rev()
+        .filter_map(|c| c.to_digit(10))
+        .enumerate()
+        .map(|(i, d)| match (i % 2, d * 2) {
+            (1, x) if x > 9 => x - 9,
+            (1, x) => x,
+            _ => d,
+        })
+        .sum();
+    sum.is_multiple_of(10)
+}
+
+/// A secret of a specific rule, as it would be set in an environment file: (text, rule).
+fn env_secret(rng: &mut Rng) -> (String, &'static str) {
+    match rng.below(5) {
+        0 => (
+            format!(
+                "OPENAI_API_KEY=sk-proj-{}T3BlbkFJ{}",
+                rng.chars(URLSAFE, 58),
+                rng.chars(URLSAFE, 58)
+            ),
+            "secrets.openai_key",
+        ),
+        1 => {
+            let body = rng.chars(ALNUM, 30);
+            (
+                format!("GITHUB_TOKEN=ghp_{body}{}", base62_crc(&body)),
+                "secrets.github_token",
+            )
+        }
+        2 => (
+            format!("STRIPE_SECRET_KEY=sk_live_51{}", rng.chars(ALNUM, 60)),
+            "secrets.stripe_key",
+        ),
+        3 => (
+            format!(
+                "DATABASE_URL=postgresql://app:{}@db.internal:5432/prod",
+                rng.chars(ALNUM, 20)
+            ),
+            "secrets.db_url",
+        ),
+        _ => (
+            format!(
+                "SUPABASE_SECRET_KEY=sb_secret_{}_{}",
+                rng.chars(URLSAFE, 22),
+                rng.chars(ALNUM, 8)
+            ),
+            "secrets.supabase_secret_key",
+        ),
+    }
+}
+
 /// One planted secret as a log line (or lines), with its rule and whether it is encoded.
 fn plant(rng: &mut Rng, ts: &str) -> (Vec<String>, &'static str, bool) {
     let prefix = format!("{ts} [api-{}] ", rng.below(8));
@@ -99,7 +189,77 @@ fn plant(rng: &mut Rng, ts: &str) -> (Vec<String>, &'static str, bool) {
             serde_json::to_string(&msg).unwrap()
         )
     };
-    match rng.below(26) {
+    match rng.below(32) {
+        26 => {
+            // A whole environment file, base64-encoded into one JSON field.
+            let (secret, rule) = env_secret(rng);
+            let env = format!("LOG_LEVEL=info\nREGION=eu-west-1\n{secret}\nWORKERS=4\n");
+            (
+                vec![format!(
+                    r#"{{"ts":"{ts}","level":"debug","msg":"container env","env_b64":"{}"}}"#,
+                    STANDARD.encode(env)
+                )],
+                rule,
+                true,
+            )
+        }
+        27 => {
+            // A Kubernetes secret's value: the key alone, base64-encoded.
+            let (secret, rule) = env_secret(rng);
+            let value = secret.split_once('=').unwrap().1;
+            (
+                vec![format!(
+                    "{prefix}applied secret app-env data.{}: {}",
+                    secret.split_once('=').unwrap().0,
+                    STANDARD.encode(value)
+                )],
+                rule,
+                true,
+            )
+        }
+        28 => {
+            // A webhook body logged as URL-safe base64 JSON.
+            let (secret, rule) = env_secret(rng);
+            let (name, value) = secret.split_once('=').unwrap();
+            let body = format!(r#"{{"event":"deploy","config":{{"{name}":"{value}"}}}}"#);
+            (
+                vec![format!(
+                    "10.4.0.{} - - [{ts}] \"POST /hooks/deploy?payload={} HTTP/1.1\" 202 0",
+                    rng.below(255),
+                    URL_SAFE_NO_PAD.encode(body)
+                )],
+                rule,
+                true,
+            )
+        }
+        29 => (
+            vec![json(format!(
+                "supabase client init url=https://{}.supabase.co apikey=sb_publishable_{}_{}",
+                rng.chars(LOWER, 20),
+                rng.chars(URLSAFE, 22),
+                rng.chars(ALNUM, 8)
+            ))],
+            "secrets.supabase_publishable_key",
+            false,
+        ),
+        30 => (
+            vec![format!(
+                r#"{{"ts":"{ts}","msg":"checkout config","stripe":{{"api_key":"pk_live_51{}"}}}}"#,
+                rng.chars(ALNUM, 97)
+            )],
+            "secrets.stripe_publishable_key",
+            false,
+        ),
+        31 => (
+            vec![format!(
+                "{prefix}charge card={} amount={} request={}",
+                card(rng),
+                rng.below(10_000),
+                uuid(rng)
+            )],
+            "pii.card_number",
+            false,
+        ),
         0 => (
             vec![json(format!(
                 "openai request Authorization: Bearer sk-proj-{}T3BlbkFJ{}",
@@ -375,7 +535,58 @@ fn plant(rng: &mut Rng, ts: &str) -> (Vec<String>, &'static str, bool) {
 /// Look-alikes that must not be reported.
 fn negative(rng: &mut Rng, ts: &str) -> String {
     let prefix = format!("{ts} [api-{}] ", rng.below(8));
-    match rng.below(9) {
+    match rng.below(19) {
+        9 => format!(
+            "{prefix}connecting to postgresql://{}@db-{}.internal:5432/app sslmode=require",
+            rng.pick(&["postgres", "app", "readonly"]),
+            rng.chars(LOWER, 10)
+        ),
+        10 => format!(
+            "{prefix}git fetch ssh://git@{}.com/org/app.git and https://ci-{}@git.internal/org/app.git",
+            rng.chars(LOWER, 8),
+            rng.chars(LOWER, 6)
+        ),
+        11 => format!(
+            r#"{{"ts":"{ts}","msg":"oauth config","auth_token":"https://auth.tenant-{}.internal/oauth/token","client_secret":"vault://secret/data/app/{}"}}"#,
+            rng.below(500),
+            rng.chars(LOWER, 8)
+        ),
+        12 => format!(
+            "{prefix}cache REDIS_URL=redis://default@cache-{}.internal:6379/0 secret=https://vault.internal:8200/v1/kv/{}",
+            rng.chars(LOWER, 8),
+            rng.chars(LOWER, 8)
+        ),
+        13 => format!(
+            "{prefix}docs example token=eyJhbGciOiJIUzI1NiIs{}... Authorization: Bearer eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.{}...",
+            rng.chars(URLSAFE, 6),
+            rng.chars(URLSAFE, 12)
+        ),
+        14 => format!(
+            "{prefix}job={} trace={} done",
+            uuid_with_card_digits(rng),
+            uuid(rng)
+        ),
+        15 => format!(
+            r#"{{"ts":"{ts}","request_id":"{}","tenant_id":"{}"}}"#,
+            uuid_with_card_digits(rng),
+            uuid_with_card_digits(rng)
+        ),
+        16 => format!(
+            r#"{{"ts":"{ts}","msg":"prefs","blob":"{}"}}"#,
+            STANDARD.encode(format!(
+                r#"{{"theme":"dark","locale":"en-GB","tenant":"t-{}","session_ttl":3600,"note":"contact support via the help page"}}"#,
+                rng.below(500)
+            ))
+        ),
+        17 => format!(
+            "{prefix}avatar upload data={}",
+            STANDARD.encode((0..96).map(|_| rng.below(256) as u8).collect::<Vec<u8>>())
+        ),
+        18 => format!(
+            "{prefix}smtp relay smtp://{}@smtp-{}.internal:587 and mailto:ops@example.com",
+            rng.chars(LOWER, 7),
+            rng.chars(LOWER, 5)
+        ),
         0 => format!(
             "{prefix}request_id={:08x}-{:04x}-4{:03x}-8{:03x}-{:012x}",
             rng.next() as u32,
@@ -424,7 +635,58 @@ fn filler(rng: &mut Rng, ts: &str, out: &mut Vec<String>) {
     }
 }
 
-fn generate(seed: u64, size: u64, dir: &std::path::Path) -> std::io::Result<()> {
+/// Filler where most lines hold UUIDs, tenant ids and fields named token, key or session.
+fn dense_filler(rng: &mut Rng, ts: &str, out: &mut Vec<String>) {
+    match rng.below(20) {
+        0..=11 => {
+            let (request, tenant, session) = (uuid(rng), uuid(rng), uuid(rng));
+            let fields = match rng.below(4) {
+                0 => format!(
+                    r#""token_type":"access","token_expires_in":{},"session_id":"{session}""#,
+                    rng.below(7200)
+                ),
+                1 => format!(
+                    r#""cache_key":"session:{session}","key":"uploads/{tenant}/{}.pdf""#,
+                    rng.chars(LOWER, 8)
+                ),
+                2 => format!(
+                    r#""api_key_id":"key_{}","idempotency_key":"{}","session":"{session}""#,
+                    rng.chars(HEX, 16),
+                    uuid(rng)
+                ),
+                _ => format!(
+                    r#""refresh_token_id":"{}","session_state":"active","secret_ref":"vault:kv/{}""#,
+                    uuid(rng),
+                    rng.chars(LOWER, 6)
+                ),
+            };
+            out.push(format!(
+                r#"{{"ts":"{ts}","level":"{}","service":"{}","request_id":"{request}","tenant_id":"{tenant}","user_id":"usr_{}",{fields},"msg":"{}","duration_ms":{},"status":{}}}"#,
+                rng.pick(&["info", "info", "warn", "debug"]),
+                rng.pick(&["api", "auth", "billing", "embed"]),
+                rng.chars(HEX, 12),
+                rng.pick(&["token refreshed", "session resumed", "key rotated on schedule", "request completed"]),
+                rng.below(5_000),
+                rng.pick(&["200", "201", "401", "404", "500"])
+            ));
+        }
+        12..=16 => out.push(format!(
+            "10.{}.{}.{} - - [{ts}] \"{} /api/v1/tenants/{}/sessions/{}?token_type=refresh&key_id={} HTTP/1.1\" {} {} \"-\" \"okhttp/4.12\"",
+            rng.below(255), rng.below(255), rng.below(255),
+            rng.pick(&["GET", "POST", "DELETE"]), uuid(rng), uuid(rng), rng.chars(HEX, 8),
+            rng.pick(&["200", "204", "401", "404"]), rng.below(50_000)
+        )),
+        _ => {
+            let tenant = uuid(rng);
+            out.push(format!("{ts} [worker-{}] ERROR Traceback (most recent call last):", rng.below(4)));
+            out.push(format!("  File \"/srv/app/auth/{}.py\", line {}, in refresh_token", rng.pick(&["session", "tokens", "keys"]), rng.below(400)));
+            out.push(format!("    session = store.get_session(tenant_id=\"{tenant}\", key=cache_key)"));
+            out.push(format!("TokenExpired: session token for tenant {tenant} expired {} s ago", rng.below(3600)));
+        }
+    }
+}
+
+fn generate(seed: u64, size: u64, dir: &std::path::Path, dense: bool) -> std::io::Result<()> {
     std::fs::create_dir_all(dir)?;
     let mut rng = Rng(seed);
     let mut log = BufWriter::new(std::fs::File::create(dir.join("corpus.log"))?);
@@ -449,6 +711,8 @@ fn generate(seed: u64, size: u64, dir: &std::path::Path) -> std::io::Result<()> 
         } else if roll < 4 {
             negatives.push(line);
             lines.push(negative(&mut rng, &ts));
+        } else if dense {
+            dense_filler(&mut rng, &ts, &mut lines);
         } else {
             filler(&mut rng, &ts, &mut lines);
         }
@@ -559,8 +823,14 @@ fn score(key: &std::path::Path, report: &std::path::Path) -> Result<(), String> 
         println!("missed by rule: {missed:?}");
     }
     if !false_positives.is_empty() {
-        let sample: Vec<_> = false_positives.iter().take(5).collect();
-        println!("false positives (first 5): {sample:?}");
+        let mut by_rule: BTreeMap<&str, u64> = BTreeMap::new();
+        for (rule, _) in &false_positives {
+            *by_rule.entry(rule.as_str()).or_default() += 1;
+        }
+        let mut sample: Vec<_> = false_positives.iter().map(|(_, line)| *line).collect();
+        sample.sort_unstable();
+        sample.truncate(5);
+        println!("false positives by rule: {by_rule:?}; first lines: {sample:?}");
     }
     Ok(())
 }
@@ -573,16 +843,26 @@ fn main() {
         .collect::<Vec<_>>()
         .as_slice()
     {
-        ["generate", seed, size, dir] => {
+        ["generate", rest @ ..] if matches!(rest.len(), 3 | 4) => {
+            let (dense, rest) = match rest {
+                ["--dense", rest @ ..] => (true, rest),
+                _ => (false, rest),
+            };
             let parse = |s: &str| s.parse::<u64>().map_err(|e| format!("{s}: {e}"));
-            parse(seed)
-                .and_then(|seed| parse(size).map(|size| (seed, size)))
-                .and_then(|(seed, size)| {
-                    generate(seed, size, std::path::Path::new(dir)).map_err(|e| e.to_string())
-                })
+            match rest {
+                [seed, size, dir] => parse(seed)
+                    .and_then(|seed| parse(size).map(|size| (seed, size)))
+                    .and_then(|(seed, size)| {
+                        generate(seed, size, std::path::Path::new(dir), dense)
+                            .map_err(|e| e.to_string())
+                    }),
+                _ => Err("usage: corpus generate [--dense] SEED SIZE DIR".to_owned()),
+            }
         }
         ["score", key, report] => score(std::path::Path::new(key), std::path::Path::new(report)),
-        _ => Err("usage: corpus generate SEED SIZE DIR | corpus score KEY REPORT".to_owned()),
+        _ => Err(
+            "usage: corpus generate [--dense] SEED SIZE DIR | corpus score KEY REPORT".to_owned(),
+        ),
     };
     if let Err(e) = result {
         eprintln!("corpus: {e}");

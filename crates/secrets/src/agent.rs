@@ -69,11 +69,8 @@ pub fn findings(report: &ScanReport, root: &Target) -> Vec<Finding> {
                 occurrence.last.offset
             ),
         );
-        if occurrence.decoded {
-            finding = finding.with_evidence(
-                "encoding",
-                "found after JSON-unescaping or percent-decoding",
-            );
+        if let Some(encoding) = occurrence.encoding.describe() {
+            finding = finding.with_evidence("encoding", encoding);
         }
         findings.push(finding);
     }

@@ -32,7 +32,7 @@ pub struct LogsConfig {
     #[serde(default)]
     #[schemars(with = "Vec<String>")]
     pub exclude: Vec<Spanned<String>>,
-    /// Threads for scanning; 0 uses every core.
+    /// Threads for scanning, at most one per core; 0 uses every core.
     #[serde(default)]
     pub threads: u32,
     /// Decompression stops beyond this many times a file's compressed size (a bomb guard); the

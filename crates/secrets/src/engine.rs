@@ -7,7 +7,9 @@
 //! 2. Only those rules' regexes run on only those lines; validators confirm or reclassify.
 //! 3. Candidate lines with escapes (`\n`, `\/`, `\u`) or percent-encoding are decoded and
 //!    scanned again.
-//! 4. A BEGIN line of a private key pulls in the following lines, prefixes stripped, up to END.
+//! 4. Base64 tokens long enough to hold a secret (found like digit runs, by sampling) are decoded,
+//!    within a budget per line, and when the result is text it is scanned by the same rules.
+//! 5. A BEGIN line of a private key pulls in the following lines, prefixes stripped, up to END.
 
 use std::collections::HashSet;
 use std::ops::Range;
@@ -16,11 +18,17 @@ use aho_corasick::AhoCorasick;
 use launchguard_core::{Redacted, Severity};
 use memchr::{memchr, memmem, memrchr};
 
-use crate::rules::{Anchor, RULES, Rule};
+use crate::rules::{Anchor, Assignment, RULES, Rule};
 use crate::validate::{Validator, Verdict, validate};
 
-/// Decoded lines are rescanned at most this deep (escapes of escapes).
+/// Decoded lines are rescanned at most this deep (escapes of escapes, base64 in JSON).
 const MAX_DECODE_DEPTH: u8 = 2;
+/// Base64 tokens shorter than this cannot hold a secret worth decoding (24 bytes decoded).
+const BASE64_MIN: usize = 32;
+/// At most this many bytes are decoded from base64 per line (or long-line window).
+const BASE64_BUDGET: usize = 64 * 1024;
+/// The marker bit of base64 candidates among the rule bits.
+const BASE64_BIT: u64 = 1 << 63;
 /// Lines longer than this are examined in windows around each keyword.
 const LONG_LINE: usize = 64 * 1024;
 const WINDOW_BEFORE: usize = 2048;
@@ -40,8 +48,39 @@ pub struct Hit {
     /// Start of the line the hit is on (for line numbers).
     pub line_start: usize,
     pub redacted: Redacted,
-    /// Found only after JSON-unescaping or percent-decoding the line.
-    pub decoded: bool,
+    /// How the text the hit was found in had been encoded.
+    pub encoding: Encoding,
+}
+
+/// How a secret was written in the input.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Encoding {
+    /// As is.
+    Plain,
+    /// JSON-escaped or percent-encoded.
+    Escaped,
+    /// Inside a base64 token.
+    Base64,
+}
+
+impl Encoding {
+    /// Folds the encodings of several sightings of one secret: seen plainly once is plain.
+    pub fn fold(self, other: Encoding) -> Encoding {
+        if self == Encoding::Plain || other == Encoding::Plain {
+            Encoding::Plain
+        } else {
+            self
+        }
+    }
+
+    /// What a report says about it; `None` for plain text.
+    pub fn describe(self) -> Option<&'static str> {
+        match self {
+            Encoding::Plain => None,
+            Encoding::Escaped => Some("found after JSON-unescaping or percent-decoding"),
+            Encoding::Base64 => Some("found inside a base64-encoded token, after decoding it"),
+        }
+    }
 }
 
 /// What the rules found on one line: confirmed hits with their full match spans, and spans that a
@@ -58,6 +97,10 @@ pub struct Scanner {
     rules: &'static [Rule],
     keywords: AhoCorasick,
     keyword_masks: Vec<u64>,
+    /// The rules (bit, gate) whose keywords mark a line only when an assignment follows them.
+    gated: Vec<(u64, Assignment)>,
+    /// The rule bits of `gated`.
+    gated_bits: u64,
     anchored: Vec<(usize, Anchor)>,
     by_id: Vec<&'static str>,
     now_unix: i64,
@@ -101,6 +144,11 @@ impl Scanner {
             .enumerate()
             .filter_map(|(i, r)| r.anchor.map(|a| (i, a)))
             .collect();
+        let gated: Vec<(u64, Assignment)> = rules
+            .iter()
+            .enumerate()
+            .filter_map(|(i, r)| r.assignment.clone().map(|a| (1u64 << i, a)))
+            .collect();
         let now_unix = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX));
@@ -108,6 +156,8 @@ impl Scanner {
             rules,
             keywords,
             keyword_masks: contained,
+            gated_bits: gated.iter().fold(0, |acc, (bit, _)| acc | bit),
+            gated,
             anchored,
             by_id: rules.iter().map(|r| r.id()).collect(),
             now_unix,
@@ -148,12 +198,16 @@ impl Scanner {
         let mut marks: Vec<(usize, usize, u64)> = self
             .keywords
             .find_iter(&data[..end])
-            .map(|m| {
-                (
-                    m.start(),
-                    m.end(),
-                    self.keyword_masks[m.pattern().as_usize()],
-                )
+            .filter_map(|m| {
+                let mut bits = self.keyword_masks[m.pattern().as_usize()];
+                if bits & self.gated_bits != 0 {
+                    for (bit, gate) in &self.gated {
+                        if bits & bit != 0 && !gate.follows(&data[..end], m.end()) {
+                            bits &= !bit;
+                        }
+                    }
+                }
+                (bits != 0).then(|| (m.start(), m.end(), bits))
             })
             .collect();
         for &(rule, anchor) in &self.anchored {
@@ -169,9 +223,12 @@ impl Scanner {
                 }
             }
         }
-        if !self.anchored.is_empty() {
-            marks.sort_unstable_by_key(|m| m.0);
+        if depth < MAX_DECODE_DEPTH {
+            base64_runs(data, end, |start, stop| {
+                marks.push((start, stop, BASE64_BIT))
+            });
         }
+        marks.sort_unstable_by_key(|m| m.0);
         let mut pending = None;
         let mut candidate: Option<(Range<usize>, u64)> = None;
         for (start, stop, mask) in marks {
@@ -235,6 +292,10 @@ impl Scanner {
                 );
             }
         }
+        let mut from_base64 = Vec::new();
+        if bits & BASE64_BIT != 0 {
+            self.base64_tokens(data, &region, depth, &mut from_base64, &mut found.claimed);
+        }
         let found = resolve_overlaps(found, self.rules);
         let raw = &data[region.clone()];
         if depth < MAX_DECODE_DEPTH
@@ -251,12 +312,56 @@ impl Scanner {
                 if !seen.contains(&(hit.rule, hit.redacted.fingerprint.clone())) {
                     hit.mask = region.clone();
                     hit.line_start = line_start;
-                    hit.decoded = true;
+                    hit.encoding = hit.encoding.max(Encoding::Escaped);
                     hits.push(hit);
                 }
             }
         }
+        let seen: HashSet<(usize, &str)> = found
+            .iter()
+            .map(|(h, _)| (h.rule, h.redacted.fingerprint.as_str()))
+            .collect();
+        from_base64.retain(|h| !seen.contains(&(h.rule, h.redacted.fingerprint.as_str())));
+        drop(seen);
+        hits.extend(from_base64);
         hits.extend(found.into_iter().map(|(hit, _)| hit));
+    }
+
+    /// Decodes the base64 tokens of a region that can hold a secret and scans what decodes to
+    /// text. Hits are masked as the whole token; tokens holding a specific rule's secret claim
+    /// their span, so a generic rule does not report the encoded form as well.
+    fn base64_tokens(
+        &self,
+        data: &[u8],
+        region: &Range<usize>,
+        depth: u8,
+        hits: &mut Vec<Hit>,
+        claimed: &mut Vec<Range<usize>>,
+    ) {
+        let mut budget = BASE64_BUDGET;
+        let mut tokens = Vec::new();
+        base64_runs(&data[region.clone()], region.len(), |start, stop| {
+            tokens.push(region.start + start..region.start + stop)
+        });
+        for token in tokens {
+            if budget == 0 {
+                break;
+            }
+            let Some(decoded) = decode_base64_text(&data[token.clone()], &mut budget) else {
+                continue;
+            };
+            let mut inner = Vec::new();
+            self.scan_at_depth(&decoded, decoded.len(), true, &mut inner, depth + 1);
+            for mut hit in inner {
+                if !self.rules[hit.rule].generic {
+                    claimed.push(token.clone());
+                }
+                hit.mask = token.clone();
+                hit.line_start = region.start;
+                hit.encoding = Encoding::Base64;
+                hits.push(hit);
+            }
+        }
     }
 
     /// Runs one rule's regex over `text` (which starts at `offset` in the scanned data).
@@ -276,6 +381,11 @@ impl Scanner {
             let Ok(value) = std::str::from_utf8(secret.as_bytes()) else {
                 continue;
             };
+            if surroundings_reject(rule.validator, text, secret.range()) {
+                out.claimed
+                    .push(offset + whole.start()..offset + whole.end());
+                continue;
+            }
             let context = String::from_utf8_lossy(whole.as_bytes());
             if let Some(hit) = self.confirm(
                 rule,
@@ -284,7 +394,7 @@ impl Scanner {
                 &context,
                 offset + secret.start()..offset + secret.end(),
                 line_start,
-                false,
+                Encoding::Plain,
             ) {
                 out.hits
                     .push((hit, offset + whole.start()..offset + whole.end()));
@@ -304,7 +414,7 @@ impl Scanner {
         context: &str,
         mask: Range<usize>,
         line_start: usize,
-        decoded: bool,
+        encoding: Encoding,
     ) -> Option<Hit> {
         let (index, severity) = match validate(rule.validator, value, context, self.now_unix) {
             Verdict::Reject => return None,
@@ -325,7 +435,7 @@ impl Scanner {
             mask,
             line_start,
             redacted: Redacted::with_type_prefix(value, &target.prefix),
-            decoded,
+            encoding,
         })
     }
 
@@ -367,7 +477,7 @@ impl Scanner {
                 &marker,
                 begin..stop,
                 region.start,
-                false,
+                Encoding::Plain,
             ) {
                 out.hits.push((hit, begin..stop));
             }
@@ -440,6 +550,149 @@ fn digit_runs(data: &[u8], end: usize, mut emit: impl FnMut(usize, usize)) {
         }
         i = stop + 13;
     }
+}
+
+/// Base64 tokens that can hold a secret, reported as (start, end): runs of at least
+/// [`BASE64_MIN`] characters of one base64 alphabet (standard or URL-safe, `=` padding), holding
+/// upper- and lower-case letters (hex digests, lower-case paths and UUIDs are not base64 text).
+/// Samples every [`BASE64_MIN`]th byte, as [`digit_runs`] does.
+fn base64_runs(data: &[u8], end: usize, mut emit: impl FnMut(usize, usize)) {
+    let data = &data[..end];
+    let mut i = BASE64_MIN - 1;
+    while i < data.len() {
+        if BASE64_CLASS[data[i] as usize] == 0 {
+            i += BASE64_MIN;
+            continue;
+        }
+        let mut classes = 0u8;
+        let mut start = i;
+        while start > 0 && BASE64_CLASS[data[start - 1] as usize] != 0 {
+            start -= 1;
+            classes |= BASE64_CLASS[data[start] as usize];
+        }
+        let mut stop = i;
+        while stop < data.len() && BASE64_CLASS[data[stop] as usize] != 0 {
+            classes |= BASE64_CLASS[data[stop] as usize];
+            stop += 1;
+        }
+        for _ in 0..2 {
+            if data.get(stop) == Some(&b'=') {
+                stop += 1;
+            }
+        }
+        let one_alphabet =
+            classes & (STANDARD_ONLY | URL_SAFE_ONLY) != STANDARD_ONLY | URL_SAFE_ONLY;
+        if stop - start >= BASE64_MIN && classes & (UPPER | LOWER) == UPPER | LOWER && one_alphabet
+        {
+            emit(start, stop);
+        }
+        i = stop + BASE64_MIN;
+    }
+}
+
+const UPPER: u8 = 1;
+const LOWER: u8 = 2;
+const DIGIT: u8 = 4;
+const STANDARD_ONLY: u8 = 8;
+const URL_SAFE_ONLY: u8 = 16;
+
+/// Base64 character classes (0: not base64).
+const BASE64_CLASS: [u8; 256] = {
+    let mut table = [0u8; 256];
+    let mut b = 0;
+    while b < 26 {
+        table[(b'A' + b) as usize] = UPPER;
+        table[(b'a' + b) as usize] = LOWER;
+        b += 1;
+    }
+    let mut d = b'0';
+    while d <= b'9' {
+        table[d as usize] = DIGIT;
+        d += 1;
+    }
+    table[b'+' as usize] = STANDARD_ONLY;
+    table[b'/' as usize] = STANDARD_ONLY;
+    table[b'-' as usize] = URL_SAFE_ONLY;
+    table[b'_' as usize] = URL_SAFE_ONLY;
+    table
+};
+
+/// Decodes a base64 token (at most `budget` bytes, which it uses up) when the result is text:
+/// printable ASCII and line breaks, as configuration dumps and encoded headers are.
+fn decode_base64_text(token: &[u8], budget: &mut usize) -> Option<Vec<u8>> {
+    use base64::Engine as _;
+    use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
+    let body = match memchr(b'=', token) {
+        Some(i) => &token[..i],
+        None => token,
+    };
+    // Whole 4-character groups within the budget; a dangling single character cannot decode.
+    let mut len = body.len().min(*budget / 3 * 4);
+    if len < body.len() {
+        len -= len % 4;
+    } else if len % 4 == 1 {
+        len -= 1;
+    }
+    let body = &body[..len];
+    let url_safe = body.iter().any(|b| matches!(b, b'-' | b'_'));
+    let config = GeneralPurposeConfig::new()
+        .with_decode_padding_mode(DecodePaddingMode::Indifferent)
+        .with_decode_allow_trailing_bits(true);
+    let alphabet = if url_safe {
+        &base64::alphabet::URL_SAFE
+    } else {
+        &base64::alphabet::STANDARD
+    };
+    let decoded = GeneralPurpose::new(alphabet, config).decode(body).ok()?;
+    *budget = budget.saturating_sub(decoded.len());
+    let text = decoded
+        .iter()
+        .filter(|b| matches!(b, b' '..=b'~' | b'\n' | b'\r' | b'\t'))
+        .count();
+    (text * 100 >= decoded.len() * 95).then_some(decoded)
+}
+
+/// Matches whose surroundings show they are something else: an e-mail-like `user@host` that is
+/// the user part of a URL, card-like digits that are part of a UUID or a hex token.
+fn surroundings_reject(validator: Option<Validator>, text: &[u8], span: Range<usize>) -> bool {
+    match validator {
+        Some(Validator::Email) => in_url_userinfo(text, span.start),
+        Some(Validator::Luhn) => in_hex_token(text, span),
+        _ => false,
+    }
+}
+
+/// `scheme://user@host` or `//user:password@host`: after `//` in the same token, before any `/`.
+fn in_url_userinfo(text: &[u8], start: usize) -> bool {
+    let token_start = text[..start]
+        .iter()
+        .rposition(|b| b.is_ascii_whitespace() || b"\"'<>()[]{},;".contains(b))
+        .map_or(0, |i| i + 1);
+    let before = &text[token_start..start];
+    memmem::rfind(before, b"//").is_some_and(|i| !before[i + 2..].contains(&b'/'))
+}
+
+/// Digits inside a UUID (8-4-4-4-12 hex groups) or inside a whole token of hex digits and dashes
+/// that holds hex letters (a trace or request id).
+fn in_hex_token(text: &[u8], span: Range<usize>) -> bool {
+    let hexish = |b: &u8| b.is_ascii_hexdigit() || *b == b'-';
+    let is_word = |b: &u8| b.is_ascii_alphanumeric() || *b == b'_';
+    let start = text[..span.start]
+        .iter()
+        .rposition(|b| !hexish(b))
+        .map_or(0, |i| i + 1);
+    let end = text[span.end..]
+        .iter()
+        .position(|b| !hexish(b))
+        .map_or(text.len(), |i| span.end + i);
+    let run = &text[start..end];
+    let groups: Vec<usize> = run.split(|b| *b == b'-').map(<[u8]>::len).collect();
+    let uuid = groups
+        .windows(5)
+        .any(|g| g[0] >= 8 && g[1] == 4 && g[2] == 4 && g[3] == 4 && g[4] >= 12);
+    let whole_token =
+        (start == 0 || !is_word(&text[start - 1])) && text.get(end).is_none_or(|b| !is_word(b));
+    uuid || (whole_token && run.iter().any(u8::is_ascii_alphabetic))
 }
 
 /// Cheap context checks before an anchor byte marks its line: `@` between word characters (an
@@ -702,6 +955,85 @@ mod tests {
         assert_eq!(
             ids("postgresql://app:lgFixturePw-9f8e7d@db.internal:5432/prod"),
             ["secrets.db_url"]
+        );
+    }
+
+    #[test]
+    fn secrets_inside_base64_tokens_are_found_and_say_so() {
+        use base64::Engine as _;
+        use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
+        let env = "LOG_LEVEL=info\nGITHUB_TOKEN=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\n";
+        let scanner = Scanner::new();
+        for line in [
+            format!(
+                r#"{{"msg":"container env","env_b64":"{}"}}"#,
+                STANDARD.encode(env)
+            ),
+            format!("GET /hook?payload={} 200", URL_SAFE_NO_PAD.encode(env)),
+            format!(
+                "data.GITHUB_TOKEN: {}",
+                STANDARD.encode("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")
+            ),
+        ] {
+            let hits = scanner.scan_all(line.as_bytes());
+            let found: Vec<(&str, Encoding)> = hits
+                .iter()
+                .map(|h| (scanner.rules[h.rule].id(), h.encoding))
+                .collect();
+            assert_eq!(
+                found,
+                [("secrets.github_token", Encoding::Base64)],
+                "{line}"
+            );
+            let token = &line[hits[0].mask.clone()];
+            assert!(!token.contains(' ') && token.len() >= BASE64_MIN, "{token}");
+        }
+        let harmless = STANDARD.encode(r#"{"theme":"dark","locale":"en-GB","session_ttl":3600}"#);
+        assert_eq!(ids(&format!("prefs blob={harmless}")), Vec::<&str>::new());
+        let binary: Vec<u8> = (0..96u8).map(|b| b.wrapping_mul(37)).collect();
+        assert_eq!(
+            ids(&format!("avatar={}", STANDARD.encode(binary))),
+            Vec::<&str>::new()
+        );
+    }
+
+    #[test]
+    fn decoding_base64_is_bounded_per_line() {
+        use base64::Engine as _;
+        let secret = "GITHUB_TOKEN=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\n";
+        let filler = "LOG_LEVEL=info REGION=eu-west-1\n".repeat(BASE64_BUDGET / 32 + 1);
+        let line = format!(
+            "blob={} late={}",
+            base64::engine::general_purpose::STANDARD.encode(&filler),
+            base64::engine::general_purpose::STANDARD.encode(secret)
+        );
+        assert_eq!(
+            ids(&line),
+            Vec::<&str>::new(),
+            "the budget was spent on the first token"
+        );
+    }
+
+    #[test]
+    fn url_userinfo_uuids_and_public_keys_are_not_reported() {
+        assert_eq!(
+            ids("connecting to postgresql://postgres@db.host:5432/app as ci@tenant-a.io"),
+            ["pii.email"]
+        );
+        assert_eq!(
+            ids("job=0f8fad5b-d9cb-4a11-8532-015112830367 card=4532015112830366"),
+            ["pii.card_number"]
+        );
+        assert_eq!(
+            ids("apikey=sb_publishable_lgFixture0123456789abcd_ef012345"),
+            ["secrets.supabase_publishable_key"]
+        );
+        let scanner = Scanner::new();
+        let hits = scanner.scan_all(br#"{"api_key":"pk_live_51LgFixture0123456789abcdefGHIJ"}"#);
+        assert_eq!(hits.len(), 1);
+        assert_eq!(
+            (scanner.rules[hits[0].rule].id(), hits[0].severity),
+            ("secrets.stripe_publishable_key", Severity::Info)
         );
     }
 

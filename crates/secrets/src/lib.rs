@@ -12,6 +12,6 @@ pub mod validate;
 
 pub use agent::{AGENT, LogsAgent, LogsSpec, findings};
 pub use config::LogsConfig;
-pub use engine::{Hit, Scanner};
+pub use engine::{Encoding, Hit, Scanner};
 pub use rules::{CHECKS, RULES};
 pub use scan::{Location, Occurrence, ScanOptions, ScanReport, Unscanned, scan_paths};

@@ -30,6 +30,7 @@ struct RawRule {
     derived_from: Option<String>,
     #[serde(default)]
     generic: bool,
+    assignment: Option<RawAssignment>,
     #[serde(default)]
     prefix: String,
     what: String,
@@ -39,6 +40,48 @@ struct RawRule {
     examples: Vec<String>,
     #[serde(default)]
     negative_examples: Vec<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawAssignment {
+    operators: String,
+    name_chars: usize,
+    name_class: String,
+}
+
+/// For rules that match `name = value`: a keyword marks its line only when an assignment follows
+/// it: at most `name_chars` more name characters, an optional quote, spaces, then an operator.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Assignment {
+    pub operators: Vec<u8>,
+    pub name_chars: usize,
+    /// Name characters are letters only (`password` after `assw`), or also digits, `_`, `.`, `-`.
+    pub letters_only: bool,
+}
+
+impl Assignment {
+    /// Whether an assignment follows a keyword that ends at `end` (or the keyword ends with one).
+    pub fn follows(&self, data: &[u8], end: usize) -> bool {
+        if end > 0 && self.operators.contains(&data[end - 1]) {
+            return true;
+        }
+        let is_name = |b: u8| {
+            b.is_ascii_alphabetic()
+                || (!self.letters_only && (b.is_ascii_digit() || matches!(b, b'_' | b'.' | b'-')))
+        };
+        let mut at = end;
+        while at < data.len() && at - end < self.name_chars && is_name(data[at]) {
+            at += 1;
+        }
+        if matches!(data.get(at), Some(b'"' | b'\'')) {
+            at += 1;
+        }
+        while matches!(data.get(at), Some(b' ' | b'\t')) {
+            at += 1;
+        }
+        data.get(at).is_some_and(|b| self.operators.contains(b))
+    }
 }
 
 /// How a rule without keywords finds its candidate lines.
@@ -62,6 +105,8 @@ pub struct Rule {
     pub derived_from: Option<String>,
     /// Yields to specific rules on overlapping text.
     pub generic: bool,
+    /// Keywords mark a line for this rule only when an assignment follows them.
+    pub assignment: Option<Assignment>,
     /// The public type prefix reports may show.
     pub prefix: String,
     pub examples: Vec<String>,
@@ -137,6 +182,26 @@ pub fn parse(text: &str) -> Result<Vec<Rule>, String> {
                     raw.id
                 ));
             }
+            let assignment = raw
+                .assignment
+                .map(|a| {
+                    let letters_only = match a.name_class.as_str() {
+                        "letters" => true,
+                        "word" => false,
+                        other => {
+                            return Err(format!(
+                                "rule {}: assignment name_class `{other}` is not \"letters\" or \"word\"",
+                                raw.id
+                            ));
+                        }
+                    };
+                    Ok(Assignment {
+                        operators: a.operators.into_bytes(),
+                        name_chars: a.name_chars,
+                        letters_only,
+                    })
+                })
+                .transpose()?;
             let validator = raw
                 .validator
                 .as_deref()
@@ -165,6 +230,7 @@ pub fn parse(text: &str) -> Result<Vec<Rule>, String> {
                 validator,
                 derived_from: raw.derived_from,
                 generic: raw.generic,
+                assignment,
                 prefix: raw.prefix,
                 examples: raw.examples,
                 negative_examples: raw.negative_examples,
@@ -252,6 +318,35 @@ mod tests {
                 rule.id()
             );
         }
+    }
+
+    #[test]
+    fn an_assignment_gate_passes_assignments_and_stops_other_field_names() {
+        let generic = RULES
+            .iter()
+            .find(|r| r.id() == "secrets.generic_assignment")
+            .and_then(|r| r.assignment.clone())
+            .unwrap();
+        let after = |text: &str, keyword: &str| {
+            let end = text.find(keyword).unwrap() + keyword.len();
+            generic.follows(text.as_bytes(), end)
+        };
+        assert!(after("db.password=x", "assw"));
+        assert!(after(r#"{"client_secret" : "x"}"#, "ecret"));
+        assert!(after("PASSWORD = x", "ASSW"));
+        assert!(after("pwd=x", "wd="));
+        assert!(!after(r#"{"token_type":"access"}"#, "oken"));
+        assert!(!after(r#"{"api_key_id":"key_1"}"#, "pi_key"));
+        assert!(!after("session token expired", "oken"));
+        let session = RULES
+            .iter()
+            .find(|r| r.id() == "secrets.session_cookie")
+            .and_then(|r| r.assignment.clone())
+            .unwrap();
+        let cookie = "Cookie: __Secure-next-auth.session-token=abc";
+        assert!(session.follows(cookie.as_bytes(), cookie.find("__Secure-").unwrap() + 9));
+        let json = r#"{"session_id":"abc"}"#;
+        assert!(!session.follows(json.as_bytes(), json.find("ession").unwrap() + 6));
     }
 
     #[test]

@@ -2,21 +2,24 @@
 //!
 //! Each input streams through 4 MiB buffers; a line longer than a buffer is scanned in windows
 //! that overlap by 16 KiB; large plain files are split at line boundaries and scanned by several
-//! threads. Memory stays near threads x 4 MiB whatever the input size. Every input that is not
-//! read in full is reported, with the reason and how much was read.
+//! threads (at most one per core). Memory stays near threads x 4 MiB whatever the input size.
+//! Every input that is not read in full is reported, with the reason and how much was read;
+//! FIFOs, sockets and devices are refused up front. [`ScrubInput`] reads an input exactly as a
+//! scan does and writes a masked copy through the same stream.
 
 use std::collections::HashMap;
 use std::fs::File;
-use std::io::{self, BufRead, BufReader, Read, Seek, SeekFrom};
-use std::path::PathBuf;
+use std::io::{self, BufRead, BufReader, Read, Seek, SeekFrom, Write};
+use std::os::unix::fs::{FileTypeExt, OpenOptionsExt};
+use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use globset::{Glob, GlobSet, GlobSetBuilder};
 use launchguard_core::{Redacted, Severity};
-use memchr::{memchr, memchr_iter};
+use memchr::{memchr, memchr_iter, memrchr};
 
-use crate::engine::{Hit, Scanner};
+use crate::engine::{Encoding, Hit, Scanner};
 
 const BUFFER: usize = 4 << 20;
 /// Bytes after a region's end that a private key starting inside it may extend into.
@@ -33,7 +36,7 @@ pub struct ScanOptions {
     pub include: Vec<String>,
     /// Globs that exclude files inside directories.
     pub exclude: Vec<String>,
-    /// Threads; 0 means one per core.
+    /// Threads; 0 means one per core, and more than one per core is cut to one per core.
     pub threads: usize,
     /// Decompression stops past this many times the compressed size (at least 64 MiB):
     /// a protection against decompression bombs.
@@ -70,8 +73,8 @@ pub struct Occurrence {
     pub count: u64,
     pub first: Location,
     pub last: Location,
-    /// Seen only inside JSON-escaped or percent-encoded text.
-    pub decoded: bool,
+    /// How it was written: plain if seen plainly at least once.
+    pub encoding: Encoding,
 }
 
 /// An input that was not read in full.
@@ -115,7 +118,7 @@ struct Folded {
     count: u64,
     first: (u64, u64),
     last: (u64, u64),
-    decoded: bool,
+    encoding: Encoding,
 }
 
 impl JobResult {
@@ -125,7 +128,7 @@ impl JobResult {
             Some(folded) => {
                 folded.count += 1;
                 folded.last = (line, offset);
-                folded.decoded &= hit.decoded;
+                folded.encoding = folded.encoding.fold(hit.encoding);
                 folded.severity = folded.severity.max(hit.severity);
             }
             None => {
@@ -138,7 +141,7 @@ impl JobResult {
                         count: 1,
                         first: (line, offset),
                         last: (line, offset),
-                        decoded: hit.decoded,
+                        encoding: hit.encoding,
                     },
                 );
             }
@@ -179,7 +182,8 @@ fn enumerate(
                     .sort_by_file_name()
                 {
                     match entry {
-                        Ok(entry) if entry.file_type().is_file() => {
+                        Ok(entry) if entry.file_type().is_dir() => {}
+                        Ok(entry) => {
                             let relative = entry.path().strip_prefix(path).unwrap_or(entry.path());
                             let matches = |set: &Option<GlobSet>| {
                                 set.as_ref()
@@ -188,11 +192,18 @@ fn enumerate(
                             if matches(&include) == Some(false) || matches(&exclude) == Some(true) {
                                 continue;
                             }
-                            jobs.push(Job::File {
-                                path: entry.path().to_owned(),
-                            });
+                            if entry.file_type().is_file() {
+                                jobs.push(Job::File {
+                                    path: entry.path().to_owned(),
+                                });
+                            } else {
+                                unscanned.push(Unscanned {
+                                    file: entry.path().display().to_string(),
+                                    reason: not_a_regular_file(entry.file_type()),
+                                    bytes_scanned: 0,
+                                });
+                            }
                         }
-                        Ok(_) => {}
                         Err(e) => unscanned.push(Unscanned {
                             file: e.path().map_or_else(
                                 || path.display().to_string(),
@@ -208,7 +219,12 @@ fn enumerate(
                     }
                 }
             }
-            Ok(_) => jobs.push(Job::File { path: path.clone() }),
+            Ok(meta) if meta.is_file() => jobs.push(Job::File { path: path.clone() }),
+            Ok(meta) => unscanned.push(Unscanned {
+                file: path.display().to_string(),
+                reason: not_a_regular_file(meta.file_type()),
+                bytes_scanned: 0,
+            }),
             Err(e) => unscanned.push(Unscanned {
                 file: path.display().to_string(),
                 reason: format!("cannot read: {e}"),
@@ -219,12 +235,43 @@ fn enumerate(
     Ok(jobs)
 }
 
+/// Why a directory entry that is neither a file nor a directory is not read.
+fn not_a_regular_file(kind: std::fs::FileType) -> String {
+    let what = if kind.is_fifo() {
+        "a FIFO (named pipe): reading it could block forever"
+    } else if kind.is_socket() {
+        "a socket"
+    } else if kind.is_char_device() {
+        "a character device (such as /dev/zero): it may never end"
+    } else if kind.is_block_device() {
+        "a block device"
+    } else {
+        "of an unknown kind"
+    };
+    format!("not a regular file, not read: {what} (use `-` to scan standard input)")
+}
+
+/// Opens a regular file without ever blocking on a FIFO swapped in after it was listed.
+fn open_regular(path: &Path) -> Result<File, String> {
+    let file = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NONBLOCK)
+        .open(path)
+        .map_err(|e| format!("cannot read: {e}"))?;
+    let meta = file.metadata().map_err(|e| format!("cannot read: {e}"))?;
+    if meta.is_file() {
+        Ok(file)
+    } else {
+        Err(not_a_regular_file(meta.file_type()))
+    }
+}
+
 /// Splits large plain files into regions that start at line boundaries.
 fn split_large(job: Job, parts: usize) -> Vec<Job> {
     let Job::File { path } = &job else {
         return vec![job];
     };
-    let Ok(mut file) = File::open(path) else {
+    let Ok(mut file) = open_regular(path) else {
         return vec![job];
     };
     let Ok(size) = file.metadata().map(|m| m.len()) else {
@@ -298,12 +345,21 @@ impl<R: Read> Read for Limited<R> {
     }
 }
 
+/// How an input is compressed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Compression {
+    Plain,
+    Gzip,
+    Zstd,
+}
+
 /// An input opened as a stream of its (decompressed) bytes.
 struct Opened {
     name: String,
     stream: Box<dyn Read + Send>,
     /// For a region: only lines starting before this offset.
     limit: Option<u64>,
+    compression: Compression,
 }
 
 /// Opens an input as a stream of its (decompressed) bytes.
@@ -313,19 +369,21 @@ fn open(job: &Job, options: &ScanOptions) -> Result<Opened, String> {
             name: "-".to_owned(),
             stream: Box::new(io::stdin()),
             limit: None,
+            compression: Compression::Plain,
         }),
         Job::Region { path, start, len } => {
-            let mut file = File::open(path).map_err(|e| format!("cannot read: {e}"))?;
+            let mut file = open_regular(path)?;
             file.seek(SeekFrom::Start(*start))
                 .map_err(|e| format!("cannot read: {e}"))?;
             Ok(Opened {
                 name: path.display().to_string(),
                 stream: Box::new(file.take(len + REGION_TAIL as u64)),
                 limit: Some(*len),
+                compression: Compression::Plain,
             })
         }
         Job::File { path } => {
-            let file = File::open(path).map_err(|e| format!("cannot read: {e}"))?;
+            let file = open_regular(path)?;
             let size = file.metadata().map(|m| m.len()).unwrap_or(0);
             let mut reader = BufReader::with_capacity(64 << 10, file);
             let head = reader
@@ -333,68 +391,84 @@ fn open(job: &Job, options: &ScanOptions) -> Result<Opened, String> {
                 .map_err(|e| format!("cannot read: {e}"))?
                 .to_vec();
             let limit = (size.saturating_mul(options.max_expansion)).max(64 << 20);
-            let stream: Box<dyn Read + Send> = if is_gzip(&head) {
-                Box::new(Limited {
-                    inner: flate2::read::MultiGzDecoder::new(reader),
-                    remaining: limit,
-                    limit,
-                })
+            let (stream, compression): (Box<dyn Read + Send>, _) = if is_gzip(&head) {
+                let inner = flate2::read::MultiGzDecoder::new(reader);
+                (
+                    Box::new(Limited {
+                        inner,
+                        remaining: limit,
+                        limit,
+                    }),
+                    Compression::Gzip,
+                )
             } else if is_zstd(&head) {
                 let decoder = ruzstd::decoding::StreamingDecoder::new(reader)
                     .map_err(|e| format!("not a valid zstd stream: {e}"))?;
-                Box::new(Limited {
-                    inner: decoder,
-                    remaining: limit,
-                    limit,
-                })
+                (
+                    Box::new(Limited {
+                        inner: decoder,
+                        remaining: limit,
+                        limit,
+                    }),
+                    Compression::Zstd,
+                )
             } else {
-                Box::new(reader)
+                (Box::new(reader), Compression::Plain)
             };
             Ok(Opened {
                 name: path.display().to_string(),
                 stream,
                 limit: None,
+                compression,
             })
         }
     }
 }
 
-/// Streams one input through the scanner. `limit`: only lines starting before this offset.
-fn scan_stream(
+/// One stretch of an input, handed on exactly once: `data[from..to]` is new (what comes before
+/// `from` is context already handed on); `hits` are the hits whose masks start in `from..to`.
+/// Masks end by `to`, except at the end of a region of a split file, which hands on no bytes past
+/// the region.
+struct Stretch<'a> {
+    data: &'a [u8],
+    from: usize,
+    to: usize,
+    /// Offset of `data[0]` in the input.
+    base: u64,
+    hits: &'a mut Vec<Hit>,
+}
+
+fn read_problem(e: &io::Error) -> String {
+    if e.kind() == io::ErrorKind::UnexpectedEof {
+        "truncated compressed stream (a log rotated while being written?)".to_owned()
+    } else {
+        e.to_string()
+    }
+}
+
+/// Streams one input through the scanner in buffers of whole lines (and windows of lines longer
+/// than a buffer), handing every byte to `visit` exactly once, with its hits. `limit`: only lines
+/// starting before this offset. A read error ends the stream after what was read before it has
+/// been handed on.
+fn stream(
     reader: &mut dyn Read,
     limit: Option<u64>,
     scanner: &Scanner,
-    result: &mut JobResult,
+    visit: &mut dyn FnMut(Stretch<'_>) -> Result<(), String>,
 ) -> Result<(), String> {
     let mut buf = vec![0u8; BUFFER + REGION_TAIL];
-    let mut filled = 0usize;
-    let mut base = 0u64;
+    let (mut filled, mut base, mut emitted) = (0usize, 0u64, 0usize);
     let mut eof = false;
     let mut sniffed = false;
-    // In long-line mode: hits ending before this were reported from the previous window.
-    let mut reported_before = 0usize;
     let mut hits = Vec::new();
     loop {
-        while filled < BUFFER && !eof {
+        let mut problem = None;
+        while filled < BUFFER && !eof && problem.is_none() {
             match reader.read(&mut buf[filled..BUFFER]) {
                 Ok(0) => eof = true,
                 Ok(n) => filled += n,
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                Err(e) => {
-                    result.bytes = base + filled as u64;
-                    let reason = if e.kind() == io::ErrorKind::UnexpectedEof {
-                        "truncated compressed stream (a log rotated while being written?)"
-                            .to_owned()
-                    } else {
-                        e.to_string()
-                    };
-                    // Scan what was read before the error, then report the problem.
-                    let end = memchr::memrchr(b'\n', &buf[..filled]).map_or(filled, |i| i + 1);
-                    hits.clear();
-                    scanner.scan(&buf[..filled], end, true, &mut hits);
-                    record(&buf[..filled], &mut hits, base, result, reported_before);
-                    return Err(reason);
-                }
+                Err(e) => problem = Some(read_problem(&e)),
             }
         }
         if !sniffed {
@@ -402,6 +476,20 @@ fn scan_stream(
             if memchr(0, &buf[..filled.min(SNIFF)]).is_some() {
                 return Err("binary content (NUL bytes in the first 8 KiB): not scanned".to_owned());
             }
+        }
+        if let Some(problem) = problem {
+            hits.clear();
+            scanner.scan(&buf[..filled], filled, true, &mut hits);
+            hand_on(
+                &buf[..filled],
+                emitted,
+                filled,
+                filled,
+                base,
+                &mut hits,
+                visit,
+            )?;
+            return Err(problem);
         }
         let region_end = limit
             .map(|l| l.saturating_sub(base) as usize)
@@ -419,63 +507,120 @@ fn scan_stream(
                 (end, true)
             }
             None if eof => (filled, true),
-            None => match memchr::memrchr(b'\n', &buf[..filled]) {
-                Some(i) => (i + 1, false),
+            None => match memrchr(b'\n', &buf[emitted..filled]) {
+                Some(i) => (emitted + i + 1, false),
                 None => {
-                    // A line longer than the buffer: scan this window, keep an overlap.
+                    // A line longer than the buffer: hand on this window but its overlap, and
+                    // keep the overlap as context for the next window.
                     hits.clear();
                     scanner.scan(&buf[..filled], filled, true, &mut hits);
-                    hits.retain(|h| h.mask.end < filled);
-                    record(&buf[..filled], &mut hits, base, result, reported_before);
-                    let keep = filled - LONG_LINE_OVERLAP;
+                    let commit = filled - LONG_LINE_OVERLAP;
+                    let to = hand_on(
+                        &buf[..filled],
+                        emitted,
+                        commit,
+                        filled,
+                        base,
+                        &mut hits,
+                        visit,
+                    )?;
+                    let keep = to.saturating_sub(LONG_LINE_OVERLAP);
                     buf.copy_within(keep..filled, 0);
                     base += keep as u64;
-                    filled = LONG_LINE_OVERLAP;
-                    reported_before = LONG_LINE_OVERLAP;
+                    filled -= keep;
+                    emitted = to - keep;
                     continue;
                 }
             },
         };
         hits.clear();
-        let pending = scanner.scan(&buf[..filled], end, last, &mut hits);
+        let mut pending = scanner.scan(&buf[..filled], end, last, &mut hits);
+        if matches!(pending, Some(cut) if cut <= emitted) {
+            // A private key that began in context already handed on: take what is there.
+            hits.clear();
+            pending = scanner.scan(&buf[..filled], end, true, &mut hits);
+        }
         let consumed = match pending {
-            Some(cut) if cut > 0 && !last => cut,
+            Some(cut) if !last => cut,
             _ => end,
         };
-        record(&buf[..consumed], &mut hits, base, result, reported_before);
-        reported_before = 0;
-        result.newlines += memchr_iter(b'\n', &buf[..consumed]).count() as u64;
+        // A region hands on nothing past its end; a key masked past the end of the lines handed
+        // on pulls the rest of it in.
+        let reach = if region_end.is_some() { end } else { filled };
+        let to = hand_on(
+            &buf[..filled],
+            emitted,
+            consumed,
+            reach,
+            base,
+            &mut hits,
+            visit,
+        )?;
         if last {
-            result.bytes = base + end as u64;
             return Ok(());
         }
-        buf.copy_within(consumed..filled, 0);
-        filled -= consumed;
-        base += consumed as u64;
+        buf.copy_within(to..filled, 0);
+        filled -= to;
+        base += to as u64;
+        emitted = 0;
     }
 }
 
-/// Adds hits to the job's results with line numbers (relative to the job) and offsets.
-fn record(
+/// Hands on `data[from..]` through at least `to` and through the end of every mask that starts
+/// before it (within `reach`); returns where the handed-on stretch ends.
+fn hand_on(
     data: &[u8],
-    hits: &mut [Hit],
+    from: usize,
+    to: usize,
+    reach: usize,
     base: u64,
+    hits: &mut Vec<Hit>,
+    visit: &mut dyn FnMut(Stretch<'_>) -> Result<(), String>,
+) -> Result<usize, String> {
+    hits.retain(|h| (from..to).contains(&h.mask.start));
+    let to = hits
+        .iter()
+        .map(|h| h.mask.end.min(reach))
+        .fold(to, usize::max);
+    visit(Stretch {
+        data,
+        from,
+        to,
+        base,
+        hits,
+    })?;
+    Ok(to)
+}
+
+/// Streams one input and folds its hits, with line numbers relative to the input's start.
+fn scan_stream(
+    reader: &mut dyn Read,
+    limit: Option<u64>,
+    scanner: &Scanner,
     result: &mut JobResult,
-    reported_before: usize,
-) {
-    hits.sort_by_key(|h| h.line_start);
-    let mut line = result.newlines;
-    let mut counted = 0usize;
-    for hit in hits.iter() {
-        if hit.mask.end < reported_before || hit.line_start > data.len() {
-            continue;
+) -> Result<(), String> {
+    stream(reader, limit, scanner, &mut |stretch| {
+        let Stretch {
+            data,
+            from,
+            to,
+            base,
+            hits,
+        } = stretch;
+        hits.sort_by_key(|h| h.line_start);
+        let mut line = result.newlines;
+        let mut counted = from;
+        for hit in hits.iter() {
+            if hit.line_start > counted {
+                line += memchr_iter(b'\n', &data[counted..hit.line_start]).count() as u64;
+                counted = hit.line_start;
+            }
+            result.add(hit.clone(), line + 1, base + hit.mask.start as u64);
         }
-        if hit.line_start > counted {
-            line += memchr_iter(b'\n', &data[counted..hit.line_start]).count() as u64;
-            counted = hit.line_start;
-        }
-        result.add(hit.clone(), line + 1, base + hit.mask.start as u64);
-    }
+        result.newlines += memchr_iter(b'\n', &data[from..to]).count() as u64;
+        result.bytes += (to - from) as u64;
+        Ok(())
+    })
 }
 
 fn run_job(job: &Job, scanner: &Scanner, options: &ScanOptions) -> (String, JobResult) {
@@ -485,6 +630,7 @@ fn run_job(job: &Job, scanner: &Scanner, options: &ScanOptions) -> (String, JobR
             name,
             mut stream,
             limit,
+            ..
         }) => {
             if let Err(problem) = scan_stream(&mut stream, limit, scanner, &mut result) {
                 result.problem = Some(problem);
@@ -509,10 +655,10 @@ pub fn scan_paths(
     scanner: &Scanner,
 ) -> Result<ScanReport, String> {
     let mut report = ScanReport::default();
-    let threads = if options.threads == 0 {
-        std::thread::available_parallelism().map_or(1, |n| n.get())
-    } else {
-        options.threads
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let threads = match options.threads {
+        0 => cores,
+        asked => asked.min(cores),
     };
     let jobs: Vec<Job> = enumerate(paths, options, &mut report.unscanned)?
         .into_iter()
@@ -571,7 +717,7 @@ pub fn scan_paths(
                 Some(occurrence) => {
                     occurrence.count += hit.count;
                     occurrence.last = at(hit.last);
-                    occurrence.decoded &= hit.decoded;
+                    occurrence.encoding = occurrence.encoding.fold(hit.encoding);
                     occurrence.severity = occurrence.severity.max(hit.severity);
                 }
                 None => {
@@ -585,7 +731,7 @@ pub fn scan_paths(
                             count: hit.count,
                             first: at(hit.first),
                             last: at(hit.last),
-                            decoded: hit.decoded,
+                            encoding: hit.encoding,
                         },
                     );
                 }
@@ -599,36 +745,111 @@ pub fn scan_paths(
     Ok(report)
 }
 
-/// Copies `input` to `output` with every secret masked as `[REDACTED rule.id]`.
-pub fn scrub(
-    input: &mut dyn Read,
-    output: &mut dyn io::Write,
-    scanner: &Scanner,
-) -> io::Result<u64> {
-    let mut data = Vec::new();
-    let mut masked = 0u64;
-    let mut reader = BufReader::with_capacity(BUFFER, input);
-    loop {
-        data.clear();
-        let mut chunk = reader.by_ref().take(BUFFER as u64);
-        chunk.read_to_end(&mut data)?;
-        if data.is_empty() {
-            return Ok(masked);
+/// An input opened for scrubbing, exactly as a scan reads it: decompressed, with the same limits
+/// and the same refusals (special files, binary content, corrupt or truncated archives).
+pub struct ScrubInput {
+    opened: Opened,
+}
+
+/// What a scrub did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Scrubbed {
+    /// Secrets masked.
+    pub masked: u64,
+    /// Bytes read (decompressed).
+    pub bytes: u64,
+}
+
+impl ScrubInput {
+    /// Opens one file, or standard input for `-`. Directories and zstd archives are refused:
+    /// a masked copy is written in the input's own compression, and there is no zstd encoder.
+    pub fn open(path: &Path, options: &ScanOptions) -> Result<ScrubInput, String> {
+        let job = if path.as_os_str() == "-" {
+            Job::Stdin
+        } else {
+            let meta = std::fs::metadata(path).map_err(|e| format!("cannot read: {e}"))?;
+            if meta.is_dir() {
+                return Err("a directory: --scrub takes one file".to_owned());
+            }
+            if !meta.is_file() {
+                return Err(not_a_regular_file(meta.file_type()));
+            }
+            Job::File {
+                path: path.to_owned(),
+            }
+        };
+        let opened = open(&job, options)?;
+        if opened.compression == Compression::Zstd {
+            return Err("a zstd archive: launchguard cannot write zstd; decompress it (zstd -d) and scrub the plain file".to_owned());
         }
-        // Finish the current line so every scan sees whole lines.
-        reader.read_until(b'\n', &mut data)?;
-        let mut hits = scanner.scan_all(&data);
+        Ok(ScrubInput { opened })
+    }
+
+    /// The compression the masked copy is written in (the input's own).
+    pub fn compression(&self) -> Compression {
+        self.opened.compression
+    }
+
+    /// Writes the input to `output` with every secret masked as `[REDACTED rule.id]`, line by
+    /// line in bounded memory (gzip input gives gzip output). On an error, what was written is
+    /// masked but incomplete: callers must discard it.
+    pub fn scrub_into(self, output: &mut dyn Write, scanner: &Scanner) -> Result<Scrubbed, String> {
+        let ScrubInput { mut opened } = self;
+        match opened.compression {
+            Compression::Gzip => {
+                let mut gzip =
+                    flate2::write::GzEncoder::new(output, flate2::Compression::default());
+                let done = mask_stream(&mut opened.stream, scanner, &mut gzip)?;
+                gzip.finish().map_err(|e| write_problem(&e))?;
+                Ok(done)
+            }
+            Compression::Plain | Compression::Zstd => {
+                let done = mask_stream(&mut opened.stream, scanner, output)?;
+                output.flush().map_err(|e| write_problem(&e))?;
+                Ok(done)
+            }
+        }
+    }
+}
+
+fn write_problem(e: &io::Error) -> String {
+    format!("cannot write the masked copy: {e}")
+}
+
+/// Copies a stream to `sink` with every hit's mask replaced by `[REDACTED rule.id]`.
+fn mask_stream(
+    reader: &mut dyn Read,
+    scanner: &Scanner,
+    sink: &mut dyn Write,
+) -> Result<Scrubbed, String> {
+    let mut done = Scrubbed {
+        masked: 0,
+        bytes: 0,
+    };
+    stream(reader, None, scanner, &mut |stretch| {
+        let Stretch {
+            data,
+            from,
+            to,
+            hits,
+            ..
+        } = stretch;
         hits.sort_by_key(|h| (h.mask.start, std::cmp::Reverse(h.mask.end)));
-        let mut position = 0;
-        for hit in &hits {
+        let mut position = from;
+        for hit in hits.iter() {
             if hit.mask.start < position {
                 continue;
             }
-            output.write_all(&data[position..hit.mask.start])?;
-            write!(output, "[REDACTED {}]", scanner.rules()[hit.rule].id())?;
+            sink.write_all(&data[position..hit.mask.start])
+                .and_then(|()| write!(sink, "[REDACTED {}]", scanner.rules()[hit.rule].id()))
+                .map_err(|e| write_problem(&e))?;
             position = hit.mask.end;
-            masked += 1;
+            done.masked += 1;
         }
-        output.write_all(&data[position..])?;
-    }
+        sink.write_all(&data[position..to])
+            .map_err(|e| write_problem(&e))?;
+        done.bytes += (to - from) as u64;
+        Ok(())
+    })?;
+    Ok(done)
 }

@@ -16,6 +16,7 @@ pub enum Validator {
     Jwt,
     Luhn,
     Entropy,
+    Assignment,
     BasicAuth,
     Email,
     Phone,
@@ -31,6 +32,7 @@ impl FromStr for Validator {
             "jwt" => Validator::Jwt,
             "luhn" => Validator::Luhn,
             "entropy" => Validator::Entropy,
+            "assignment" => Validator::Assignment,
             "basic_auth" => Validator::BasicAuth,
             "email" => Validator::Email,
             "phone" => Validator::Phone,
@@ -58,7 +60,7 @@ const ACCEPT: Verdict = Verdict::Accept {
 /// Values that are obviously not real secrets: templates, masks, documentation examples.
 pub fn is_placeholder(secret: &str) -> bool {
     let lower = secret.to_ascii_lowercase();
-    const MARKERS: [&str; 16] = [
+    const MARKERS: [&str; 17] = [
         "${",
         "{{",
         "<",
@@ -73,6 +75,8 @@ pub fn is_placeholder(secret: &str) -> bool {
         "dummy",
         "redacted",
         "…",
+        // An elided value, as documentation and truncating loggers print them.
+        "...",
         "%s",
         "replace_me",
     ];
@@ -115,6 +119,31 @@ fn looks_random(secret: &str) -> bool {
     .filter(|c| **c)
     .count();
     secret.len() >= 8 && entropy(secret) >= 3.0 && classes >= 2
+}
+
+/// Public-by-design keys of known formats (they have their own info rules).
+const PUBLIC_KEY_PREFIXES: [&str; 3] = ["pk_live_", "pk_test_", "sb_publishable_"];
+
+/// The value of a generic `name = value` assignment: random-looking, and not one of the things
+/// such names also hold: a URL without a password (an endpoint or a vault path), a public key,
+/// or a fragment of a JWT (a header alone authenticates nothing).
+fn assigned_secret(value: &str) -> bool {
+    if let Some((scheme, rest)) = value.split_once("://")
+        && !scheme.is_empty()
+        && scheme
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'.' | b'-'))
+    {
+        let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
+        return authority.rsplit_once('@').is_some_and(|(userinfo, _)| {
+            userinfo
+                .split_once(':')
+                .is_some_and(|(_, password)| !password.is_empty() && !is_placeholder(password))
+        });
+    }
+    !PUBLIC_KEY_PREFIXES.iter().any(|p| value.starts_with(p))
+        && !value.starts_with("eyJ")
+        && looks_random(value)
 }
 
 const BASE62: &[u8] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
@@ -313,6 +342,7 @@ pub fn validate(
         Some(Validator::Jwt) => return jwt(secret, now_unix),
         Some(Validator::Luhn) => luhn(secret),
         Some(Validator::Entropy) => looks_random(secret),
+        Some(Validator::Assignment) => assigned_secret(secret),
         Some(Validator::BasicAuth) => basic_auth(secret),
         Some(Validator::Email) => email(secret),
         Some(Validator::Phone) => phone(secret),
@@ -354,6 +384,7 @@ mod tests {
             assert!(is_placeholder(p), "{p}");
         }
         assert!(!is_placeholder("Zq8!rT2#pLk9$wX4"));
+        assert!(is_placeholder("eyJhbGciOiJIUzI1NiIs..."));
         assert!(looks_random("Zq8!rT2#pLk9$wX4") && !looks_random("changeme"));
     }
 
@@ -372,6 +403,25 @@ mod tests {
             Verdict::Reject
         );
         assert_eq!(jwt("garbage.garbage.garbage", 0), Verdict::Reject);
+    }
+
+    #[test]
+    fn assignments_of_urls_public_keys_and_jwt_fragments_are_not_secrets() {
+        for value in [
+            "postgresql://postgres@db.host:5432/app",
+            "https://auth.tenant-3.internal/oauth/token",
+            "vault://secret/data/app",
+            "https://user:${PASSWORD}@host/",
+            "pk_live_51LgFixture0123456789abcdefGHIJ",
+            "sb_publishable_lgFixture0123456789abcd_12345678",
+            "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9",
+        ] {
+            assert!(!assigned_secret(value), "{value}");
+        }
+        assert!(assigned_secret(
+            "https://deploy:Zq8rT2pLk9wX4@registry.internal/"
+        ));
+        assert!(assigned_secret("Zq8!rT2#pLk9$wX4"));
     }
 
     #[test]

@@ -171,3 +171,240 @@ fn nothing_read_is_never_a_pass() {
         assert_eq!(passed, passes, "{input}: {report:#}");
     }
 }
+
+/// Runs launchguard and kills it (failing the test) if it has not finished within a minute.
+fn launchguard_within_a_minute(args: &[&str], cwd: &std::path::Path) -> (i32, String) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_launchguard"))
+        .args(args)
+        .current_dir(cwd)
+        .env("NO_COLOR", "1")
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if std::time::Instant::now() > deadline {
+            child.kill().unwrap();
+            panic!("launchguard {args:?} hung");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    };
+    let mut stderr = String::new();
+    std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut stderr).unwrap();
+    (status.code().unwrap(), stderr)
+}
+
+fn gzip_file(from: &std::path::Path, to: &std::path::Path) {
+    let mut encoder = flate2::write::GzEncoder::new(
+        std::fs::File::create(to).unwrap(),
+        flate2::Compression::fast(),
+    );
+    encoder.write_all(&std::fs::read(from).unwrap()).unwrap();
+    encoder.finish().unwrap();
+}
+
+#[test]
+fn scrub_reads_a_gzip_log_as_the_scan_does_and_writes_gzip() {
+    let dir = tempfile::tempdir().unwrap();
+    let logs = dir.path().join("logs");
+    write(&logs).unwrap();
+    let input = dir.path().join("app.jsonl.gz");
+    gzip_file(&logs.join("app.jsonl"), &input);
+    let scanned = launchguard(
+        &[
+            "scan-logs",
+            input.to_str().unwrap(),
+            "--format",
+            "json",
+            "--quiet",
+        ],
+        dir.path(),
+    );
+    assert_eq!(scanned.code, 1, "the gzip log holds secrets: {scanned:?}");
+
+    let output = dir.path().join("app.scrubbed.jsonl.gz");
+    let run = launchguard(
+        &[
+            "scan-logs",
+            input.to_str().unwrap(),
+            "--scrub",
+            output.to_str().unwrap(),
+        ],
+        dir.path(),
+    );
+    assert_eq!(run.code, 0, "{run:?}");
+    let masked: u64 = run
+        .stderr
+        .strip_prefix("masked ")
+        .and_then(|rest| rest.split(' ').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("{run:?}"));
+    assert!(masked > 0, "{run:?}");
+    let mut text = String::new();
+    std::io::Read::read_to_string(
+        &mut flate2::read::MultiGzDecoder::new(std::fs::File::open(&output).unwrap()),
+        &mut text,
+    )
+    .unwrap();
+    for secret in PLANTED_LOG_SECRETS {
+        assert!(!text.contains(secret), "scrubbed copy still holds {secret}");
+    }
+    assert!(text.contains("[REDACTED secrets.openai_key]"), "{text}");
+    let again = launchguard(
+        &[
+            "scan-logs",
+            output.to_str().unwrap(),
+            "--format",
+            "json",
+            "--quiet",
+        ],
+        dir.path(),
+    );
+    assert_eq!(again.code, 0, "the scrubbed copy scans clean: {again:?}");
+
+    let zstd = dir.path().join("app.jsonl.zst");
+    std::fs::write(
+        &zstd,
+        ruzstd_free_zstd_frame(&std::fs::read(logs.join("app.jsonl")).unwrap()),
+    )
+    .unwrap();
+    let refused = dir.path().join("never.zst");
+    let run = launchguard(
+        &[
+            "scan-logs",
+            zstd.to_str().unwrap(),
+            "--scrub",
+            refused.to_str().unwrap(),
+        ],
+        dir.path(),
+    );
+    assert_eq!(run.code, 64, "{run:?}");
+    assert!(run.stderr.contains("zstd"), "{run:?}");
+    assert!(!refused.exists(), "no copy is left behind");
+}
+
+/// A zstd frame of raw blocks (no compression), built by hand: the runner has no zstd encoder.
+fn ruzstd_free_zstd_frame(data: &[u8]) -> Vec<u8> {
+    let mut frame = vec![0x28, 0xb5, 0x2f, 0xfd, 0x00, 0x58];
+    let chunks: Vec<&[u8]> = data.chunks(100_000).collect();
+    for (i, chunk) in chunks.iter().enumerate() {
+        let last = u32::from(i + 1 == chunks.len());
+        let header = last | ((chunk.len() as u32) << 3);
+        frame.extend_from_slice(&header.to_le_bytes()[..3]);
+        frame.extend_from_slice(chunk);
+    }
+    frame
+}
+
+#[test]
+fn special_files_huge_thread_counts_and_hostile_names_never_hang() {
+    let dir = tempfile::tempdir().unwrap();
+    let logs = dir.path().join("logs");
+    write(&logs).unwrap();
+    let fifo = dir.path().join("pipe.log");
+    assert!(
+        Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap()
+            .success()
+    );
+    let clean = dir.path().join("clean");
+    std::fs::create_dir(&clean).unwrap();
+    std::fs::write(clean.join("app.log"), "GET /health 200\n").unwrap();
+    std::os::unix::fs::symlink(&fifo, clean.join("to-pipe.log")).unwrap();
+    std::os::unix::fs::symlink("/dev/zero", clean.join("zero.log")).unwrap();
+    let out = dir.path().join("out");
+    let (code, stderr) = launchguard_within_a_minute(
+        &[
+            "scan-logs",
+            clean.to_str().unwrap(),
+            "--format",
+            "json",
+            "--output-dir",
+            out.to_str().unwrap(),
+            "--quiet",
+        ],
+        dir.path(),
+    );
+    assert_eq!(code, 2, "{stderr}");
+    let report = read_json(&out.join("launchguard-report.json"));
+    let unscanned: Vec<String> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["check"] == "logs.unscanned")
+        .map(|f| format!("{} {}", f["status"], f["message"]))
+        .collect();
+    assert_eq!(unscanned.len(), 2, "{unscanned:?}");
+    assert!(
+        unscanned
+            .iter()
+            .any(|u| u.contains("to-pipe.log") && u.contains("FIFO"))
+    );
+    assert!(
+        unscanned
+            .iter()
+            .any(|u| u.contains("zero.log") && u.contains("character device"))
+    );
+    assert!(unscanned.iter().all(|u| u.starts_with("\"error\"")));
+
+    for input in [fifo.to_str().unwrap(), "/dev/zero"] {
+        let (code, stderr) = launchguard_within_a_minute(
+            &[
+                "scan-logs",
+                input,
+                "--format",
+                "json",
+                "--output-dir",
+                out.to_str().unwrap(),
+                "--quiet",
+            ],
+            dir.path(),
+        );
+        assert_eq!(code, 2, "{input}: {stderr}");
+        let scrubbed = dir.path().join("scrubbed.log");
+        let (code, stderr) = launchguard_within_a_minute(
+            &["scan-logs", input, "--scrub", scrubbed.to_str().unwrap()],
+            dir.path(),
+        );
+        assert_eq!(code, 64, "{input}: {stderr}");
+        assert!(stderr.contains("not a regular file"), "{stderr}");
+        assert!(!scrubbed.exists());
+    }
+
+    for threads in ["100000", "18446744073709551615"] {
+        let (code, stderr) = launchguard_within_a_minute(
+            &[
+                "scan-logs",
+                logs.join("app.jsonl").to_str().unwrap(),
+                "--threads",
+                threads,
+                "--format",
+                "json",
+                "--output-dir",
+                out.to_str().unwrap(),
+                "--quiet",
+            ],
+            dir.path(),
+        );
+        assert_eq!(code, 1, "--threads {threads}: {stderr}");
+    }
+
+    let hostile = dir.path().join("evil\x1b[2J\x07.log.zst");
+    std::fs::write(&hostile, ruzstd_free_zstd_frame(b"line\n")).unwrap();
+    let (code, stderr) = launchguard_within_a_minute(
+        &["scan-logs", hostile.to_str().unwrap(), "--scrub", "-"],
+        dir.path(),
+    );
+    assert_eq!(code, 64, "{stderr}");
+    assert!(
+        !stderr.contains('\x1b') && !stderr.contains('\x07') && stderr.contains("evil"),
+        "control characters reach the terminal: {stderr:?}"
+    );
+}

@@ -1,4 +1,4 @@
-use std::io::Write;
+use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 
 use flate2::Compression;
@@ -233,5 +233,199 @@ fn line_numbers_and_private_keys_survive_buffers_and_threads() {
             .find(|o| o.rule == "secrets.private_key")
             .unwrap();
         assert_eq!(keys.count, (line / 150_001), "every split private key once");
+    }
+}
+
+/// Runs `work` on another thread and fails (instead of hanging the suite) if it takes too long.
+fn within<T: Send + 'static>(seconds: u64, work: impl FnOnce() -> T + Send + 'static) -> T {
+    let (done, result) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = done.send(work());
+    });
+    result
+        .recv_timeout(std::time::Duration::from_secs(seconds))
+        .unwrap_or_else(|_| panic!("did not finish within {seconds} s: a hang"))
+}
+
+fn mkfifo(path: &Path) {
+    let status = std::process::Command::new("mkfifo")
+        .arg(path)
+        .status()
+        .unwrap();
+    assert!(status.success());
+}
+
+#[test]
+fn special_files_are_refused_up_front_and_listed_with_their_reason() {
+    let dir = tempfile::tempdir().unwrap();
+    let logs = dir.path().join("logs");
+    write(&logs, "app.log", format!("key={GOOGLE}\n").as_bytes());
+    mkfifo(&logs.join("pipe.log"));
+    std::os::unix::fs::symlink(logs.join("pipe.log"), logs.join("to-pipe.log")).unwrap();
+    std::os::unix::fs::symlink("/dev/zero", logs.join("zero.log")).unwrap();
+    let _socket = std::os::unix::net::UnixListener::bind(logs.join("app.sock")).unwrap();
+    let (roots, fifo) = (vec![logs.clone()], logs.join("pipe.log"));
+    let report = within(60, move || scan(&roots, ScanOptions::default()));
+    assert_eq!(rules(&report), ["secrets.google_api_key"]);
+    let reason = |name: &str| {
+        report
+            .unscanned
+            .iter()
+            .find(|u| u.file.ends_with(name))
+            .map(|u| u.reason.clone())
+            .unwrap_or_else(|| panic!("{name} not listed as unscanned: {report:#?}"))
+    };
+    assert!(
+        reason("pipe.log").contains("FIFO"),
+        "{}",
+        reason("pipe.log")
+    );
+    assert!(reason("to-pipe.log").contains("FIFO"));
+    assert!(reason("zero.log").contains("character device"));
+    assert!(reason("app.sock").contains("socket"));
+    assert_eq!(report.unscanned.len(), 4, "{report:#?}");
+
+    let alone = within(60, move || scan(&[fifo], ScanOptions::default()));
+    assert!(alone.unscanned[0].reason.contains("FIFO"), "{alone:#?}");
+    assert_eq!(alone.files_scanned, 0);
+}
+
+#[test]
+fn thread_counts_are_bounded_by_the_cores() {
+    let dir = tempfile::tempdir().unwrap();
+    let line = "2026-11-26T10:00:00Z INFO GET /api/v1/items?page=2 200 12ms user=42\n";
+    let mut text = line.repeat((33 << 20) / line.len());
+    text.push_str(&format!("key={GOOGLE}\n"));
+    let path = write(dir.path(), "big.log", text.as_bytes());
+    for threads in [100_000, usize::MAX] {
+        let paths = vec![path.clone()];
+        let report = within(120, move || {
+            scan(
+                &paths,
+                ScanOptions {
+                    threads,
+                    ..ScanOptions::default()
+                },
+            )
+        });
+        assert_eq!(rules(&report), ["secrets.google_api_key"], "{threads}");
+        assert_eq!(report.bytes_scanned, text.len() as u64);
+    }
+}
+
+mod scrub {
+    use super::*;
+    use launchguard_secrets::scan::{Compression, ScrubInput};
+
+    fn scrub_to(input: &Path, output: &mut Vec<u8>) -> Result<u64, String> {
+        ScrubInput::open(input, &ScanOptions::default())?
+            .scrub_into(output, &Scanner::new())
+            .map(|done| done.masked)
+    }
+
+    #[test]
+    fn a_gzip_log_gives_a_masked_gzip_copy_that_scans_clean() {
+        let dir = tempfile::tempdir().unwrap();
+        let text = format!("a key={GOOGLE}\nb {DB_LINE}\nplain line\n").repeat(1000);
+        let input = write(dir.path(), "app.log.gz", &gzip(text.as_bytes()));
+        let found = scan(std::slice::from_ref(&input), ScanOptions::default());
+        let opened = ScrubInput::open(&input, &ScanOptions::default()).unwrap();
+        assert_eq!(opened.compression(), Compression::Gzip);
+        let mut copy = Vec::new();
+        let done = opened.scrub_into(&mut copy, &Scanner::new()).unwrap();
+        let seen: u64 = found.occurrences.iter().map(|o| o.count).sum();
+        assert_eq!(done.masked, seen);
+        assert_eq!(done.masked, 2000);
+        assert_eq!(done.bytes, text.len() as u64);
+        let mut plain = String::new();
+        flate2::read::GzDecoder::new(copy.as_slice())
+            .read_to_string(&mut plain)
+            .unwrap();
+        assert!(!plain.contains(GOOGLE) && !plain.contains("lgFixturePw"));
+        assert_eq!(plain.lines().count(), 3000);
+        assert!(plain.starts_with("a key=[REDACTED secrets.google_api_key]\n"));
+        let again = write(dir.path(), "scrubbed.log.gz", &copy);
+        let rescan = scan(&[again], ScanOptions::default());
+        assert!(rescan.occurrences.is_empty() && rescan.unscanned.is_empty());
+    }
+
+    #[test]
+    fn inputs_a_scan_cannot_read_in_full_are_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let zstd = write(
+            dir.path(),
+            "app.log.zst",
+            &ruzstd::encoding::compress_to_vec(
+                format!("key={GOOGLE}\n").as_bytes(),
+                ruzstd::encoding::CompressionLevel::Fastest,
+            ),
+        );
+        let mut truncated = gzip(format!("key={GOOGLE}\n{}", "line\n".repeat(100_000)).as_bytes());
+        truncated.truncate(truncated.len() / 2);
+        let truncated = write(dir.path(), "cut.log.gz", &truncated);
+        let mut binary = vec![0u8; 64];
+        binary.extend_from_slice(GOOGLE.as_bytes());
+        let binary = write(dir.path(), "data.bin", &binary);
+        let fifo = dir.path().join("pipe");
+        mkfifo(&fifo);
+        for (input, reason) in [
+            (zstd, "zstd"),
+            (truncated, "truncated"),
+            (binary, "binary"),
+            (fifo, "FIFO"),
+            (dir.path().to_owned(), "directory"),
+        ] {
+            let error = within(60, move || scrub_to(&input, &mut Vec::new())).unwrap_err();
+            assert!(error.contains(reason), "{reason}: {error}");
+        }
+    }
+
+    #[test]
+    fn a_huge_single_line_is_scrubbed_in_bounded_memory() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("one-line.log");
+        let mut file = std::io::BufWriter::new(std::fs::File::create(&path).unwrap());
+        let block = vec![b'x'; 1 << 20];
+        let mut planted = 0;
+        for i in 0..160u64 {
+            // Secrets at irregular offsets, some across the scanner's buffer boundaries.
+            if i % 7 == 3 {
+                file.write_all(&block[..(i as usize * 7919) % (1 << 20)])
+                    .unwrap();
+                file.write_all(format!(" key={GOOGLE} ").as_bytes())
+                    .unwrap();
+                planted += 1;
+            }
+            file.write_all(&block).unwrap();
+        }
+        file.flush().unwrap();
+        drop(file);
+        let output = dir.path().join("scrubbed.log");
+        let mut sink = std::io::BufWriter::new(std::fs::File::create(&output).unwrap());
+        let done = ScrubInput::open(&path, &ScanOptions::default())
+            .unwrap()
+            .scrub_into(&mut sink, &Scanner::new())
+            .unwrap();
+        drop(sink);
+        assert_eq!(done.masked, planted);
+        let marker = "[REDACTED secrets.google_api_key]";
+        assert_eq!(
+            std::fs::metadata(&output).unwrap().len(),
+            std::fs::metadata(&path).unwrap().len() - planted * GOOGLE.len() as u64
+                + planted * marker.len() as u64
+        );
+        let rescan = scan(&[output], ScanOptions::default());
+        assert!(rescan.occurrences.is_empty(), "{rescan:#?}");
+        let peak_kib: u64 = std::fs::read_to_string("/proc/self/status")
+            .unwrap()
+            .lines()
+            .find_map(|l| l.strip_prefix("VmHWM:"))
+            .and_then(|v| v.trim().trim_end_matches(" kB").parse().ok())
+            .unwrap();
+        assert!(
+            peak_kib < 64 * 1024,
+            "peak memory {peak_kib} KiB for a {} MiB line",
+            std::fs::metadata(&path).unwrap().len() >> 20
+        );
     }
 }

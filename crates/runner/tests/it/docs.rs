@@ -194,3 +194,52 @@ fn the_starter_contacts_nothing_and_each_agent_section_loads_once_uncommented() 
         assert_eq!(loaded.agents[0].name(), kind.name());
     }
 }
+
+/// The launchguard crates `section` of a manifest names.
+fn launchguard_deps(manifest: &toml::Table, section: &str) -> BTreeSet<String> {
+    manifest
+        .get(section)
+        .and_then(toml::Value::as_table)
+        .map(|deps| {
+            deps.keys()
+                .filter_map(|name| name.strip_prefix("launchguard-"))
+                .map(str::to_owned)
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+#[test]
+fn agent_crates_import_only_core_net_and_secrets() {
+    let crates = workspace_root().join("crates");
+    let mut checked = 0;
+    for entry in std::fs::read_dir(&crates).unwrap() {
+        let dir = entry.unwrap().path();
+        let name = dir.file_name().unwrap().to_string_lossy().into_owned();
+        let manifest: toml::Table =
+            toml::from_str(&std::fs::read_to_string(dir.join("Cargo.toml")).unwrap()).unwrap();
+        let deps = launchguard_deps(&manifest, "dependencies");
+        let allowed: &[&str] = match name.as_str() {
+            "runner" => continue,
+            "core" | "lab" => &[],
+            "net" => &["core"],
+            // An agent: the model, the network layer, and the secrets engine to scan content.
+            _ => &["core", "net", "secrets"],
+        };
+        let forbidden: Vec<&String> = deps
+            .iter()
+            .filter(|d| !allowed.contains(&d.as_str()))
+            .collect();
+        assert!(
+            forbidden.is_empty(),
+            "crates/{name} depends on {forbidden:?}; see docs/architecture.md"
+        );
+        let dev = launchguard_deps(&manifest, "dev-dependencies");
+        assert!(
+            !dev.contains("runner"),
+            "crates/{name} must not depend on the runner, even in tests"
+        );
+        checked += 1;
+    }
+    assert!(checked >= 6, "only {checked} crates checked");
+}

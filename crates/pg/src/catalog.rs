@@ -118,8 +118,8 @@ pub struct Relation {
     pub api_can_read: bool,
     pub api_can_write: bool,
     pub columns: Vec<Column>,
-    /// The single-column primary key, when there is one.
-    pub primary_key: Option<String>,
+    /// The primary key's columns (none, one or several).
+    pub primary_key: Vec<String>,
     /// Relations this view or materialized view reads (by oid).
     pub reads: Vec<i64>,
 }
@@ -133,6 +133,8 @@ pub struct Column {
     /// Its default draws from a sequence (`nextval(...)`), or it is an identity column.
     pub sequence: Option<String>,
     pub api_can_read: bool,
+    /// `schema.table` this column references by a single-column foreign key.
+    pub references: Option<String>,
 }
 
 impl Relation {
@@ -175,6 +177,10 @@ pub struct Function {
     pub volatility: Volatility,
     pub returns_set: bool,
     pub required_arguments: i16,
+    /// The input arguments' types, in order (`format_type` spelling).
+    pub argument_types: Vec<String>,
+    /// Takes a VARIADIC argument.
+    pub variadic: bool,
     pub fixed_search_path: bool,
     pub api_can_execute: bool,
     pub body: String,
@@ -388,7 +394,7 @@ impl FromRow for Relation {
             api_can_read: row.try_get("api_can_read")?,
             api_can_write: row.try_get("api_can_write")?,
             columns: Vec::new(),
-            primary_key: None,
+            primary_key: Vec::new(),
             reads: Vec::new(),
         })
     }
@@ -400,7 +406,10 @@ select a.attrelid::int8 as relation, a.attname::text as name, format_type(a.attt
   coalesce(pg_get_serial_sequence(quote_ident(n.nspname) || '.' || quote_ident(c.relname), a.attname),
     case when pg_get_expr(d.adbin, d.adrelid) like 'nextval(%' then pg_get_expr(d.adbin, d.adrelid) end) as sequence,
   has_column_privilege($2, a.attrelid, a.attnum, 'SELECT') or has_column_privilege($3, a.attrelid, a.attnum, 'SELECT')
-    as api_can_read
+    as api_can_read,
+  (select fn.nspname || '.' || fc.relname from pg_constraint f join pg_class fc on fc.oid = f.confrelid
+     join pg_namespace fn on fn.oid = fc.relnamespace
+   where f.conrelid = a.attrelid and f.contype = 'f' and f.conkey = array[a.attnum] limit 1) as foreign_table
 from pg_attribute a join pg_class c on c.oid = a.attrelid join pg_namespace n on n.oid = c.relnamespace
 left join pg_attrdef d on d.adrelid = a.attrelid and d.adnum = a.attnum
 where a.attrelid = any($1) and a.attnum > 0 and not a.attisdropped
@@ -422,6 +431,7 @@ impl FromRow for ColumnRow {
                 generated: row.try_get("generated")?,
                 sequence: row.try_get("sequence")?,
                 api_can_read: row.try_get("api_can_read")?,
+                references: row.try_get("foreign_table")?,
             },
         })
     }
@@ -503,13 +513,17 @@ const FUNCTIONS: &str = "
 select n.nspname::text as schema, p.proname::text as name, pg_get_function_identity_arguments(p.oid) as arguments,
   p.prosecdef as security_definer, p.provolatile::text as volatility, p.proretset as returns_set,
   (p.pronargs - p.pronargdefaults)::int2 as required_arguments,
+  array(select format_type(t, null) from unnest(p.proargtypes) with ordinality as a(t, i) order by i) as argument_types,
+  p.provariadic <> 0 as variadic,
   coalesce(array_to_string(p.proconfig, ',') like '%search_path=%', false) as fixed_search_path,
   has_function_privilege($1, p.oid, 'EXECUTE') or has_function_privilege($2, p.oid, 'EXECUTE') as api_can_execute,
   coalesce(p.prosrc, '') as body, pg_get_userbyid(p.proowner)::text as owner,
   exists (select 1 from pg_depend d where d.classid = 'pg_proc'::regclass and d.objid = p.oid and d.deptype = 'e')
     as extension_member,
   exists (select 1 from pg_type t join pg_attribute a on a.attrelid = t.typrelid
-          where t.oid = p.prorettype and a.attname = $3 and not a.attisdropped) as returns_tenant_rows
+          where t.oid = p.prorettype and a.attname = $3 and not a.attisdropped)
+    or exists (select 1 from unnest(p.proargnames, p.proargmodes) as o(name, mode)
+               where o.name = $3 and o.mode in ('o', 'b', 't')) as returns_tenant_rows
 from pg_proc p join pg_namespace n on n.oid = p.pronamespace
 where p.prokind = 'f' and n.nspname not in ('pg_catalog', 'information_schema') and n.nspname not like 'pg\\_%'
 order by n.nspname, p.proname";
@@ -524,6 +538,8 @@ impl FromRow for Function {
             volatility: code(row, "volatility", Volatility::from_provolatile)?,
             returns_set: row.try_get("returns_set")?,
             required_arguments: row.try_get("required_arguments")?,
+            argument_types: row.try_get("argument_types")?,
+            variadic: row.try_get("variadic")?,
             fixed_search_path: row.try_get("fixed_search_path")?,
             api_can_execute: row.try_get("api_can_execute")?,
             body: row.try_get("body")?,
@@ -615,11 +631,8 @@ pub async fn load(client: &Client, settings: &Settings) -> Result<Catalog, Catal
     let primary_keys: Vec<PrimaryKeyRow> =
         read(client, "primary keys", PRIMARY_KEYS, &[&oid_params]).await?;
     for PrimaryKeyRow { relation, columns } in primary_keys {
-        if let (Some(relation), [single]) = (
-            relations.iter_mut().find(|r| r.oid == relation),
-            columns.as_slice(),
-        ) {
-            relation.primary_key = Some(single.clone());
+        if let Some(relation) = relations.iter_mut().find(|r| r.oid == relation) {
+            relation.primary_key = columns;
         }
     }
     let view_reads: Vec<ViewReadRow> =

@@ -30,6 +30,9 @@ fn default_authenticator_role() -> String {
 fn default_tenant_column() -> String {
     "tenant_id".to_owned()
 }
+fn default_users_table() -> String {
+    "auth.users".to_owned()
+}
 fn default_claims_template() -> String {
     r#"{"sub":"{user_id}","role":"authenticated","app_metadata":{"tenant_id":"{tenant_id}"}}"#
         .to_owned()
@@ -78,12 +81,18 @@ pub struct PostgresConfig {
     #[serde(default = "default_authenticator_role")]
     pub authenticator_role: String,
     /// Login roles the application's own backend connects as: they must not own exposed tables
-    /// without FORCE ROW LEVEL SECURITY, nor be able to become a BYPASSRLS role.
+    /// without FORCE ROW LEVEL SECURITY, nor be able to become a BYPASSRLS role. The probes also
+    /// read as each of them (the audit role needs to be a member: `GRANT app_backend TO audit`).
     #[serde(default)]
     pub backend_roles: Vec<String>,
     /// The column that holds the tenant in tenant-scoped tables.
     #[serde(default = "default_tenant_column")]
     pub tenant_column: String,
+    /// The table of signed-in users (`schema.table`). A copied row inserted as a tenant's user
+    /// carries that user's id in the columns that reference this table or that policies compare
+    /// to `auth.uid()`, as an attacker's own insert would.
+    #[serde(default = "default_users_table")]
+    pub users_table: String,
     /// The JWT claims of a signed-in user of a tenant, with `{tenant_id}` and `{user_id}`
     /// placeholders, as `request.jwt.claims` would hold them.
     #[serde(default = "default_claims_template")]
@@ -101,8 +110,9 @@ pub struct PostgresConfig {
     /// Run the dynamic probes (as each tenant, rolled back). Off: catalog lints only.
     #[serde(default = "default_true")]
     pub probes: bool,
-    /// Attempt writes (UPDATE/DELETE of one row by primary key, INSERT without RETURNING), each in
-    /// a transaction that always rolls back. Off by default: use on staging or a copy.
+    /// Attempt writes (UPDATE/DELETE of one row, found by `ctid` inside the attempt's transaction;
+    /// INSERT without RETURNING), each in a transaction that always rolls back. Off by default: use
+    /// on staging or a copy.
     #[serde(default)]
     pub allow_writes: bool,
     /// Also attempt inserts into tables whose key comes from a sequence: a rolled-back insert still
@@ -148,6 +158,7 @@ pub(crate) fn validate(
         authenticator_role: config.authenticator_role,
         backend_roles: config.backend_roles,
         tenant_column: config.tenant_column,
+        users_table: config.users_table,
         claims_template: config.claims_template,
         tamper_claim: config.tamper_claim,
         tenants: config

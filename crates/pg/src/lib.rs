@@ -3,11 +3,13 @@
 //!
 //! Safety: the audit role must not be a superuser (unless allowed); every probe runs in its own
 //! transaction that always rolls back ([`probes::guard::RollbackOnly`] has no commit), with a
-//! savepoint, `statement_timeout` and `lock_timeout`; reads run read-only; writes touch one row by
-//! primary key and only with `allow_writes`; every identifier is quoted.
+//! savepoint, `statement_timeout` and `lock_timeout`; reads run read-only; writes touch one row
+//! (found by `ctid` and locked inside that transaction) and only with `allow_writes`; every
+//! identifier is quoted.
 
 mod catalog;
 mod config;
+pub mod connection;
 mod lints;
 pub mod probes;
 mod settings;
@@ -28,11 +30,10 @@ pub use settings::Settings;
 /// The `application_name` every probe connection carries, so that DBAs and audit logs see it.
 pub const APPLICATION_NAME: &str = "launchguard-rls-probe";
 
-/// Every check of this agent: lints, then probes.
+/// Every check of this agent: the connection, lints, then probes.
 pub static CHECKS: LazyLock<Vec<&'static CheckDef>> = LazyLock::new(|| {
-    lints::LINTS
-        .iter()
-        .map(|(check, _)| *check)
+    std::iter::once(&connection::CHECK)
+        .chain(lints::LINTS.iter().map(|(check, _)| *check))
         .chain(probes::CHECKS.iter().copied())
         .collect()
 });
@@ -88,8 +89,9 @@ impl AgentSpec for PgSpec {
 }
 
 impl PgAgent {
+    /// Every check but the connection's is `error` for `reason`.
     fn error_everywhere(&self, ctx: &AgentContext, reason: &str) {
-        for check in CHECKS.iter() {
+        for check in CHECKS.iter().filter(|c| c.id != connection::CHECK.id) {
             ctx.report(Finding::error(
                 check,
                 self.database.clone(),
@@ -98,12 +100,31 @@ impl PgAgent {
         }
     }
 
-    async fn connect(&self, ctx: &AgentContext) -> Result<Client, String> {
+    /// The connection failed: its finding holds the cause and the fix, every other check points
+    /// at it.
+    fn connection_failed(&self, ctx: &AgentContext, reason: &str) {
+        ctx.report(Finding::error(
+            &connection::CHECK,
+            self.database.clone(),
+            reason,
+        ));
+        self.error_everywhere(
+            ctx,
+            &format!(
+                "no usable database connection (see {})",
+                connection::CHECK.id
+            ),
+        );
+    }
+
+    async fn connect(&self, ctx: &AgentContext) -> Result<(Client, connection::Connected), String> {
         let url = self
             .env
             .var(&self.settings.url_env)
             .map_err(|e| format!("{e} (the connection URL)"))?;
-        let mut config: tokio_postgres::Config = url.parse().map_err(|e| {
+        let split = connection::split_sslmode(&url)
+            .map_err(|e| format!("the URL in {}: {e}", self.settings.url_env))?;
+        let mut config: tokio_postgres::Config = split.rest.parse().map_err(|e| {
             format!(
                 "the URL in {} is not a valid connection string: {e}",
                 self.settings.url_env
@@ -123,49 +144,16 @@ impl PgAgent {
                 .map_err(|_| format!("database host `{name}` is not a host name"))?;
             ctx.scope.take_request(&as_url).map_err(|e| e.to_string())?;
         }
-        config.application_name(APPLICATION_NAME);
-        config.connect_timeout(ctx.scope.timeouts.connect);
-        let mut roots = rustls::RootCertStore::empty();
-        roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
-        if let Some(path) = &self.settings.ca_file {
-            use rustls::pki_types::CertificateDer;
-            use rustls::pki_types::pem::PemObject;
-            let shown = path.display();
-            let certificates = CertificateDer::pem_file_iter(path)
-                .and_then(|certs| certs.collect::<Result<Vec<_>, _>>())
-                .map_err(|e| format!("cannot read [postgres].ca_file {shown}: {e}"))?;
-            if certificates.is_empty() {
-                return Err(format!(
-                    "[postgres].ca_file {shown} holds no PEM certificate"
-                ));
-            }
-            for certificate in certificates {
-                roots
-                    .add(certificate)
-                    .map_err(|e| format!("[postgres].ca_file {shown}: {e}"))?;
-            }
-        }
-        let tls = rustls::ClientConfig::builder_with_provider(Arc::new(
-            rustls::crypto::aws_lc_rs::default_provider(),
-        ))
-        .with_safe_default_protocol_versions()
-        .map_err(|e| format!("TLS setup failed: {e}"))?
-        .with_root_certificates(roots)
-        .with_no_client_auth();
-        let connect = config.connect(tokio_postgres_rustls::MakeRustlsConnect::new(tls));
-        let (client, connection) = tokio::time::timeout(ctx.scope.timeouts.connect * 2, connect)
-            .await
-            .map_err(|_| "connecting timed out".to_owned())?
-            .map_err(|e| format!("could not connect: {}", describe_db_error(&e)))?;
-        tokio::spawn(async move {
-            if let Err(e) = connection.await {
-                tracing::warn!("postgres connection ended: {}", describe_db_error(&e));
-            }
-        });
-        Ok(client)
+        let options = connection::Options {
+            ca_file: self.settings.ca_file.as_deref(),
+            application_name: APPLICATION_NAME,
+            connect_timeout: ctx.scope.timeouts.connect,
+        };
+        connection::connect(&mut config, split.sslmode, &options).await
     }
 
-    async fn refuse_superuser(&self, client: &Client) -> Result<(), String> {
+    /// Who we connected as; refuses a superuser unless allowed.
+    async fn refuse_superuser(&self, client: &Client) -> Result<String, String> {
         let row = client
             .query_one("select current_user::text, rolsuper, rolbypassrls from pg_roles where rolname = current_user", &[])
             .await
@@ -180,7 +168,7 @@ impl PgAgent {
         if bypass {
             tracing::warn!(user = %user, "connected as a BYPASSRLS role; probes switch roles, but prefer an audit role");
         }
-        Ok(())
+        Ok(user)
     }
 
     async fn load_catalog(&self, client: &mut Client) -> Result<Catalog, String> {
@@ -249,13 +237,27 @@ impl Agent for PgAgent {
 
     fn run<'a>(&'a self, ctx: &'a AgentContext) -> AgentFuture<'a> {
         Box::pin(async move {
-            let mut client = match self.connect(ctx).await {
-                Ok(client) => client,
-                Err(reason) => return self.error_everywhere(ctx, &reason),
+            let (mut client, connected) = match self.connect(ctx).await {
+                Ok(connected) => connected,
+                Err(reason) => return self.connection_failed(ctx, &reason),
             };
-            if let Err(reason) = self.refuse_superuser(&client).await {
-                return self.error_everywhere(ctx, &reason);
+            let user = match self.refuse_superuser(&client).await {
+                Ok(user) => user,
+                Err(reason) => return self.connection_failed(ctx, &reason),
+            };
+            let transport = connected.transport();
+            if connected.tls && !connected.verified() {
+                tracing::warn!(database = %self.database.id, "{transport}");
             }
+            ctx.report(
+                Finding::pass(
+                    &connection::CHECK,
+                    self.database.clone(),
+                    format!("connected as {user} {transport}"),
+                )
+                .with_evidence("sslmode", connected.sslmode.name())
+                .with_evidence("tls", connected.tls),
+            );
             tracing::info!(database = %self.database.id, "reading the catalog");
             let catalog = match self.load_catalog(&mut client).await {
                 Ok(catalog) => catalog,

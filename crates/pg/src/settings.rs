@@ -18,6 +18,7 @@ pub struct Settings {
     pub authenticator_role: String,
     pub backend_roles: Vec<String>,
     pub tenant_column: String,
+    pub users_table: String,
     pub claims_template: String,
     pub tamper_claim: String,
     pub tenants: Vec<Tenant>,
@@ -48,42 +49,44 @@ impl Settings {
         roles
     }
 
-    /// The claims of a user of `tenant`, with the user-editable claim optionally pointing at
-    /// `tampered_tenant`. Fails when the template is not JSON.
+    /// The user id of `tenant`'s user: configured, else a fixed placeholder.
+    pub fn user_id<'t>(&self, tenant: &'t Tenant) -> &'t str {
+        tenant
+            .user_id
+            .as_deref()
+            .unwrap_or("00000000-0000-4000-8000-000000000000")
+    }
+
+    /// The claims of a user of `tenant`. The user-editable claim carries the tenant too, as the
+    /// application sets it at sign-up (policies that read it then admit the user), or
+    /// `tampered_tenant` to see whether a policy trusts it. Fails when the template is not JSON.
     pub fn claims(&self, tenant: &Tenant, tampered_tenant: Option<&str>) -> Result<String, String> {
         let filled = self
             .claims_template
             .replace("{tenant_id}", &tenant.id)
-            .replace(
-                "{user_id}",
-                tenant
-                    .user_id
-                    .as_deref()
-                    .unwrap_or("00000000-0000-4000-8000-000000000000"),
-            );
+            .replace("{user_id}", self.user_id(tenant));
         let mut claims: serde_json::Value = serde_json::from_str(&filled)
             .map_err(|e| format!("[postgres].claims_template is not JSON once filled in: {e}"))?;
-        if let Some(other) = tampered_tenant {
-            let mut node = &mut claims;
-            let path: Vec<&str> = self.tamper_claim.split('.').collect();
-            for (i, key) in path.iter().enumerate() {
-                let object = node.as_object_mut().ok_or_else(|| {
-                    format!(
-                        "[postgres].tamper_claim `{}` does not lead through objects",
-                        self.tamper_claim
-                    )
-                })?;
-                if i + 1 == path.len() {
-                    object.insert(
-                        (*key).to_owned(),
-                        serde_json::Value::String(other.to_owned()),
-                    );
-                    break;
-                }
-                node = object
-                    .entry((*key).to_owned())
-                    .or_insert_with(|| serde_json::json!({}));
+        let editable = tampered_tenant.unwrap_or(&tenant.id);
+        let mut node = &mut claims;
+        let path: Vec<&str> = self.tamper_claim.split('.').collect();
+        for (i, key) in path.iter().enumerate() {
+            let object = node.as_object_mut().ok_or_else(|| {
+                format!(
+                    "[postgres].tamper_claim `{}` does not lead through objects",
+                    self.tamper_claim
+                )
+            })?;
+            if i + 1 == path.len() {
+                object.insert(
+                    (*key).to_owned(),
+                    serde_json::Value::String(editable.to_owned()),
+                );
+                break;
             }
+            node = object
+                .entry((*key).to_owned())
+                .or_insert_with(|| serde_json::json!({}));
         }
         Ok(claims.to_string())
     }
@@ -105,6 +108,7 @@ mod tests {
             authenticator_role: "authenticator".into(),
             backend_roles: vec!["backend".into()],
             tenant_column: "tenant_id".into(),
+            users_table: "auth.users".into(),
             claims_template: r#"{"sub":"{user_id}","app_metadata":{"tenant_id":"{tenant_id}"}}"#
                 .into(),
             tamper_claim: "user_metadata.tenant_id".into(),
@@ -127,7 +131,10 @@ mod tests {
             serde_json::from_str(&settings().claims(&tenant, None).unwrap()).unwrap();
         assert_eq!(plain["app_metadata"]["tenant_id"], "A");
         assert_eq!(plain["sub"], "u1");
-        assert!(plain.get("user_metadata").is_none());
+        assert_eq!(
+            plain["user_metadata"]["tenant_id"], "A",
+            "the editable claim names the user's own tenant, as the application sets it"
+        );
         let tampered: serde_json::Value =
             serde_json::from_str(&settings().claims(&tenant, Some("B")).unwrap()).unwrap();
         assert_eq!(tampered["user_metadata"]["tenant_id"], "B");

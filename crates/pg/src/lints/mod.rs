@@ -156,6 +156,19 @@ pub(crate) fn mentions(expression: &str, word: &str) -> bool {
     })
 }
 
+/// Why no row of `relation` is visible to the API roles, when a lint explains it: a failed
+/// positive control is then expected, and the probes are skipped for this reason.
+pub(crate) fn explains_no_visible_row(catalog: &Catalog, relation: &Relation) -> Option<String> {
+    enabled_no_policy::denies_all(catalog, relation).then(|| {
+        format!(
+            "explained by {}: {} has RLS enabled and no policy, so no API role sees any row; nothing to probe \
+             until it gets policies",
+            enabled_no_policy::CHECK.id,
+            relation.qualified_name()
+        )
+    })
+}
+
 /// Exposed tables and partitioned tables (not views).
 pub(crate) fn exposed_tables(catalog: &Catalog) -> impl Iterator<Item = &Relation> {
     catalog.relations.iter().filter(|r| r.kind.is_table())

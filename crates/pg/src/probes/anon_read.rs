@@ -18,7 +18,7 @@ pub static CHECK: CheckDef = CheckDef {
 
 /// Counts a few rows as anon.
 pub(super) fn judge(case: &AnonCase<'_>) -> Step {
-    Step::Attempt(Attempt::new(
+    Step::attempt(Attempt::new(
         case.anon,
         sql(case.probed.relation),
         Vec::new(),

@@ -8,8 +8,9 @@ pub static CHECK: CheckDef = CheckDef {
     agent: "postgres",
     title: "Editing a user-controlled claim grants another tenant's rows",
     severity: Severity::Critical,
-    what: "Where tenant A's user cannot read tenant B's rows, repeats the read with A's claims plus the user-editable \
-           claim ([postgres].tamper_claim, default user_metadata.tenant_id) set to B. Fails when that makes B's rows \
+    what: "Where tenant A's user (whose user-editable claim, [postgres].tamper_claim, default \
+           user_metadata.tenant_id, names A as the application sets it) cannot read tenant B's rows, repeats the read \
+           with that claim set to B. Fails when that makes B's rows \
            appear. Explained by rls.user_metadata_trusted.",
     why: "Users edit their own user_metadata through the public Auth API. A policy that trusts it lets any user \
           join any tenant without an exploit.",
@@ -32,7 +33,7 @@ pub(super) fn judge(case: &PairCase<'_>) -> Step {
                 role: case.as_a.role.clone(),
                 claims,
             };
-            Step::Attempt(Attempt::new(
+            Step::attempt(Attempt::new(
                 &tampered,
                 cross_read::sql(case.probed.relation, case.probed.tenant_column),
                 vec![case.b.id.clone()],

@@ -72,6 +72,8 @@ struct Tally {
     failures: BTreeMap<String, Vec<Leak>>,
     /// Per object: the first reason it could not be verified.
     errors: BTreeMap<String, Unverified>,
+    /// Per object: why it was not probed although it concerns the probe (a lint explains it).
+    skipped: BTreeMap<String, String>,
     attempts: u64,
     /// `object: reason` for each case the probe applies to but did not try.
     notes: Vec<String>,
@@ -109,13 +111,26 @@ impl Tallies {
             });
     }
 
+    /// An object this probe concerns but does not probe, for a reason a lint gives.
+    pub(super) fn skip(&mut self, probe: &Probe, object: &str, reason: &str) {
+        self.of(probe)
+            .skipped
+            .entry(object.to_owned())
+            .or_insert_with(|| reason.to_owned());
+    }
+
     /// An attempt that went as it should and proves nothing wrong (a passed control).
     pub(super) fn counted(&mut self, probe: &Probe) {
         self.of(probe).attempts += 1;
     }
 
+    /// A case the probe applies to but did not try; said once however many pairs hit it.
     pub(super) fn note(&mut self, probe: &Probe, object: &str, reason: &str) {
-        self.of(probe).notes.push(format!("{object}: {reason}"));
+        let note = format!("{object}: {reason}");
+        let notes = &mut self.of(probe).notes;
+        if !notes.contains(&note) {
+            notes.push(note);
+        }
     }
 
     pub(super) fn advanced(&mut self, probe: &Probe, sequence: String) {
@@ -166,6 +181,7 @@ impl Run<'_> {
         }
         let mut findings = self.failures(probe, tally);
         findings.extend(self.errors(probe, tally));
+        findings.extend(self.skipped(probe, tally));
         findings.extend(self.summary(probe, tally));
         if !tally.sequences_advanced.is_empty() {
             for finding in &mut findings {
@@ -235,6 +251,24 @@ impl Run<'_> {
             .filter(|(object, _)| !tally.failures.contains_key(*object))
             .map(|(object, reason)| {
                 Finding::error(probe.check, self.target(object), reason.to_string())
+            })
+            .collect()
+    }
+
+    /// One skipped finding per object not probed, unless something on it failed or errored.
+    fn skipped(&self, probe: &Probe, tally: &Tally) -> Vec<Finding> {
+        tally
+            .skipped
+            .iter()
+            .filter(|(object, _)| {
+                !tally.failures.contains_key(*object) && !tally.errors.contains_key(*object)
+            })
+            .map(|(object, reason)| {
+                Finding::skipped(
+                    probe.check,
+                    self.target(object),
+                    format!("not probed: {reason}"),
+                )
             })
             .collect()
     }

@@ -16,6 +16,8 @@ pub(crate) enum Unverified {
     Claims(String),
     #[error("not verified: reading sample rows as {role} failed: {error}")]
     Samples { role: String, error: DbError },
+    #[error("the row to act on was gone when the attempt began")]
+    RowGone,
     #[error("tenant {tenant} has no row here to control with")]
     NoOwnRow { tenant: String },
     #[error(

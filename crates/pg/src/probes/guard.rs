@@ -44,6 +44,18 @@ impl<'a> RollbackOnly<'a> {
         Ok(RollbackOnly { tx })
     }
 
+    /// Acts as `identity` from here on (the role and claims stay local to the transaction, and
+    /// the rollback to the savepoint undoes them too).
+    pub async fn act_as(&self, identity: &Identity<'_>) -> Result<(), Error> {
+        self.tx
+            .batch_execute(&format!(
+                "set local role {}; select set_config('request.jwt.claims', {}, true)",
+                ident(identity.role),
+                literal(identity.claims)
+            ))
+            .await
+    }
+
     pub async fn query(
         &self,
         sql: &str,

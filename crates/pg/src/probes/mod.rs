@@ -19,8 +19,9 @@ mod row_move;
 
 use launchguard_core::CheckDef;
 
-use crate::catalog::{Column, Function, Relation};
+use crate::catalog::{Catalog, Column, Function, Relation};
 use crate::settings::{Settings, Tenant};
+use crate::sql::{ident, qualified};
 use error::Unverified;
 use guard::Identity;
 
@@ -158,32 +159,33 @@ pub(crate) struct TenantRelation<'c> {
     pub tenant_column: &'c Column,
 }
 
-/// A tenant's sample row, read as the service role.
+/// A tenant's sample row, read as the service role: proof that the tenant has rows here.
 #[derive(Debug, Default, Clone)]
 pub(crate) struct Sample {
-    pub key: Option<String>,
     /// The row as JSON, for inserting a copy (kept in memory only, never reported).
-    pub row_json: Option<String>,
+    pub row_json: String,
 }
 
 /// One relation probed as tenant A's user against tenant B.
 pub(crate) struct PairCase<'c> {
     pub settings: &'c Settings,
+    pub catalog: &'c Catalog,
     pub probed: TenantRelation<'c>,
     pub a: &'c Tenant,
     pub b: &'c Tenant,
     pub as_a: &'c Actor,
+    /// Each backend role the audit role can become, with A's claims.
+    pub backends: &'c [(String, Actor)],
     pub sample_a: Option<Sample>,
     pub sample_b: Option<Sample>,
-    /// The key column writes go by: set when writes are allowed, the relation is a table and it
-    /// has a single-column primary key.
-    pub write_key: Option<&'c str>,
-    /// Probes whose attempt in this case was allowed, so far in table order.
+    /// Whether write probes may touch this relation: writes are allowed and it is a table.
+    pub writes: bool,
+    /// Probes whose own attempt in this case was allowed, so far in table order.
     allowed: Vec<&'static str>,
 }
 
 impl PairCase<'_> {
-    /// Whether `check`'s attempt, judged earlier in this case, was allowed.
+    /// Whether `check`'s own attempt, judged earlier in this case, was allowed.
     pub fn was_allowed(&self, check: &CheckDef) -> bool {
         self.allowed.contains(&check.id)
     }
@@ -201,14 +203,47 @@ pub(crate) struct FunctionCase<'c> {
 pub(crate) struct AnonCase<'c> {
     pub probed: TenantRelation<'c>,
     pub anon: &'c Actor,
-    /// Some row, read as the service role, when writes may touch the relation and it has rows.
-    pub row_to_write: Option<Result<KeyedRow<'c>, Unverified>>,
+    /// Whether write probes may touch this relation and it has a row to act on.
+    pub writable_row: Result<bool, Unverified>,
 }
 
-/// A row named by its single-column primary key.
-pub(crate) struct KeyedRow<'c> {
-    pub key_column: &'c str,
-    pub key: String,
+/// The one row a write acts on, found as the service role inside the attempt's own transaction
+/// and locked there (`FOR UPDATE`), so that its `ctid` stays the row's until the rollback. Its
+/// `tableoid` and `ctid` are the statement's first two parameters (see [`ROW`]).
+pub(crate) struct RowToFind {
+    pub sql: String,
+    pub params: Vec<String>,
+}
+
+/// The filter of a write that acts on the row found by [`RowToFind`]: `tableoid` as well as
+/// `ctid`, because each partition numbers its rows on its own.
+pub(crate) const ROW: &str = "tableoid = $1::text::oid and ctid = $2::text::tid";
+
+impl RowToFind {
+    /// A row of `tenant`.
+    pub fn of_tenant(probed: TenantRelation<'_>, tenant: &str) -> Self {
+        RowToFind {
+            sql: format!(
+                "select tableoid::oid::text as table_oid, ctid::text as ctid from {} t where t.{} = $1::text::{} \
+                 limit 1 for update",
+                qualified(&probed.relation.schema, &probed.relation.name),
+                ident(&probed.tenant_column.name),
+                probed.tenant_column.type_name
+            ),
+            params: vec![tenant.to_owned()],
+        }
+    }
+
+    /// Any row.
+    pub fn any(relation: &Relation) -> Self {
+        RowToFind {
+            sql: format!(
+                "select tableoid::oid::text as table_oid, ctid::text as ctid from {} limit 1 for update",
+                qualified(&relation.schema, &relation.name)
+            ),
+            params: Vec::new(),
+        }
+    }
 }
 
 /// What a judge decided for one case.
@@ -219,18 +254,31 @@ pub(crate) enum Step {
     NotAttempted(String),
     /// The probe could not be verified here.
     Unverified(Unverified),
-    /// Run this; rows back are the leak.
-    Attempt(Attempt),
+    /// Run these, each in its own rolled-back transaction; rows back are the leak. The first is
+    /// the case's own attempt: whether it was allowed is what later judges of the case see.
+    Attempts(Vec<Attempt>),
+}
+
+impl Step {
+    pub fn attempt(attempt: Attempt) -> Step {
+        Step::Attempts(vec![attempt])
+    }
 }
 
 /// One statement to run in its own rolled-back transaction.
 pub(crate) struct Attempt {
     pub actor: Actor,
     pub sql: String,
-    /// Text parameters, cast in the SQL.
+    /// Text parameters, cast in the SQL; after the row's two when there is a [`RowToFind`].
     pub params: Vec<String>,
-    /// A sequence the statement advances even when rolled back, to report.
-    pub advances: Option<String>,
+    /// The row the statement acts on, found first inside the transaction.
+    pub row: Option<RowToFind>,
+    /// Who acted, when not the case's own actor (a backend role).
+    pub who: Option<String>,
+    /// How this attempt differs from the case's others ("UPDATE without a filter").
+    pub variant: Option<String>,
+    /// Sequences the statement advances even when rolled back, to report.
+    pub advances: Vec<String>,
     /// Something the findings should say about this case even when the attempt is blocked.
     pub note: Option<String>,
 }
@@ -241,9 +289,23 @@ impl Attempt {
             actor: actor.clone(),
             sql,
             params,
-            advances: None,
+            row: None,
+            who: None,
+            variant: None,
+            advances: Vec::new(),
             note: None,
         }
+    }
+
+    /// The same attempt, on the row `row` finds.
+    pub fn on_row(mut self, row: RowToFind) -> Self {
+        self.row = Some(row);
+        self
+    }
+
+    pub fn variant(mut self, variant: impl Into<String>) -> Self {
+        self.variant = Some(variant.into());
+        self
     }
 }
 

@@ -9,8 +9,8 @@ use super::conclusion::{Outcome, Tallies};
 use super::error::Unverified;
 use super::guard::{Identity, RollbackOnly};
 use super::{
-    Access, Actor, AnonCase, Attempt, FunctionCase, Judge, KeyedRow, PROBES, PairCase, Probe,
-    Sample, Step, TenantRelation,
+    Access, Actor, AnonCase, Attempt, FunctionCase, Judge, PROBES, PairCase, Probe, Sample, Step,
+    TenantRelation, cross_read,
 };
 use crate::catalog::{Catalog, Function, Relation, Volatility};
 use crate::settings::{Settings, Tenant};
@@ -21,6 +21,16 @@ pub(crate) struct Prober<'a> {
     settings: &'a Settings,
     catalog: &'a Catalog,
     tallies: Tallies,
+    /// The backend roles the audit role can become (the others are noted, not read as).
+    backends: Vec<String>,
+}
+
+/// Why a case's positive control did not pass.
+enum ControlFailure {
+    /// A lint explains why no row is visible: the case's probes are skipped with this reason.
+    Explained(String),
+    /// Nothing explains it: the case's probes are unverified.
+    Unexplained(Unverified),
 }
 
 impl<'a> Prober<'a> {
@@ -30,6 +40,7 @@ impl<'a> Prober<'a> {
             settings,
             catalog,
             tallies: Tallies::default(),
+            backends: Vec::new(),
         }
     }
 
@@ -70,6 +81,7 @@ impl<'a> Prober<'a> {
 
     /// Runs every probe and returns the findings.
     pub async fn run(mut self, tenants: &[Tenant], database: &Target) -> Vec<Finding> {
+        self.find_backends().await;
         let relations = self.probed_relations();
         let anon = self.anon();
         for probed in &relations {
@@ -95,6 +107,43 @@ impl<'a> Prober<'a> {
         )
     }
 
+    /// Which backend roles the audit role can become, to read as them; notes the others.
+    async fn find_backends(&mut self) {
+        let wanted = self.settings.backend_roles.clone();
+        if wanted.is_empty() {
+            return;
+        }
+        let sql = "select r.rolname::text as role from pg_roles r \
+                   where r.rolname = any($1) and pg_has_role(session_user, r.oid, 'MEMBER')";
+        let reachable: Vec<String> = match self.read_as_service(sql, &[&wanted]).await {
+            Ok(rows) => rows.iter().filter_map(|r| r.try_get("role").ok()).collect(),
+            Err(e) => {
+                let probe = probe_of(&cross_read::CHECK);
+                for role in &wanted {
+                    self.tallies.note(
+                        probe,
+                        &format!("backend role {role}"),
+                        &format!(
+                            "not read as: finding whether the audit role can become it failed: {e}"
+                        ),
+                    );
+                }
+                return;
+            }
+        };
+        let probe = probe_of(&cross_read::CHECK);
+        for role in wanted.iter().filter(|r| !reachable.contains(r)) {
+            self.tallies.note(
+                probe,
+                &format!("backend role {role}"),
+                &format!(
+                    "not read as: the audit role cannot SET ROLE to it (GRANT {role} TO the audit role)"
+                ),
+            );
+        }
+        self.backends = reachable;
+    }
+
     /// Exposed relations that carry the tenant column.
     fn probed_relations(&self) -> Vec<TenantRelation<'a>> {
         let catalog: &'a Catalog = self.catalog;
@@ -111,8 +160,8 @@ impl<'a> Prober<'a> {
             .collect()
     }
 
-    /// Exposed functions the API may call that return tenant rows, need no argument and are
-    /// safe to call (never VOLATILE).
+    /// Exposed functions the API may call that return tenant rows and are safe to call (never
+    /// VOLATILE).
     fn probed_functions(&self) -> Vec<&'a Function> {
         let catalog: &'a Catalog = self.catalog;
         catalog
@@ -124,7 +173,6 @@ impl<'a> Prober<'a> {
                     && !f.extension_member
                     && f.returns_set
                     && f.returns_tenant_rows
-                    && f.required_arguments == 0
                     && matches!(f.volatility, Volatility::Stable | Volatility::Immutable)
             })
             .collect()
@@ -151,22 +199,21 @@ impl<'a> Prober<'a> {
         })
     }
 
-    /// The key column write probes go by, when they may touch this relation at all.
-    fn write_key(&self, relation: &'a Relation) -> Option<&'a str> {
-        (self.settings.allow_writes && relation.kind.is_table())
-            .then_some(relation.primary_key.as_deref())
-            .flatten()
+    /// Whether write probes may touch this relation at all.
+    fn writes(&self, relation: &Relation) -> bool {
+        self.settings.allow_writes && relation.kind.is_table()
     }
 
     async fn probe_as_anon(&mut self, probed: TenantRelation<'a>, anon: &Actor) {
-        let row_to_write = match self.write_key(probed.relation) {
-            Some(key_column) => self.any_row(probed.relation, key_column).await,
-            None => None,
+        let writable_row = if self.writes(probed.relation) {
+            self.has_rows(probed.relation).await
+        } else {
+            Ok(false)
         };
         let case = AnonCase {
             probed,
             anon,
-            row_to_write,
+            writable_row,
         };
         let object = probed.relation.qualified_name();
         for probe in &PROBES {
@@ -176,27 +223,19 @@ impl<'a> Prober<'a> {
         }
     }
 
-    /// Any row of the relation, read as the service role.
-    async fn any_row(
-        &mut self,
-        relation: &Relation,
-        key_column: &'a str,
-    ) -> Option<Result<KeyedRow<'a>, Unverified>> {
+    /// Whether the relation has a row, read as the service role.
+    async fn has_rows(&mut self, relation: &Relation) -> Result<bool, Unverified> {
         let sql = format!(
-            "select {}::text as key from {} limit 1",
-            ident(key_column),
+            "select exists (select 1 from {}) as has_rows",
             qualified(&relation.schema, &relation.name)
         );
-        let rows = match self.read_as_service(&sql, &[]).await {
-            Ok(rows) => rows,
-            Err(e) => return Some(Err(Unverified::Database(e))),
-        };
-        let row = rows.first()?;
-        Some(
-            row.try_get("key")
-                .map(|key| KeyedRow { key_column, key })
-                .map_err(|e| Unverified::Database(e.into())),
-        )
+        let rows = self
+            .read_as_service(&sql, &[])
+            .await
+            .map_err(Unverified::Database)?;
+        rows.first()
+            .map_or(Ok(false), |row| row.try_get("has_rows"))
+            .map_err(|e| Unverified::Database(e.into()))
     }
 
     /// One relation as tenant A's user against tenant B: sample rows, controls, then every
@@ -221,43 +260,53 @@ impl<'a> Prober<'a> {
                 return;
             }
         };
+        let backends: Vec<(String, Actor)> = self
+            .backends
+            .iter()
+            .map(|role| {
+                let actor = Actor {
+                    role: role.clone(),
+                    claims: as_a.claims.clone(),
+                };
+                (role.clone(), actor)
+            })
+            .collect();
         let mut case = PairCase {
             settings: self.settings,
+            catalog: self.catalog,
             probed,
             a,
             b,
             as_a: &as_a,
+            backends: &backends,
             sample_a,
             sample_b,
-            write_key: self.write_key(probed.relation),
+            writes: self.writes(probed.relation),
             allowed: Vec::new(),
         };
-        if let Err(reason) = self.controls(&case, &object, &who).await {
-            self.unverified(&object, &who, &reason, |judge| {
-                matches!(judge, Judge::TenantOnRelation(_))
-            });
-            return;
+        match self.controls(&case, &object, &who).await {
+            Ok(()) => {}
+            Err(ControlFailure::Explained(reason)) => {
+                for probe in PROBES
+                    .iter()
+                    .filter(|p| matches!(p.judge, Judge::Control(_) | Judge::TenantOnRelation(_)))
+                {
+                    self.tallies.skip(probe, &object, &reason);
+                }
+                return;
+            }
+            Err(ControlFailure::Unexplained(reason)) => {
+                self.unverified(&object, &who, &reason, |judge| {
+                    matches!(judge, Judge::TenantOnRelation(_))
+                });
+                return;
+            }
         }
         for probe in &PROBES {
             if let Judge::TenantOnRelation(judge) = probe.judge
                 && self.take_step(probe, &object, &who, judge(&case)).await
             {
                 case.allowed.push(probe.check.id);
-            }
-        }
-        self.note_keyless(probed.relation, &object);
-    }
-
-    /// A table writes would touch but cannot name a row of: every write probe notes it.
-    fn note_keyless(&mut self, relation: &Relation, object: &str) {
-        if self.settings.allow_writes && relation.kind.is_table() && relation.primary_key.is_none()
-        {
-            for probe in PROBES.iter().filter(|p| p.access == Access::Write) {
-                self.tallies.note(
-                    probe,
-                    object,
-                    "no single-column primary key, writes not attempted",
-                );
             }
         }
     }
@@ -280,20 +329,15 @@ impl<'a> Prober<'a> {
         }
     }
 
-    /// A tenant's sample row: its key and the row as JSON.
+    /// A tenant's sample row, as JSON.
     async fn sample(
         &mut self,
         probed: TenantRelation<'a>,
         tenant: &str,
     ) -> Result<Option<Sample>, DbError> {
         let relation = probed.relation;
-        let key = relation
-            .primary_key
-            .as_deref()
-            .map(ident)
-            .map_or("null::text".to_owned(), |k| format!("t.{k}::text"));
         let sql = format!(
-            "select {key} as key, to_jsonb(t)::text as row_json from {} t where t.{} = $1::text::{} limit 1",
+            "select to_jsonb(t)::text as row_json from {} t where t.{} = $1::text::{} limit 1",
             qualified(&relation.schema, &relation.name),
             ident(&probed.tenant_column.name),
             probed.tenant_column.type_name
@@ -303,19 +347,18 @@ impl<'a> Prober<'a> {
             return Ok(None);
         };
         Ok(Some(Sample {
-            key: row.try_get("key")?,
             row_json: row.try_get("row_json")?,
         }))
     }
 
     /// Runs the controls of this case. Err when one is not allowed: every probe of the case is
-    /// then unverified, for the returned reason.
+    /// then skipped (a lint explains it) or unverified, for the returned reason.
     async fn controls(
         &mut self,
         case: &PairCase<'_>,
         object: &str,
         who: &str,
-    ) -> Result<(), Unverified> {
+    ) -> Result<(), ControlFailure> {
         for probe in &PROBES {
             let Judge::Control(judge) = probe.judge else {
                 continue;
@@ -323,20 +366,42 @@ impl<'a> Prober<'a> {
             let control = judge(case);
             match self.attempt(probe.access, &control.attempt).await {
                 Outcome::Allowed(_) => self.tallies.counted(probe),
-                outcome => {
-                    let reason = match outcome {
-                        Outcome::Unknown(reason) => reason,
-                        _ => control.otherwise,
-                    };
-                    self.record(probe, object, who, Outcome::Unknown(reason));
-                    return Err(Unverified::ControlFailed {
-                        tenant: case.a.id.clone(),
-                        control: probe.check.id,
-                    });
+                Outcome::Unknown(reason) => {
+                    return Err(self.control_unverified(probe, case, object, who, reason));
+                }
+                _ => {
+                    if let Some(reason) =
+                        crate::lints::explains_no_visible_row(case.catalog, case.probed.relation)
+                    {
+                        return Err(ControlFailure::Explained(reason));
+                    }
+                    return Err(self.control_unverified(
+                        probe,
+                        case,
+                        object,
+                        who,
+                        control.otherwise,
+                    ));
                 }
             }
         }
         Ok(())
+    }
+
+    /// Records a control that could not pass, unexplained; the case's probes point at it.
+    fn control_unverified(
+        &mut self,
+        probe: &Probe,
+        case: &PairCase<'_>,
+        object: &str,
+        who: &str,
+        reason: Unverified,
+    ) -> ControlFailure {
+        self.record(probe, object, who, Outcome::Unknown(reason));
+        ControlFailure::Unexplained(Unverified::ControlFailed {
+            tenant: case.a.id.clone(),
+            control: probe.check.id,
+        })
     }
 
     /// Records `reason` for every probe of a relation and pair whose judge `concerned` names.
@@ -373,7 +438,7 @@ impl<'a> Prober<'a> {
         }
     }
 
-    /// Carries out a judge's step; true when its attempt was allowed.
+    /// Carries out a judge's step; true when its first (the case's own) attempt was allowed.
     async fn take_step(&mut self, probe: &Probe, object: &str, who: &str, step: Step) -> bool {
         match step {
             Step::NotApplicable => false,
@@ -385,17 +450,26 @@ impl<'a> Prober<'a> {
                 self.record(probe, object, who, Outcome::Unknown(reason));
                 false
             }
-            Step::Attempt(attempt) => {
-                if let Some(note) = &attempt.note {
-                    self.tallies.note(probe, object, note);
+            Step::Attempts(attempts) => {
+                let mut first_allowed = None;
+                for attempt in attempts {
+                    if let Some(note) = &attempt.note {
+                        self.tallies.note(probe, object, note);
+                    }
+                    let outcome = self.attempt(probe.access, &attempt).await;
+                    for sequence in &attempt.advances {
+                        self.tallies.advanced(probe, sequence.clone());
+                    }
+                    first_allowed.get_or_insert(matches!(outcome, Outcome::Allowed(_)));
+                    let who = match (&attempt.who, &attempt.variant) {
+                        (Some(who), Some(variant)) => format!("{who} ({variant})"),
+                        (Some(who), None) => who.clone(),
+                        (None, Some(variant)) => format!("{who} ({variant})"),
+                        (None, None) => who.to_owned(),
+                    };
+                    self.record(probe, object, &who, outcome);
                 }
-                let outcome = self.attempt(probe.access, &attempt).await;
-                if let Some(sequence) = attempt.advances {
-                    self.tallies.advanced(probe, sequence);
-                }
-                let allowed = matches!(outcome, Outcome::Allowed(_));
-                self.record(probe, object, who, outcome);
-                allowed
+                first_allowed.unwrap_or(false)
             }
         }
     }
@@ -405,19 +479,36 @@ impl<'a> Prober<'a> {
     }
 
     /// One attempt in its own rolled-back transaction: reads count the rows they see, writes
-    /// report the rows they touched.
+    /// report the rows they touched. A write on one row first finds and locks it as the service
+    /// role, then acts as the attempt's actor.
     async fn attempt(&mut self, access: Access, attempt: &Attempt) -> Outcome {
         let read_only = access == Access::Read;
-        let tx = match RollbackOnly::begin(self.client, read_only, &attempt.actor.identity()).await
-        {
+        let service = Identity {
+            role: &self.settings.service_role,
+            claims: "{}",
+        };
+        let first = match attempt.row {
+            Some(_) => service,
+            None => attempt.actor.identity(),
+        };
+        let tx = match RollbackOnly::begin(self.client, read_only, &first).await {
             Ok(tx) => tx,
             Err(e) => return Outcome::Unknown(Unverified::Begin(e.into())),
         };
-        let params: Vec<&(dyn ToSql + Sync)> = attempt
-            .params
-            .iter()
-            .map(|p| p as &(dyn ToSql + Sync))
-            .collect();
+        let mut params: Vec<String> = Vec::new();
+        if let Some(row) = &attempt.row {
+            let found = match find_row(&tx, &row.sql, &row.params).await {
+                Ok(found) => found,
+                Err(reason) => return rolled_back(tx, Outcome::Unknown(reason)).await,
+            };
+            params.extend(found);
+            if let Err(e) = tx.act_as(&attempt.actor.identity()).await {
+                return rolled_back(tx, Outcome::Unknown(Unverified::Database(e.into()))).await;
+            }
+        }
+        params.extend(attempt.params.iter().cloned());
+        let params: Vec<&(dyn ToSql + Sync)> =
+            params.iter().map(|p| p as &(dyn ToSql + Sync)).collect();
         let result = match access {
             Access::Read => tx
                 .query(&attempt.sql, &params)
@@ -425,12 +516,7 @@ impl<'a> Prober<'a> {
                 .map(|rows| rows.first().map_or(0, |r| r.get::<_, i64>(0).max(0) as u64)),
             Access::Write => tx.execute(&attempt.sql, &params).await,
         };
-        let rolled_back = tx.rollback().await;
-        match (Outcome::of(result), rolled_back) {
-            (outcome @ Outcome::Unknown(_), _) => outcome,
-            (_, Err(e)) => Outcome::Unknown(Unverified::Rollback(e.into())),
-            (outcome, Ok(())) => outcome,
-        }
+        rolled_back(tx, Outcome::of(result)).await
     }
 
     /// A read as the service role, in a read-only transaction that rolls back.
@@ -448,6 +534,43 @@ impl<'a> Prober<'a> {
         tx.rollback().await?;
         Ok(rows?)
     }
+}
+
+/// The `tableoid` and `ctid` of the row `sql` finds (and locks), as text.
+async fn find_row(
+    tx: &RollbackOnly<'_>,
+    sql: &str,
+    params: &[String],
+) -> Result<[String; 2], Unverified> {
+    let params: Vec<&(dyn ToSql + Sync)> =
+        params.iter().map(|p| p as &(dyn ToSql + Sync)).collect();
+    let rows = tx
+        .query(sql, &params)
+        .await
+        .map_err(|e| Unverified::Database(e.into()))?;
+    let row = rows.first().ok_or(Unverified::RowGone)?;
+    let read = |column: &str| -> Result<String, Unverified> {
+        row.try_get(column)
+            .map_err(|e| Unverified::Database(e.into()))
+    };
+    Ok([read("table_oid")?, read("ctid")?])
+}
+
+/// Rolls the attempt back; its outcome stands unless the rollback fails.
+async fn rolled_back(tx: RollbackOnly<'_>, outcome: Outcome) -> Outcome {
+    match (outcome, tx.rollback().await) {
+        (outcome @ Outcome::Unknown(_), _) => outcome,
+        (_, Err(e)) => Outcome::Unknown(Unverified::Rollback(e.into())),
+        (outcome, Ok(())) => outcome,
+    }
+}
+
+/// The probe of `check` in [`PROBES`].
+fn probe_of(check: &launchguard_core::CheckDef) -> &'static Probe {
+    PROBES
+        .iter()
+        .find(|p| p.check.id == check.id)
+        .expect("every probe check is in PROBES")
 }
 
 /// Every ordered pair of distinct tenants.

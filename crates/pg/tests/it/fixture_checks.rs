@@ -5,15 +5,26 @@ use launchguard_core::Status;
 use crate::support::{Lab, agent, failing, run};
 
 /// Relations whose rows leak both to another tenant's user and to anon.
-const READABLE_BY_ANYONE: [&str; 5] = [
+const READABLE_BY_ANYONE: [&str; 6] = [
     "public.documents_all",
     "public.events_2026",
+    "public.invoice_lines",
     "public.invoices",
     "public.notes",
     "public.tenant_stats",
 ];
 
-const CLEAN: [&str; 7] = [
+/// Tables anyone may write: RLS off (one with a two-column key, one a partition).
+const WRITABLE_BY_ANYONE: [&str; 3] = [
+    "public.events_2026",
+    "public.invoice_lines",
+    "public.invoices",
+];
+
+/// Deny-all tables: every tenant probe is skipped, explained by rls.enabled_no_policy.
+const DENY_ALL: [&str; 2] = ["public.archived_projects", "public.deny_all"];
+
+const CLEAN: [&str; 8] = [
     "public.documents",
     "public.projects",
     "public.audit_log",
@@ -21,6 +32,7 @@ const CLEAN: [&str; 7] = [
     "public.integrations",
     "public.documents_mine",
     "public.my_documents()",
+    "public.search_my_documents(query text)",
 ];
 
 #[tokio::test]
@@ -29,13 +41,28 @@ async fn every_check_fires_on_its_flaw_and_nowhere_else() {
     let (pg, scope) = agent(&lab, true, "", lab.probe_url());
     let findings = run(&pg, scope).await;
     let backend = format!("role:{}", lab.role("backend"));
+    let readable_by_anyone_and_the_backend = {
+        let mut objects = READABLE_BY_ANYONE.to_vec();
+        objects.extend(["public.orders", "public.payouts"]);
+        objects.sort();
+        objects
+    };
     let expected: Vec<(&str, Vec<&str>)> = vec![
-        ("rls.disabled", vec!["public.invoices"]),
-        ("rls.enabled_no_policy", vec!["public.deny_all"]),
+        (
+            "rls.disabled",
+            vec!["public.invoice_lines", "public.invoices"],
+        ),
+        ("rls.enabled_no_policy", DENY_ALL.to_vec()),
         ("rls.policy_always_true", vec!["public.notes"]),
-        ("rls.check_not_tenant_scoped", vec!["public.messages"]),
-        ("rls.user_metadata_trusted", vec!["public.profiles"]),
-        ("rls.owner_bypass", vec!["public.orders"]),
+        (
+            "rls.check_not_tenant_scoped",
+            vec!["public.comments", "public.messages", "public.tasks"],
+        ),
+        (
+            "rls.user_metadata_trusted",
+            vec!["public.profiles", "public.workspace_files"],
+        ),
+        ("rls.owner_bypass", vec!["public.orders", "public.payouts"]),
         ("rls.bypass_role_reachable", vec![backend.as_str()]),
         ("rls.partition_unprotected", vec!["public.events_2026"]),
         ("rls.view_bypass", vec!["public.documents_all"]),
@@ -43,26 +70,49 @@ async fn every_check_fires_on_its_flaw_and_nowhere_else() {
         ("auth.users_exposed", vec!["public.user_directory"]),
         (
             "fn.security_definer_exposed",
-            vec!["public.all_documents()"],
+            vec![
+                "public.all_documents()",
+                "public.search_documents(query text)",
+            ],
         ),
         ("fn.search_path_mutable", vec!["public.all_documents()"]),
         ("grant.sensitive_column_exposed", vec!["public.agents"]),
         ("ext.in_public", vec!["extension:pgcrypto"]),
-        ("tenant.cross_read", READABLE_BY_ANYONE.to_vec()),
+        ("tenant.cross_read", readable_by_anyone_and_the_backend),
         (
             "tenant.cross_read_via_function",
-            vec!["public.all_documents()"],
+            vec![
+                "public.all_documents()",
+                "public.search_documents(query text)",
+            ],
         ),
         (
             "tenant.cross_insert",
-            vec!["public.invoices", "public.messages"],
+            vec![
+                "public.comments",
+                "public.events_2026",
+                "public.invoice_lines",
+                "public.invoices",
+                "public.messages",
+            ],
         ),
-        ("tenant.cross_update", vec!["public.invoices"]),
-        ("tenant.cross_delete", vec!["public.invoices"]),
-        ("tenant.row_move", vec!["public.invoices"]),
-        ("tenant.claim_tamper", vec!["public.profiles"]),
+        ("tenant.cross_update", WRITABLE_BY_ANYONE.to_vec()),
+        ("tenant.cross_delete", WRITABLE_BY_ANYONE.to_vec()),
+        (
+            "tenant.row_move",
+            vec![
+                "public.events_2026",
+                "public.invoice_lines",
+                "public.invoices",
+                "public.tasks",
+            ],
+        ),
+        (
+            "tenant.claim_tamper",
+            vec!["public.profiles", "public.workspace_files"],
+        ),
         ("anon.read", READABLE_BY_ANYONE.to_vec()),
-        ("anon.write", vec!["public.invoices"]),
+        ("anon.write", WRITABLE_BY_ANYONE.to_vec()),
     ];
     let mut problems = Vec::new();
     for (check, objects) in &expected {
@@ -71,14 +121,11 @@ async fn every_check_fires_on_its_flaw_and_nowhere_else() {
             problems.push(format!("{check}: expected {objects:?}, got {got:?}"));
         }
     }
-    let control: Vec<&str> = findings
-        .iter()
-        .filter(|f| f.check.as_str() == "probe.control_failed" && f.status == Status::Error)
-        .map(|f| f.target.id.split_once('/').unwrap().1)
-        .collect();
-    if control != ["public.deny_all"] {
+    // Nothing on the fixture is left unverified: every control passes or a lint explains it.
+    for finding in findings.iter().filter(|f| f.status == Status::Error) {
         problems.push(format!(
-            "probe.control_failed: expected [public.deny_all], got {control:?}"
+            "{} is an error on {}: {}",
+            finding.check, finding.target.id, finding.message
         ));
     }
     for finding in findings.iter().filter(|f| f.status == Status::Fail) {

@@ -2,6 +2,7 @@
 //! Supabase-like fixture, one database and one set of roles per test, dropped afterwards.
 
 mod fixture_checks;
+mod proofs;
 mod safety;
 mod support;
 mod tls;

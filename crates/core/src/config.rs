@@ -386,7 +386,7 @@ fn validate_scope(scope: &ScopeConfig) -> Result<(), Invalid> {
         ));
     }
     for host in &scope.hosts {
-        Scope::validate_pattern(host.get_ref()).map_err(|e| Invalid::at(host, e))?;
+        Scope::validate_pattern(host.get_ref()).map_err(|e| Invalid::at(host, e.to_string()))?;
     }
     Ok(())
 }

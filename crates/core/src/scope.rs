@@ -25,6 +25,10 @@ pub enum ScopeError {
     #[error("URL `{0}` has no host")]
     NoHost(String),
     #[error(
+        "`{0}` is not a host name, `*.domain` or IP address (ports and schemes do not belong here)"
+    )]
+    BadPattern(String),
+    #[error(
         "the request budget for `{host}` ({budget} requests, [scope].requests_per_host) is spent"
     )]
     BudgetSpent { host: String, budget: u32 },
@@ -39,7 +43,7 @@ enum HostPattern {
 }
 
 impl HostPattern {
-    fn parse(pattern: &str) -> Result<Self, String> {
+    fn parse(pattern: &str) -> Result<Self, ScopeError> {
         let pattern = pattern.trim().trim_end_matches('.').to_ascii_lowercase();
         let bare = pattern.trim_start_matches('[').trim_end_matches(']');
         if let Ok(ip) = bare.parse::<IpAddr>() {
@@ -58,9 +62,7 @@ impl HostPattern {
         match pattern.strip_prefix("*.") {
             Some(base) if valid_name(base) => Ok(HostPattern::Subdomains(base.to_owned())),
             None if valid_name(&pattern) => Ok(HostPattern::Exact(pattern)),
-            _ => Err(format!(
-                "`{pattern}` is not a host name, `*.domain` or IP address (ports and schemes do not belong here)"
-            )),
+            _ => Err(ScopeError::BadPattern(pattern)),
         }
     }
 
@@ -107,7 +109,7 @@ impl Scope {
         hosts: &[String],
         requests_per_host: u32,
         timeouts: Timeouts,
-    ) -> Result<Self, String> {
+    ) -> Result<Self, ScopeError> {
         let patterns = hosts
             .iter()
             .map(|h| HostPattern::parse(h))
@@ -121,7 +123,7 @@ impl Scope {
     }
 
     /// Checks a pattern without building a scope (for config validation).
-    pub fn validate_pattern(pattern: &str) -> Result<(), String> {
+    pub fn validate_pattern(pattern: &str) -> Result<(), ScopeError> {
         HostPattern::parse(pattern).map(|_| ())
     }
 

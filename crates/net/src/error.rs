@@ -77,7 +77,9 @@ impl From<ScopeError> for NetError {
     fn from(error: ScopeError) -> Self {
         match error {
             ScopeError::BudgetSpent { .. } => NetError::BudgetSpent(error),
-            ScopeError::OutOfScope(_) | ScopeError::NoHost(_) => NetError::OutOfScope(error),
+            ScopeError::OutOfScope(_) | ScopeError::NoHost(_) | ScopeError::BadPattern(_) => {
+                NetError::OutOfScope(error)
+            }
         }
     }
 }

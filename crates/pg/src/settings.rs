@@ -6,6 +6,15 @@ pub struct Tenant {
     pub user_id: Option<String>,
 }
 
+/// Why the claims of a tenant's user could not be built from the configuration.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ClaimsError {
+    #[error("[postgres].claims_template is not JSON once filled in: {0}")]
+    NotJson(String),
+    #[error("[postgres].tamper_claim `{0}` does not lead through objects")]
+    NotAnObjectPath(String),
+}
+
 #[derive(Debug, Clone)]
 pub struct Settings {
     pub name: String,
@@ -60,23 +69,24 @@ impl Settings {
     /// The claims of a user of `tenant`. The user-editable claim carries the tenant too, as the
     /// application sets it at sign-up (policies that read it then admit the user), or
     /// `tampered_tenant` to see whether a policy trusts it. Fails when the template is not JSON.
-    pub fn claims(&self, tenant: &Tenant, tampered_tenant: Option<&str>) -> Result<String, String> {
+    pub fn claims(
+        &self,
+        tenant: &Tenant,
+        tampered_tenant: Option<&str>,
+    ) -> Result<String, ClaimsError> {
         let filled = self
             .claims_template
             .replace("{tenant_id}", &tenant.id)
             .replace("{user_id}", self.user_id(tenant));
-        let mut claims: serde_json::Value = serde_json::from_str(&filled)
-            .map_err(|e| format!("[postgres].claims_template is not JSON once filled in: {e}"))?;
+        let mut claims: serde_json::Value =
+            serde_json::from_str(&filled).map_err(|e| ClaimsError::NotJson(e.to_string()))?;
         let editable = tampered_tenant.unwrap_or(&tenant.id);
         let mut node = &mut claims;
         let path: Vec<&str> = self.tamper_claim.split('.').collect();
         for (i, key) in path.iter().enumerate() {
-            let object = node.as_object_mut().ok_or_else(|| {
-                format!(
-                    "[postgres].tamper_claim `{}` does not lead through objects",
-                    self.tamper_claim
-                )
-            })?;
+            let object = node
+                .as_object_mut()
+                .ok_or_else(|| ClaimsError::NotAnObjectPath(self.tamper_claim.clone()))?;
             if i + 1 == path.len() {
                 object.insert(
                     (*key).to_owned(),

@@ -90,7 +90,8 @@ pub fn run_and_report(
         agent_deadline: Duration::from_secs(scope_config.agent_deadline_secs.get()),
     };
     let scope = Arc::new(
-        Scope::new(&hosts, scope_config.requests_per_host.get(), timeouts).map_err(usage)?,
+        Scope::new(&hosts, scope_config.requests_per_host.get(), timeouts)
+            .map_err(|e| usage(e.to_string()))?,
     );
     let agent_names: Vec<String> = agents.iter().map(|a| a.name().to_owned()).collect();
     let show_progress = !policy_args.quiet && std::io::stderr().is_terminal();

@@ -291,9 +291,24 @@ fn handshake_stream(bytes: &[u8]) -> Result<Vec<u8>, String> {
     Ok(handshake)
 }
 
+/// Why no certificate chain could be read from a clear-text handshake.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum CertificateMessageError {
+    #[error("the first handshake message is type {0}, not a ServerHello")]
+    NotServerHello(u8),
+    #[error("the server sent handshake message {0} and no certificate")]
+    NoCertificate(u8),
+    #[error("a malformed Certificate message")]
+    Malformed,
+    #[error("the Certificate message is empty")]
+    Empty,
+}
+
 /// The DER certificates of the Certificate message that follows the ServerHello; `None` until
 /// the message is complete.
-pub fn certificates_after_hello(handshake: &[u8]) -> Option<Result<Vec<Vec<u8>>, String>> {
+pub fn certificates_after_hello(
+    handshake: &[u8],
+) -> Option<Result<Vec<Vec<u8>>, CertificateMessageError>> {
     let mut rest = handshake;
     let mut first = true;
     loop {
@@ -303,15 +318,11 @@ pub fn certificates_after_hello(handshake: &[u8]) -> Option<Result<Vec<Vec<u8>>,
         match (first, kind) {
             (true, 2) => {}
             (true, other) => {
-                return Some(Err(format!(
-                    "the first handshake message is type {other}, not a ServerHello"
-                )));
+                return Some(Err(CertificateMessageError::NotServerHello(other)));
             }
             (false, 11) => return Some(parse_certificate_list(body)),
             (false, other) => {
-                return Some(Err(format!(
-                    "the server sent handshake message {other} and no certificate"
-                )));
+                return Some(Err(CertificateMessageError::NoCertificate(other)));
             }
         }
         first = false;
@@ -319,8 +330,8 @@ pub fn certificates_after_hello(handshake: &[u8]) -> Option<Result<Vec<Vec<u8>>,
     }
 }
 
-fn parse_certificate_list(body: &[u8]) -> Result<Vec<Vec<u8>>, String> {
-    let malformed = || "a malformed Certificate message".to_owned();
+fn parse_certificate_list(body: &[u8]) -> Result<Vec<Vec<u8>>, CertificateMessageError> {
+    let malformed = || CertificateMessageError::Malformed;
     let total = u24(body).ok_or_else(malformed)?;
     let mut list = body.get(3..3 + total).ok_or_else(malformed)?;
     let mut certificates = Vec::new();
@@ -330,7 +341,7 @@ fn parse_certificate_list(body: &[u8]) -> Result<Vec<Vec<u8>>, String> {
         list = &list[3 + length..];
     }
     if certificates.is_empty() {
-        return Err("the Certificate message is empty".into());
+        return Err(CertificateMessageError::Empty);
     }
     Ok(certificates)
 }
@@ -356,7 +367,7 @@ pub async fn capture_chain(
             }
             received.extend_from_slice(&buffer[..n]);
             if let Some(result) = certificates_after_hello(&handshake_stream(&received)?) {
-                return result;
+                return result.map_err(|e| e.to_string());
             }
             if received.len() > MAX_CHAIN_BYTES {
                 return Err("no complete certificate in the first 256 KiB".to_owned());

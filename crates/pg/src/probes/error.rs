@@ -1,5 +1,6 @@
 //! Why a probe could not verify. Each variant's message is what the `error` finding says.
 
+use crate::settings::ClaimsError;
 use crate::sql::DbError;
 
 #[derive(Debug, Clone, thiserror::Error)]
@@ -13,7 +14,7 @@ pub(crate) enum Unverified {
     Database(DbError),
     /// `[postgres].claims_template` or `tamper_claim` could not make the claims.
     #[error("{0}")]
-    Claims(String),
+    Claims(ClaimsError),
     #[error("not verified: reading sample rows as {role} failed: {error}")]
     Samples { role: String, error: DbError },
     #[error("the row to act on was gone when the attempt began")]

@@ -444,13 +444,13 @@ pub fn emit(
 
 /// `launchguard diff OLD NEW`.
 pub fn diff(args: DiffArgs, color: bool) -> anyhow::Result<i32> {
-    let old = baseline::load_report(&args.old).map_err(|e| usage(format!("{e:#}")))?;
-    let new = baseline::load_report(&args.new).map_err(|e| usage(format!("{e:#}")))?;
-    let diff = baseline::diff(&args.old, &old, &args.new, &new);
     use ReportFormat as F;
     let format = args
         .format
         .require("diff", &[F::Terminal, F::Json, F::Markdown])?;
+    let old = baseline::load_report(&args.old).map_err(|e| usage(format!("{e:#}")))?;
+    let new = baseline::load_report(&args.new).map_err(|e| usage(format!("{e:#}")))?;
+    let diff = baseline::diff(&args.old, &old, &args.new, &new);
     let text = match format {
         F::Json => report::json::render_diff(&diff)?,
         F::Markdown => report::markdown::render_diff(&diff),

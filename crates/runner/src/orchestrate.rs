@@ -304,10 +304,29 @@ mod tests {
             None,
         )
         .await;
-        assert!(timings.agents.contains_key("test"), "{timings:?}");
-        assert!(timings.checks.contains_key("test.first"), "{timings:?}");
+        if let Some(ms) = timings.agents.get("test") {
+            assert!(timings.checks["test.first"] <= *ms, "{timings:?}");
+        }
         findings.sort_by(|a, b| a.check.cmp(&b.check));
         findings
+    }
+
+    #[tokio::test]
+    async fn each_agent_and_check_is_timed() {
+        let (_, timings) = run_agents(
+            vec![partial(|| {
+                Box::pin(tokio::time::sleep(Duration::from_millis(50)))
+            })],
+            scope(Duration::from_secs(5)),
+            CancellationToken::new(),
+            None,
+        )
+        .await;
+        assert!(timings.agents["test"] >= 50, "{timings:?}");
+        assert!(
+            timings.checks["test.first"] < timings.agents["test"],
+            "{timings:?}"
+        );
     }
 
     #[tokio::test]

@@ -153,7 +153,7 @@ pub fn render_view(report: &Report, registry: &Registry, view: View) -> String {
             String::new()
         };
         doc.push(&format!(
-            "## Failures: {} root cause(s)\n\nMost severe first.{note}\n\n| Severity | Check | Target | Finding | Explains | Baseline |\n|---|---|---|---|---|---|\n",
+            "## Failures\n\n{} root cause(s), most severe first.{note}\n\n| Severity | Check | Target | Finding | Explains | Baseline |\n|---|---|---|---|---|---|\n",
             layout.causes.len()
         ));
         let rows = layout.causes.iter().map(|c| {
@@ -184,7 +184,7 @@ pub fn render_view(report: &Report, registry: &Registry, view: View) -> String {
     if !layout.unverified.is_empty() {
         let errors: usize = layout.unverified.iter().map(|g| g.count()).sum();
         doc.push(&format!(
-            "## Could not verify: {errors} check(s) on {} target(s)\n\n| Target | Checks | Why |\n|---|---|---|\n",
+            "## Could not verify\n\n{errors} check(s) on {} target(s), one row per target.\n\n| Target | Checks | Why |\n|---|---|---|\n",
             layout.unverified.len()
         ));
         let rows = layout.unverified.iter().map(|g| {
@@ -341,4 +341,62 @@ pub fn render_diff(diff: &Diff) -> String {
         out.push('\n');
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use launchguard_core::{CheckDef, Finding, Target, TargetKind};
+
+    use super::*;
+    use crate::report::Summary;
+
+    static DEF: CheckDef = CheckDef {
+        id: "test.check",
+        agent: "test",
+        title: "t",
+        severity: Severity::High,
+        what: "w",
+        why: "y",
+        fix: "f",
+        references: &[],
+    };
+
+    #[test]
+    fn a_huge_run_still_fits_a_pull_request_comment() {
+        let mut report: Report = serde_json::from_value(serde_json::json!({
+            "schema_version": "1.2", "tool": {"name": "launchguard", "version": "0"},
+            "run": {"started_at": "2026-01-01T00:00:00Z", "finished_at": "2026-01-01T00:00:01Z",
+                    "config_path": "c", "config_digest": "d", "agents": ["test"],
+                    "fail_on": "high", "fail_on_new": false, "allow_errors": false},
+            "summary": Summary::default(), "findings": []
+        }))
+        .unwrap();
+        for i in 0..5_000 {
+            let target = Target::new(
+                format!("t{i}"),
+                TargetKind::Host,
+                format!("host-{i}.example.com"),
+            );
+            report.findings.push(
+                Finding::fail(&DEF, target.clone(), "é".repeat(100))
+                    .with_evidence("detail", "x".repeat(300)),
+            );
+            report.findings.push(Finding::error(
+                &DEF,
+                target.child("sub", TargetKind::Host, format!("sub-{i}")),
+                "timed out",
+            ));
+        }
+        let text = render(&report, &crate::agents::registry());
+        assert!(
+            text.chars().count() <= GITHUB_COMMENT_LIMIT,
+            "{}",
+            text.chars().count()
+        );
+        assert!(text.contains("more root causes not shown here"));
+        assert!(
+            text.contains("more targets not shown here") || !text.contains("## Could not verify")
+        );
+        assert!(text.ends_with("the JSON and HTML reports have everything</sub>\n"));
+    }
 }

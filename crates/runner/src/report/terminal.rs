@@ -333,9 +333,18 @@ pub fn render_view(report: &Report, registry: &Registry, color: bool, view: View
                     format!(" (and {} more: {})", findings.len(), v(message))
                 })
                 .collect();
+            let new = group
+                .findings()
+                .filter(|f| f.baseline == Some(BaselineState::New))
+                .count();
+            let new = match new {
+                0 => String::new(),
+                n if n == group.count() => "  [new]".to_owned(),
+                n => format!("  [{n} new]"),
+            };
             let _ = writeln!(
                 out,
-                "  {} {}  {}  {}{others}",
+                "  {} {}  {}  {}{others}{new}",
                 p.status(Status::Error),
                 v(group.target),
                 p.bold(&v(&group.checks_label())),

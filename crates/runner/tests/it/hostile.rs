@@ -253,6 +253,7 @@ const MARKDOWN_HEADINGS: &[&str] = &[
     "Resolved since the baseline",
     "No longer audited",
     "Suppressions to review",
+    "Evidence and fixes",
 ];
 
 /// Renders Markdown as GitHub would (tables, strikethrough) and checks it like a sanitiser: only

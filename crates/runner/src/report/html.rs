@@ -138,6 +138,8 @@ struct ErrorGroup {
 struct TargetGroup {
     target: String,
     problems: usize,
+    /// The most severe open failure, for the order of targets.
+    worst: Option<Severity>,
     rows: Vec<Row>,
     errors: Vec<ErrorGroup>,
 }
@@ -211,6 +213,7 @@ fn group(report: &Report, registry: &Registry, view: View) -> (Vec<AgentGroup>, 
                 targets.push(TargetGroup {
                     target: target.to_owned(),
                     problems: 0,
+                    worst: None,
                     rows: Vec::new(),
                     errors: Vec::new(),
                 });
@@ -232,6 +235,7 @@ fn group(report: &Report, registry: &Registry, view: View) -> (Vec<AgentGroup>, 
             &v(&cause.finding.target.display),
         );
         group.problems += 1 + cause.explains.len();
+        group.worst = group.worst.max(Some(cause.finding.severity));
         group.rows.push(row);
     }
     for unverified in &layout.unverified {
@@ -270,10 +274,12 @@ fn group(report: &Report, registry: &Registry, view: View) -> (Vec<AgentGroup>, 
     }
     for agent in &mut agents {
         agent.problems = agent.targets.iter().map(|t| t.problems).sum();
-        // Targets with problems first, most problems first; then by name.
-        agent
-            .targets
-            .sort_by(|a, b| b.problems.cmp(&a.problems).then(a.target.cmp(&b.target)));
+        // Targets with the most severe failures first, then the most problems, then by name.
+        agent.targets.sort_by(|a, b| {
+            (b.worst, b.problems)
+                .cmp(&(a.worst, a.problems))
+                .then(a.target.cmp(&b.target))
+        });
     }
     (agents, layout.hidden_below)
 }

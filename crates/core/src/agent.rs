@@ -36,6 +36,12 @@ pub trait Agent: Send + Sync {
     fn targets(&self) -> Vec<Target>;
     /// Examines every target and reports one finding per check and target through `ctx`.
     fn run<'a>(&'a self, ctx: &'a AgentContext) -> AgentFuture<'a>;
+    /// This agent limited to the targets `keep` accepts, for `launchguard audit --shard`; `None`
+    /// (the default) when its targets are judged together (certificates shared across hosts,
+    /// secrets counted across files), so that the whole agent runs in one shard.
+    fn only_targets(&self, _keep: &dyn Fn(&Target) -> bool) -> Option<Arc<dyn Agent>> {
+        None
+    }
 }
 
 /// What an agent crate declares, once: its name, its config section, its checks and how a

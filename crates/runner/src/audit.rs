@@ -1,5 +1,6 @@
 //! `launchguard audit` (and the audit half of `demo`): load, run, compare, report, exit code.
 
+use std::collections::BTreeSet;
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -7,31 +8,107 @@ use std::time::Duration;
 
 use anyhow::Context;
 use chrono::Utc;
-use launchguard_core::config::{Environment, LoadedConfig};
-use launchguard_core::{BaselineState, ConfiguredAgent, Registry, Scope, Status, Timeouts};
+use globset::Glob;
+use launchguard_core::config::{Environment, LoadedConfig, edit_distance};
+use launchguard_core::{BaselineState, ConfiguredAgent, Registry, Scope, Status, Target, Timeouts};
 use tokio_util::sync::CancellationToken;
 
 use crate::agents::{self, AGENTS};
 use crate::baseline::{self, Suppression};
-use crate::cli::{AuditArgs, CatalogFormat, DiffArgs, PolicyArgs, ReportFormat, ScanLogsArgs};
+use crate::cli::{AuditArgs, DiffArgs, PolicyArgs, ReportArgs, ReportFormat, ScanLogsArgs, Shard};
 use crate::report::{
     self, EXIT_FINDINGS, EXIT_OK, EXIT_UNVERIFIED, GoneCounts, Policy, Report, RunInfo,
     SCHEMA_VERSION, Tool, escape,
 };
 use crate::usage;
 
+/// Which checks `--only` and `--skip` leave, resolved against the registry.
+#[derive(Debug)]
+pub struct Selection {
+    checks: BTreeSet<&'static str>,
+}
+
+impl Selection {
+    /// Every check of `registry`, less what `--skip` names, limited to what `--only` names.
+    pub fn new(only: &[String], skip: &[String], registry: &Registry) -> anyhow::Result<Self> {
+        let all: BTreeSet<&'static str> = registry.iter().map(|d| d.id).collect();
+        let mut checks = if only.is_empty() {
+            all.clone()
+        } else {
+            let mut chosen = BTreeSet::new();
+            for selector in only {
+                chosen.extend(resolve(selector, "--only", registry)?);
+            }
+            chosen
+        };
+        for selector in skip {
+            for id in resolve(selector, "--skip", registry)? {
+                checks.remove(id);
+            }
+        }
+        Ok(Selection { checks })
+    }
+
+    pub fn contains(&self, check: &str) -> bool {
+        self.checks.contains(check)
+    }
+
+    /// Whether any check of `agent` is selected.
+    pub fn runs(&self, agent: &ConfiguredAgent) -> bool {
+        agent.checks().iter().any(|c| self.contains(c.id))
+    }
+}
+
+/// The check IDs one `--only`/`--skip` word names: an agent, a check ID, or a glob of check IDs.
+fn resolve(selector: &str, flag: &str, registry: &Registry) -> anyhow::Result<Vec<&'static str>> {
+    let selector = selector.trim();
+    if let Some(kind) = AGENTS.iter().find(|a| a.name() == selector) {
+        return Ok(kind.checks().iter().map(|c| c.id).collect());
+    }
+    if selector.contains(['*', '?', '[']) {
+        let glob = Glob::new(selector)
+            .map_err(|e| usage(format!("{flag} {selector}: not a valid glob: {e}")))?
+            .compile_matcher();
+        let matched: Vec<&'static str> = registry
+            .iter()
+            .map(|d| d.id)
+            .filter(|id| glob.is_match(id))
+            .collect();
+        if matched.is_empty() {
+            return Err(usage(format!(
+                "{flag} {selector}: matches no check (`launchguard checks` lists them)"
+            )));
+        }
+        return Ok(matched);
+    }
+    if let Some(def) = registry.get(selector) {
+        return Ok(vec![def.id]);
+    }
+    let known = agents::names()
+        .into_iter()
+        .chain(registry.iter().map(|d| d.id));
+    let closest = known
+        .map(|name| (edit_distance(selector, name), name))
+        .min()
+        .filter(|(distance, name)| *distance <= (name.len() / 4).max(2));
+    let hint = match closest {
+        Some((_, name)) => format!("; did you mean `{name}`?"),
+        None => format!(
+            " (agents: {}; `launchguard checks` lists the check IDs)",
+            agents::names().join(", ")
+        ),
+    };
+    Err(usage(format!(
+        "{flag} {selector}: no agent, check or glob of that name{hint}"
+    )))
+}
+
 pub fn audit(args: AuditArgs, color: bool) -> anyhow::Result<i32> {
     let loaded = LoadedConfig::load(&args.config, AGENTS, &Environment::process())
         .map_err(|e| usage(e.to_string()))?;
+    let registry = agents::registry();
+    let selection = Selection::new(&args.only, &args.skip, &registry)?;
     let names = agents::names();
-    for name in args.only.iter().chain(&args.skip) {
-        if !names.contains(&name.as_str()) {
-            return Err(usage(format!(
-                "unknown agent `{name}` (agents: {})",
-                names.join(", ")
-            )));
-        }
-    }
     if loaded.agents.is_empty() {
         return Err(usage(format!(
             "{} configures no agent: add a section for one of: {}",
@@ -39,43 +116,97 @@ pub fn audit(args: AuditArgs, color: bool) -> anyhow::Result<i32> {
             names.join(", ")
         )));
     }
-    for name in &args.only {
-        if loaded.agent(name).is_none() {
+    for selector in &args.only {
+        let owner = AGENTS.iter().find(|kind| {
+            kind.name() == selector.trim()
+                || (kind.checks().iter().any(|c| c.id == selector.trim()))
+        });
+        if let Some(kind) = owner
+            && loaded.agent(kind.name()).is_none()
+        {
             return Err(usage(format!(
-                "--only {name}: {} has no [{name}] section",
-                args.config.display()
+                "--only {selector}: {} has no [{}] section",
+                args.config.display(),
+                kind.name()
             )));
         }
     }
-    let selected: Vec<_> = loaded
+    let mut selected: Vec<ConfiguredAgent> = loaded
         .agents
         .iter()
-        .filter(|a| args.only.is_empty() || args.only.iter().any(|n| n == a.name()))
-        .filter(|a| !args.skip.iter().any(|n| n == a.name()))
+        .filter(|a| selection.runs(a))
         .cloned()
         .collect();
     if selected.is_empty() {
-        return Err(usage("--only / --skip left no agent to run"));
+        return Err(usage("--only / --skip left no configured agent to run"));
+    }
+    if let Some(shard) = args.shard {
+        selected = shard_agents(selected, shard);
     }
     run_and_report(
         &loaded,
         selected,
-        &args.report.policy,
-        &args.report.formats,
-        &args.report.output_dir,
+        &Run {
+            selection: Some(&selection),
+            shard: args.shard,
+            report: &args.report,
+        },
         color,
     )
+}
+
+/// A number in `0..count` that depends only on `key`: the same split on every machine and
+/// every release (FNV-1a, not the standard library's randomly keyed hasher).
+fn bucket(key: &str, count: u32) -> u32 {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for byte in key.bytes() {
+        hash ^= u64::from(byte);
+        hash = hash.wrapping_mul(0x0100_0000_01b3);
+    }
+    (hash % u64::from(count)) as u32
+}
+
+/// The part of `agents` that shard `shard` runs: the targets of agents that judge targets apart,
+/// split by target ID; every other agent whole, in the shard its name falls in.
+pub fn shard_agents(agents: Vec<ConfiguredAgent>, shard: Shard) -> Vec<ConfiguredAgent> {
+    let mine = shard.index - 1;
+    agents
+        .into_iter()
+        .filter_map(|configured| {
+            let keep = |target: &Target| {
+                bucket(
+                    &format!("{}\u{0}{}", configured.name(), target.id),
+                    shard.count,
+                ) == mine
+            };
+            match configured.agent.only_targets(&keep) {
+                Some(part) if part.targets().is_empty() => None,
+                Some(part) => Some(ConfiguredAgent::new(
+                    configured.name(),
+                    configured.checks(),
+                    part,
+                )),
+                None => (bucket(configured.name(), shard.count) == mine).then_some(configured),
+            }
+        })
+        .collect()
+}
+
+/// How a run's findings are selected, split and reported.
+pub struct Run<'a> {
+    pub selection: Option<&'a Selection>,
+    pub shard: Option<Shard>,
+    pub report: &'a ReportArgs,
 }
 
 /// Runs `agents` against `loaded`, writes the reports and returns the exit code.
 pub fn run_and_report(
     loaded: &LoadedConfig,
     agents: Vec<ConfiguredAgent>,
-    policy_args: &PolicyArgs,
-    formats: &[ReportFormat],
-    output_dir: &Path,
+    run: &Run<'_>,
     color: bool,
 ) -> anyhow::Result<i32> {
+    let policy_args = &run.report.policy;
     let registry = agents::registry();
     let (previous, suppressions) = load_history(policy_args, &registry)?;
     let scope_config = &loaded.scope;
@@ -101,7 +232,7 @@ pub fn run_and_report(
         .build()
         .context("cannot start the async runtime")?;
     let started_at = Utc::now();
-    let findings = runtime.block_on(async {
+    let (mut findings, timings) = runtime.block_on(async {
         let cancel = CancellationToken::new();
         let on_interrupt = cancel.clone();
         tokio::spawn(async move {
@@ -114,26 +245,23 @@ pub fn run_and_report(
         crate::orchestrate::run_agents(agents, scope, cancel, progress).await
     });
     let finished_at = Utc::now();
-    let report = assemble(
-        findings,
-        previous.as_ref(),
-        &suppressions,
-        run_info(
-            policy_args,
-            loaded.path.display().to_string(),
-            loaded.digest.clone(),
-            agent_names,
-            (started_at, finished_at),
-        ),
+    if let Some(selection) = run.selection {
+        findings.retain(|f| selection.contains(f.check.as_str()));
+    }
+    let mut info = run_info(
+        policy_args,
+        loaded.path.display().to_string(),
+        loaded.digest.clone(),
+        agent_names,
+        (started_at, finished_at),
     );
-    emit(
-        &report,
-        &registry,
-        formats,
-        output_dir,
-        color,
-        policy_args.quiet,
-    )?;
+    info.shard = run.shard.map(|s| s.to_string());
+    info.timings = Some(timings);
+    if show_progress && let Some(timings) = &info.timings {
+        escape::print_stderr(&format!("{}\n", report::terminal::timings_line(timings)));
+    }
+    let report = assemble(findings, previous.as_ref(), &suppressions, info);
+    emit(&report, &registry, run.report, color)?;
     Ok(report.summary.exit_code)
 }
 
@@ -178,6 +306,8 @@ fn run_info(
         allow_errors: policy.allow_errors,
         baseline: shown(&policy.baseline),
         suppressions: shown(&policy.suppressions),
+        shard: None,
+        timings: None,
     }
 }
 
@@ -234,21 +364,69 @@ pub fn assemble(
     }
 }
 
-fn emit(
+/// Writes the reports `args` asks for, says the verdict, and posts what is new.
+pub fn emit(
     report: &Report,
     registry: &Registry,
-    formats: &[ReportFormat],
-    output_dir: &Path,
+    args: &ReportArgs,
     color: bool,
-    quiet: bool,
 ) -> anyhow::Result<()> {
-    let written: Vec<PathBuf> = report::write_files(output_dir, formats, report, registry)?;
+    let view = args.view.view();
+    let quiet = args.policy.quiet;
+    let mut written = Vec::new();
+    let mut terminal_on_stdout = false;
+    if let Some(output) = &args.output {
+        let [format] = args.formats.as_slice() else {
+            return Err(usage(format!(
+                "-o {} takes exactly one --format (given: {})",
+                output.display(),
+                args.formats.len()
+            )));
+        };
+        let text = report::render_view(*format, report, registry, view)?;
+        if output.as_os_str() == "-" {
+            let coloured = color && *format == ReportFormat::Terminal;
+            let text = if coloured {
+                report::terminal::render_view(report, registry, true, view)
+            } else {
+                text
+            };
+            escape::print_stdout(&text, coloured)?;
+            terminal_on_stdout = *format == ReportFormat::Terminal;
+        } else {
+            if let Some(dir) = output.parent().filter(|d| !d.as_os_str().is_empty()) {
+                std::fs::create_dir_all(dir)
+                    .with_context(|| format!("cannot create {}", dir.display()))?;
+            }
+            report::write_atomically(output, text.as_bytes())
+                .with_context(|| format!("cannot write {}", output.display()))?;
+            written.push(output.clone());
+        }
+    } else {
+        written = report::write_files(&args.output_dir, &args.formats, report, registry, view)?;
+        if !quiet && args.formats.contains(&ReportFormat::Terminal) {
+            escape::print_stdout(
+                &report::terminal::render_view(report, registry, color, view),
+                color,
+            )?;
+            terminal_on_stdout = true;
+        }
+    }
+    if let Some(var) = &args.notify.notify_webhook_env {
+        let outcome = report::notify::post_new_findings(
+            report,
+            registry,
+            var,
+            args.notify.notify_min_severity,
+            &Environment::process(),
+        );
+        // A failed post is said, never fatal: the reports are already written.
+        escape::print_stderr(&format!("{outcome}\n"));
+    }
     if quiet {
         return Ok(());
     }
-    if formats.contains(&ReportFormat::Terminal) {
-        escape::print_stdout(&report::terminal::render(report, registry, color), color)?;
-    } else {
+    if !terminal_on_stdout {
         // Without the terminal report, still say the verdict (on stderr, keeping stdout clean).
         escape::print_stderr(&report::terminal::render_summary(report, false));
     }
@@ -267,19 +445,22 @@ fn emit(
 
 /// `launchguard diff OLD NEW`.
 pub fn diff(args: DiffArgs, color: bool) -> anyhow::Result<i32> {
+    use ReportFormat as F;
+    let format = args
+        .format
+        .require("diff", &[F::Terminal, F::Json, F::Markdown])?;
     let old = baseline::load_report(&args.old).map_err(|e| usage(format!("{e:#}")))?;
     let new = baseline::load_report(&args.new).map_err(|e| usage(format!("{e:#}")))?;
     let diff = baseline::diff(&args.old, &old, &args.new, &new);
-    let text = match args.format {
-        CatalogFormat::Json => report::json::render_diff(&diff)?,
-        CatalogFormat::Text => report::terminal::render_diff(&diff, color),
-        CatalogFormat::Markdown => report::markdown::render_diff(&diff),
+    let text = match format {
+        F::Json => report::json::render_diff(&diff)?,
+        F::Markdown => report::markdown::render_diff(&diff),
+        _ => report::terminal::render_diff(&diff, color),
     };
-    escape::print_stdout(&text, color && args.format == CatalogFormat::Text)?;
-    let regressed = diff
-        .new_problems
-        .iter()
-        .any(|f| f.status == Status::Fail && f.severity >= args.fail_on && f.suppressed.is_none());
+    escape::print_stdout(&text, color && format == F::Terminal)?;
+    let regressed = diff.new_problems.iter().any(|f| {
+        f.status == Status::Fail && args.fail_on.reached_by(f.severity) && f.suppressed.is_none()
+    });
     // A new error, or an old problem nobody could look at again, is unverified: never a pass.
     let unverified = diff
         .new_problems
@@ -346,14 +527,7 @@ pub fn scan_logs(args: ScanLogsArgs, color: bool) -> anyhow::Result<i32> {
             (started_at, finished_at),
         ),
     );
-    emit(
-        &report,
-        &registry,
-        &args.report.formats,
-        &args.report.output_dir,
-        color,
-        policy.quiet,
-    )?;
+    emit(&report, &registry, &args.report, color)?;
     Ok(report.summary.exit_code)
 }
 

@@ -7,7 +7,7 @@ use std::path::Path;
 use launchguard_core::{CheckDef, Registry};
 
 use crate::agents;
-use crate::cli::CatalogFormat;
+use crate::cli::ReportFormat;
 use crate::report::{EXIT_OK, write_atomically};
 use crate::usage;
 
@@ -18,15 +18,17 @@ fn print(text: &str) -> anyhow::Result<()> {
     Ok(())
 }
 
-pub fn checks(format: CatalogFormat) -> anyhow::Result<i32> {
+pub fn checks(format: ReportFormat) -> anyhow::Result<i32> {
+    use ReportFormat as F;
+    let format = format.require("checks", &[F::Terminal, F::Json, F::Markdown])?;
     let registry = agents::registry();
     let text = match format {
-        CatalogFormat::Text => text_catalog(&registry),
-        CatalogFormat::Json => {
+        ReportFormat::Terminal => text_catalog(&registry),
+        ReportFormat::Json => {
             let checks: Vec<&CheckDef> = registry.iter().collect();
             format!("{}\n", serde_json::to_string_pretty(&checks)?)
         }
-        CatalogFormat::Markdown => markdown_catalog(&registry),
+        _ => markdown_catalog(&registry),
     };
     print(&text)?;
     Ok(EXIT_OK)

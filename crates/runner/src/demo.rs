@@ -13,8 +13,8 @@ use crate::agents::AGENTS;
 /// The variable the demo configuration names for the lab database's URL; the demo hands the URL in
 /// through the [`Environment`], never through the process environment.
 const LAB_DATABASE_URL_VAR: &str = "LAUNCHGUARD_DEMO_PG_URL";
-use crate::audit::run_and_report;
-use crate::cli::{DemoArgs, ReportFormat};
+use crate::audit::{Run, run_and_report};
+use crate::cli::{DemoArgs, ReportArgs, ReportFormat};
 
 /// Where the demo finds a PostgreSQL it may create a lab database in (a superuser URL).
 fn postgres_admin_url() -> String {
@@ -129,12 +129,22 @@ pub fn demo(args: DemoArgs, color: bool) -> anyhow::Result<i32> {
     }
     let loaded = LoadedConfig::load(&config_path, AGENTS, &env)
         .map_err(|e| anyhow::anyhow!("the demo configuration is invalid: {e}"))?;
+    let report_args = ReportArgs {
+        formats,
+        output: None,
+        output_dir: args.output_dir.clone(),
+        view: args.view.clone(),
+        notify: args.notify.clone(),
+        policy: args.policy.clone(),
+    };
     let result = run_and_report(
         &loaded,
         loaded.agents.clone(),
-        &args.policy,
-        &formats,
-        &args.output_dir,
+        &Run {
+            selection: None,
+            shard: None,
+            report: &report_args,
+        },
         color,
     );
     let _ = stop_tx.send(());

@@ -6,6 +6,7 @@ pub mod baseline;
 pub mod catalog;
 pub mod cli;
 pub mod demo;
+pub mod merge;
 pub mod orchestrate;
 pub mod reference;
 pub mod report;
@@ -93,6 +94,18 @@ fn run(command: Command, color: bool) -> anyhow::Result<i32> {
         Command::Audit(args) => audit::audit(args, color),
         Command::Demo(args) => demo::demo(args, color),
         Command::Checks(args) => catalog::checks(args.format),
+        Command::Merge(args) => merge::merge_command(args, color),
+        Command::Completions { shell } => {
+            let mut command = cli::command();
+            clap_complete::generate(shell, &mut command, "launchguard", &mut std::io::stdout());
+            Ok(report::EXIT_OK)
+        }
+        Command::Man => {
+            let mut page = Vec::new();
+            clap_mangen::Man::new(cli::command()).render(&mut page)?;
+            std::io::Write::write_all(&mut std::io::stdout().lock(), &page)?;
+            Ok(report::EXIT_OK)
+        }
         Command::Explain { id } => catalog::explain(&id),
         Command::Init { path, force } => catalog::init(&path, force),
         Command::Diff(args) => audit::diff(args, color),

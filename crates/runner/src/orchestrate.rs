@@ -1,10 +1,13 @@
 //! Runs agents concurrently, each under its deadline, and makes sure every `(check, target)` pair
 //! ends with a finding: what an agent did not conclude becomes `error`, never a silent pass.
 
-use std::sync::Arc;
+use std::collections::BTreeSet;
+use std::sync::{Arc, Mutex};
 
 use indicatif::{ProgressBar, ProgressStyle};
 use launchguard_core::{AgentContext, ConfiguredAgent, Finding, Scope, Target};
+
+use crate::report::Timings;
 use tokio::sync::mpsc;
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
@@ -18,13 +21,34 @@ enum Ending {
     Crashed,
 }
 
-/// Runs every agent at once and returns all findings, one per check and target at least.
+/// The progress bar and the agents still running, named in its message.
+#[derive(Clone)]
+struct Progress {
+    bar: ProgressBar,
+    running: Arc<Mutex<BTreeSet<&'static str>>>,
+}
+
+impl Progress {
+    fn finished(&self, agent: &'static str) {
+        let mut running = self.running.lock().unwrap_or_else(|e| e.into_inner());
+        running.remove(agent);
+        self.bar.set_message(running_message(&running));
+    }
+}
+
+fn running_message(running: &BTreeSet<&'static str>) -> String {
+    let names: Vec<&str> = running.iter().copied().collect();
+    format!("running: {}", names.join(", "))
+}
+
+/// Runs every agent at once and returns all findings, one per check and target at least, with
+/// how long each agent ran and when each check concluded.
 pub async fn run_agents(
     agents: Vec<ConfiguredAgent>,
     scope: Arc<Scope>,
     cancel: CancellationToken,
     progress: Option<ProgressBar>,
-) -> Vec<Finding> {
+) -> (Vec<Finding>, Timings) {
     if let Some(bar) = &progress {
         let total: usize = agents
             .iter()
@@ -33,20 +57,21 @@ pub async fn run_agents(
         bar.set_length(total as u64);
         bar.set_style(
             ProgressStyle::with_template(
-                "{spinner} auditing {msg} [{bar:30}] {pos}/{len} checks {elapsed}",
+                "{spinner} [{bar:30}] {pos}/{len} checks {elapsed} · {msg}",
             )
             .expect("valid template")
             .progress_chars("=> "),
         );
-        bar.set_message(
-            agents
-                .iter()
-                .map(|a| a.name())
-                .collect::<Vec<_>>()
-                .join(", "),
-        );
         bar.enable_steady_tick(std::time::Duration::from_millis(120));
     }
+    let progress = progress.map(|bar| {
+        let running: BTreeSet<&'static str> = agents.iter().map(|a| a.name()).collect();
+        bar.set_message(running_message(&running));
+        Progress {
+            bar,
+            running: Arc::new(Mutex::new(running)),
+        }
+    });
     let tasks: Vec<_> = agents
         .into_iter()
         .map(|agent| {
@@ -60,11 +85,27 @@ pub async fn run_agents(
         })
         .collect();
     let mut findings = Vec::new();
+    let mut timings = Timings::default();
     for (name, agent, task) in tasks {
         let (mut found, ending) = match task.await {
-            Ok(result) => result,
+            Ok(Ran {
+                findings,
+                ending,
+                elapsed_ms,
+                checks,
+            }) => {
+                timings.agents.insert(name.to_owned(), elapsed_ms);
+                for (check, ms) in checks {
+                    let slowest = timings.checks.entry(check).or_default();
+                    *slowest = (*slowest).max(ms);
+                }
+                (findings, ending)
+            }
             Err(join_error) => {
                 tracing::error!(agent = name, "agent crashed: {join_error}");
+                if let Some(progress) = &progress {
+                    progress.finished(name);
+                }
                 (Vec::new(), Ending::Crashed)
             }
         };
@@ -76,18 +117,30 @@ pub async fn run_agents(
         );
         findings.extend(found);
     }
-    if let Some(bar) = progress {
-        bar.finish_and_clear();
+    if let Some(progress) = progress {
+        progress.bar.finish_and_clear();
     }
-    findings
+    (findings, timings)
+}
+
+/// What one agent's run produced.
+struct Ran {
+    findings: Vec<Finding>,
+    ending: Ending,
+    elapsed_ms: u64,
+    /// Per check ID: milliseconds from the agent's start to the check's last finding.
+    checks: Vec<(String, u64)>,
 }
 
 async fn run_one(
     agent: ConfiguredAgent,
     scope: Arc<Scope>,
     cancel: CancellationToken,
-    progress: Option<ProgressBar>,
-) -> (Vec<Finding>, Ending) {
+    progress: Option<Progress>,
+) -> Ran {
+    let started = Instant::now();
+    let since_start = || u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
+    let mut concluded: std::collections::BTreeMap<String, u64> = Default::default();
     let deadline = Instant::now() + scope.timeouts.agent_deadline;
     let (sink, mut received) = mpsc::unbounded_channel();
     let ctx = AgentContext::new(scope, deadline, cancel.child_token(), sink);
@@ -104,9 +157,10 @@ async fn run_one(
             tokio::select! {
                 biased;
                 Some(finding) = received.recv() => {
-                    if let Some(bar) = &progress {
-                        bar.inc(1);
+                    if let Some(progress) = &progress {
+                        progress.bar.inc(1);
                     }
+                    concluded.insert(finding.check.to_string(), since_start());
                     findings.push(finding);
                 }
                 () = &mut run => break Ending::Completed,
@@ -118,6 +172,7 @@ async fn run_one(
     ctx.cancel.cancel();
     drop(ctx);
     while let Some(finding) = received.recv().await {
+        concluded.insert(finding.check.to_string(), since_start());
         findings.push(finding);
     }
     tracing::info!(
@@ -126,7 +181,15 @@ async fn run_one(
         ?ending,
         "agent ended"
     );
-    (findings, ending)
+    if let Some(progress) = &progress {
+        progress.finished(agent.name());
+    }
+    Ran {
+        findings,
+        ending,
+        elapsed_ms: since_start(),
+        checks: concluded.into_iter().collect(),
+    }
 }
 
 /// Gives every `(check, target)` pair without a finding an `error` that says why. A finding on a
@@ -234,15 +297,36 @@ mod tests {
     }
 
     async fn run(then: fn() -> AgentFuture<'static>, cancel: CancellationToken) -> Vec<Finding> {
-        let mut findings = run_agents(
+        let (mut findings, timings) = run_agents(
             vec![partial(then)],
             scope(Duration::from_millis(300)),
             cancel,
             None,
         )
         .await;
+        if let Some(ms) = timings.agents.get("test") {
+            assert!(timings.checks["test.first"] <= *ms, "{timings:?}");
+        }
         findings.sort_by(|a, b| a.check.cmp(&b.check));
         findings
+    }
+
+    #[tokio::test]
+    async fn each_agent_and_check_is_timed() {
+        let (_, timings) = run_agents(
+            vec![partial(|| {
+                Box::pin(tokio::time::sleep(Duration::from_millis(50)))
+            })],
+            scope(Duration::from_secs(5)),
+            CancellationToken::new(),
+            None,
+        )
+        .await;
+        assert!(timings.agents["test"] >= 50, "{timings:?}");
+        assert!(
+            timings.checks["test.first"] < timings.agents["test"],
+            "{timings:?}"
+        );
     }
 
     #[tokio::test]

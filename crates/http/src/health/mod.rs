@@ -109,6 +109,19 @@ impl Agent for HealthAgent {
         self.endpoints.iter().map(|e| e.target.clone()).collect()
     }
 
+    /// Each endpoint is judged on its own answer alone.
+    fn only_targets(&self, keep: &dyn Fn(&Target) -> bool) -> Option<std::sync::Arc<dyn Agent>> {
+        Some(std::sync::Arc::new(HealthAgent {
+            endpoints: self
+                .endpoints
+                .iter()
+                .filter(|e| keep(&e.target))
+                .cloned()
+                .collect(),
+            env: self.env.clone(),
+        }))
+    }
+
     fn run<'a>(&'a self, ctx: &'a AgentContext) -> AgentFuture<'a> {
         Box::pin(async move {
             let client = match build_client(ctx) {

@@ -2,6 +2,9 @@
 //! test case per check and target; `failure` for fail, `error` for could-not-verify, `skipped`.
 //! Baseline problems that could not be re-checked are test cases too, as errors; resolved and no
 //! longer audited ones are listed in the suite's output.
+//!
+//! Times: a suite's is its agent's wall time; a test case's is the time from its agent's start
+//! until its check's last finding arrived (agents run checks side by side, so they overlap).
 
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -9,8 +12,8 @@ use std::time::Duration;
 use launchguard_core::{BaselineState, Finding, Status};
 use quick_junit::{NonSuccessKind, Property, TestCase, TestCaseStatus, TestSuite};
 
-use super::Report;
 use super::escape::visible;
+use super::{Report, Timings};
 
 /// XML 1.0 cannot hold most C0 controls or `U+FFFE`/`U+FFFF`, and CI logs show these texts on
 /// terminals: every string from a finding is made visible first (quick-junit escapes markup).
@@ -44,7 +47,7 @@ fn details(finding: &Finding) -> String {
     text
 }
 
-fn case(finding: &Finding) -> TestCase {
+fn case(finding: &Finding, timings: Option<&Timings>) -> TestCase {
     let status = match finding.status {
         Status::Pass => TestCaseStatus::success(),
         Status::Skipped => {
@@ -99,6 +102,9 @@ fn case(finding: &Finding) -> TestCase {
         let state = serde_json::to_value(state).expect("serializes");
         case.add_property(Property::new("baseline", state.as_str().unwrap_or("")));
     }
+    if let Some(ms) = timings.and_then(|t| t.checks.get(finding.check.as_str())) {
+        case.set_time(Duration::from_millis(*ms));
+    }
     case
 }
 
@@ -110,8 +116,13 @@ fn suite<'a>(suites: &'a mut BTreeMap<String, TestSuite>, agent: &str) -> &'a mu
 
 pub fn render(report: &Report) -> anyhow::Result<String> {
     let mut suites: BTreeMap<String, TestSuite> = BTreeMap::new();
-    for finding in report.findings.iter().chain(&report.not_rechecked) {
-        suite(&mut suites, &finding.agent).add_test_case(case(finding));
+    let timings = report.run.timings.as_ref();
+    for finding in &report.findings {
+        suite(&mut suites, &finding.agent).add_test_case(case(finding, timings));
+    }
+    // A baseline problem not re-checked took no time this run.
+    for finding in &report.not_rechecked {
+        suite(&mut suites, &finding.agent).add_test_case(case(finding, None));
     }
     for gone in report.resolved.iter().chain(&report.no_longer_audited) {
         let state = gone.baseline.map_or("gone", baseline_label);
@@ -128,6 +139,13 @@ pub fn render(report: &Report) -> anyhow::Result<String> {
             .map(|s| s.as_str().to_owned())
             .unwrap_or_default();
         suite.set_system_out(previous + &line);
+    }
+    if let Some(timings) = timings {
+        for (agent, suite) in suites.iter_mut() {
+            if let Some(ms) = timings.agents.get(agent.as_str()) {
+                suite.set_time(Duration::from_millis(*ms));
+            }
+        }
     }
     let mut junit = quick_junit::Report::new("launchguard");
     junit.set_timestamp(report.run.started_at.fixed_offset());

@@ -4,7 +4,10 @@ pub mod escape;
 pub mod html;
 pub mod json;
 pub mod junit;
+pub mod layout;
 pub mod markdown;
+pub mod notify;
+pub mod prometheus;
 pub mod sarif;
 pub mod terminal;
 
@@ -19,7 +22,7 @@ use serde::{Deserialize, Serialize};
 
 /// MAJOR.MINOR: a minor bump only adds optional fields or enum values; `diff` and `--baseline`
 /// refuse a report of another major version.
-pub const SCHEMA_VERSION: &str = "1.1";
+pub const SCHEMA_VERSION: &str = "1.2";
 
 /// A launchguard report (`launchguard-report.json`).
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
@@ -74,13 +77,83 @@ pub struct RunInfo {
     pub config_digest: String,
     /// The agents that ran.
     pub agents: Vec<String>,
-    pub fail_on: Severity,
+    pub fail_on: FailOn,
     pub fail_on_new: bool,
     pub allow_errors: bool,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub baseline: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub suppressions: Option<String>,
+    /// `I/N` when this run was shard I of N (`--shard`); `launchguard merge` joins the shards.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shard: Option<String>,
+    /// How long each agent ran and when each check concluded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timings: Option<Timings>,
+}
+
+/// Durations in milliseconds.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct Timings {
+    /// Wall time of each agent, from its start to its last finding.
+    pub agents: BTreeMap<String, u64>,
+    /// For each check ID: the time from its agent's start until its last finding arrived (agents
+    /// run their checks concurrently, so these overlap and do not add up).
+    pub checks: BTreeMap<String, u64>,
+}
+
+/// The `--fail-on` threshold: a severity, or `none` (failing findings never set the exit code).
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema, clap::ValueEnum,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum FailOn {
+    Critical,
+    High,
+    Medium,
+    Low,
+    Info,
+    None,
+}
+
+impl FailOn {
+    /// The lowest severity that fails the run, if any does.
+    pub fn threshold(self) -> Option<Severity> {
+        match self {
+            FailOn::Critical => Some(Severity::Critical),
+            FailOn::High => Some(Severity::High),
+            FailOn::Medium => Some(Severity::Medium),
+            FailOn::Low => Some(Severity::Low),
+            FailOn::Info => Some(Severity::Info),
+            FailOn::None => None,
+        }
+    }
+
+    /// Whether a failing finding of `severity` reaches the threshold.
+    pub fn reached_by(self, severity: Severity) -> bool {
+        self.threshold().is_some_and(|t| severity >= t)
+    }
+}
+
+impl From<Severity> for FailOn {
+    fn from(severity: Severity) -> Self {
+        match severity {
+            Severity::Critical => FailOn::Critical,
+            Severity::High => FailOn::High,
+            Severity::Medium => FailOn::Medium,
+            Severity::Low => FailOn::Low,
+            Severity::Info => FailOn::Info,
+        }
+    }
+}
+
+impl std::fmt::Display for FailOn {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.threshold() {
+            Some(severity) => severity.fmt(f),
+            None => f.write_str("none"),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
@@ -131,7 +204,7 @@ pub struct SuppressionNote {
 /// How findings turn into an exit code.
 #[derive(Debug, Clone, Copy)]
 pub struct Policy {
-    pub fail_on: Severity,
+    pub fail_on: FailOn,
     pub fail_on_new: bool,
     pub allow_errors: bool,
 }
@@ -141,17 +214,45 @@ pub const EXIT_FINDINGS: i32 = 1;
 pub const EXIT_UNVERIFIED: i32 = 2;
 pub const EXIT_USAGE: i32 = 64;
 
+/// "5 critical, 10 high" for the failing findings among `findings`, most severe first.
+fn count_by_severity<'a>(findings: impl Iterator<Item = &'a Finding>) -> String {
+    let mut counts: BTreeMap<Severity, usize> = BTreeMap::new();
+    for finding in findings {
+        *counts.entry(finding.severity).or_default() += 1;
+    }
+    Severity::ALL_DESC
+        .iter()
+        .filter_map(|s| counts.get(s).map(|n| format!("{n} {s}")))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 /// Fails on failing findings at or above `fail_on` (only new ones with `fail_on_new`), then on
 /// what could not be verified unless `allow_errors`: errors, and baseline problems that were not
 /// re-checked (an unverified problem is never resolved). Suppressed findings never count.
+///
+/// The sentence comes first in every format, so it says the outcome in words: "Not ready to
+/// launch: 5 critical, 10 high ..." or "No failing checks at or above high".
 pub fn verdict(findings: &[Finding], not_rechecked: &[Finding], policy: Policy) -> (i32, String) {
     let counted = |f: &&Finding| f.suppressed.is_none();
-    let failing = findings
+    let failing_open: Vec<&Finding> = findings
         .iter()
         .filter(counted)
-        .filter(|f| f.status == Status::Fail && f.severity >= policy.fail_on)
-        .filter(|f| !policy.fail_on_new || f.baseline == Some(BaselineState::New))
-        .count();
+        .filter(|f| f.status == Status::Fail)
+        .collect();
+    let is_new = |f: &&&Finding| !policy.fail_on_new || f.baseline == Some(BaselineState::New);
+    let failing: Vec<&Finding> = failing_open
+        .iter()
+        .filter(|f| policy.fail_on.reached_by(f.severity))
+        .filter(is_new)
+        .copied()
+        .collect();
+    let below = count_by_severity(
+        failing_open
+            .iter()
+            .filter(|f| !policy.fail_on.reached_by(f.severity) || !is_new(f))
+            .copied(),
+    );
     let errors = findings
         .iter()
         .filter(counted)
@@ -160,37 +261,53 @@ pub fn verdict(findings: &[Finding], not_rechecked: &[Finding], policy: Policy) 
     let not_rechecked = not_rechecked.iter().filter(counted).count();
     let mut unverified = Vec::new();
     if errors > 0 {
-        unverified.push(format!("{errors} check(s) could not be verified"));
+        unverified.push(format!("{errors} check(s) could not run"));
     }
     if not_rechecked > 0 {
         unverified.push(format!(
             "{not_rechecked} baseline problem(s) could not be re-checked"
         ));
     }
-    let unverified = unverified.join("; ");
+    let unverified = unverified.join(", ");
     let qualifier = if policy.fail_on_new { "new " } else { "" };
-    if failing > 0 {
+    let threshold = match policy.fail_on.threshold() {
+        Some(severity) => format!("at or above {severity}"),
+        None => "counted (--fail-on none)".to_owned(),
+    };
+    let other = if below.is_empty() {
+        String::new()
+    } else {
+        format!("; other failing: {below}")
+    };
+    if !failing.is_empty() {
+        let also = if unverified.is_empty() {
+            String::new()
+        } else {
+            format!("; {unverified}")
+        };
         (
             EXIT_FINDINGS,
             format!(
-                "{failing} {qualifier}failing finding(s) at or above {}",
-                policy.fail_on
+                "Not ready to launch: {} {qualifier}failing ({threshold}){also}{other}",
+                count_by_severity(failing.into_iter())
             ),
         )
     } else if !unverified.is_empty() && !policy.allow_errors {
-        (EXIT_UNVERIFIED, unverified)
+        (
+            EXIT_UNVERIFIED,
+            format!("Not verified: {unverified}; no {qualifier}failing checks {threshold}{other}"),
+        )
     } else if !unverified.is_empty() {
         (
             EXIT_OK,
             format!(
-                "nothing {qualifier}at or above {}; {unverified} (allowed)",
-                policy.fail_on
+                "No {qualifier}failing checks {threshold}, but {unverified} (allowed by --allow-errors){other}"
             ),
         )
     } else {
         (
             EXIT_OK,
-            format!("nothing {qualifier}at or above {}", policy.fail_on),
+            format!("No {qualifier}failing checks {threshold}{other}"),
         )
     }
 }
@@ -284,20 +401,32 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     Ok(())
 }
 
-/// Renders one file format.
+/// Renders one format as everyone sees it by default.
 pub fn render(
     format: crate::cli::ReportFormat,
     report: &Report,
     registry: &Registry,
 ) -> anyhow::Result<String> {
+    render_view(format, report, registry, layout::View::default())
+}
+
+/// Renders one format; `view` shapes the formats a person reads (terminal, Markdown, HTML).
+pub fn render_view(
+    format: crate::cli::ReportFormat,
+    report: &Report,
+    registry: &Registry,
+    view: layout::View,
+) -> anyhow::Result<String> {
     use crate::cli::ReportFormat as F;
     Ok(match format {
-        F::Terminal => terminal::render(report, registry, false),
+        F::Terminal => terminal::render_view(report, registry, false, view),
         F::Json => json::render(report)?,
+        F::Jsonl => json::render_lines(report)?,
         F::Sarif => sarif::render(report, registry)?,
         F::Junit => junit::render(report)?,
-        F::Markdown => markdown::render(report, registry),
-        F::Html => html::render(report, registry)?,
+        F::Markdown => markdown::render_view(report, registry, view),
+        F::Html => html::render_view(report, registry, view)?,
+        F::Prometheus => prometheus::render(report),
     })
 }
 
@@ -307,6 +436,7 @@ pub fn write_files(
     formats: &[crate::cli::ReportFormat],
     report: &Report,
     registry: &Registry,
+    view: layout::View,
 ) -> anyhow::Result<Vec<PathBuf>> {
     use anyhow::Context;
     std::fs::create_dir_all(dir)
@@ -317,7 +447,7 @@ pub fn write_files(
             continue;
         };
         let path = dir.join(name);
-        let text = render(*format, report, registry)?;
+        let text = render_view(*format, report, registry, view)?;
         write_atomically(&path, text.as_bytes())
             .with_context(|| format!("cannot write {}", path.display()))?;
         written.push(path);
@@ -360,7 +490,7 @@ mod tests {
     }
 
     const POLICY: Policy = Policy {
-        fail_on: Severity::High,
+        fail_on: FailOn::High,
         fail_on_new: false,
         allow_errors: false,
     };
@@ -380,7 +510,7 @@ mod tests {
                 std::slice::from_ref(&medium),
                 &[],
                 Policy {
-                    fail_on: Severity::Medium,
+                    fail_on: FailOn::Medium,
                     ..POLICY
                 }
             )

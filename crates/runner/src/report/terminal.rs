@@ -4,13 +4,15 @@
 //! Every string a peer or a file controls goes through [`escape::visible`] here, and the whole
 //! text through [`escape::terminal_output`] on its way out.
 
+use std::collections::BTreeSet;
 use std::fmt::Write;
 
 use anstyle::{AnsiColor, Style};
 use launchguard_core::{BaselineState, Finding, Registry, Severity, Status};
 
 use super::escape::visible as v;
-use super::{Report, SuppressionState, first_sentence};
+use super::layout::{EXPLAINED_BY, Layout, View};
+use super::{Report, SuppressionState, Timings, first_sentence};
 use crate::baseline::Diff;
 
 struct Palette {
@@ -72,7 +74,71 @@ fn baseline_tag(finding: &Finding) -> &'static str {
 /// Longest evidence value shown in the terminal (a certificate chain runs to kilobytes).
 const EVIDENCE_VALUE_CHARS: usize = 200;
 
-fn write_finding(out: &mut String, p: &Palette, finding: &Finding, registry: &Registry) {
+/// The evidence as one `key=value; ...` text, long values shortened; `explained_by` is left out
+/// because the layout shows it, and a long value already shown for the same target (the same
+/// certificate chain under each of its findings) is not repeated.
+fn evidence_line(
+    finding: &Finding,
+    shown: &mut BTreeSet<(String, String, String)>,
+) -> Option<String> {
+    let mut shortened = false;
+    let evidence: Vec<String> = finding
+        .evidence
+        .iter()
+        .filter(|(key, _)| key.as_str() != EXPLAINED_BY)
+        .map(|(key, value)| {
+            let value = value.to_string();
+            let key_shown = v(key);
+            let long = value.chars().count() > 60;
+            if long && !shown.insert((finding.target.id.clone(), key.clone(), value.clone())) {
+                return format!("{key_shown}=(as above)");
+            }
+            let key = key_shown;
+            match value.char_indices().nth(EVIDENCE_VALUE_CHARS) {
+                Some((cut, _)) => {
+                    shortened = true;
+                    format!("{key}={}…", v(&value[..cut]))
+                }
+                None => format!("{key}={}", v(&value)),
+            }
+        })
+        .collect();
+    if evidence.is_empty() {
+        return None;
+    }
+    let note = if shortened {
+        " (shortened; the JSON and HTML reports have it all)"
+    } else {
+        ""
+    };
+    Some(format!("evidence: {}{note}", evidence.join("; ")))
+}
+
+/// Writes each check's fix the first time the check appears, then never again; remembers the
+/// long evidence values already shown.
+struct Fixes<'r> {
+    registry: &'r Registry,
+    shown: BTreeSet<String>,
+    evidence: BTreeSet<(String, String, String)>,
+}
+
+impl Fixes<'_> {
+    fn write(&mut self, out: &mut String, p: &Palette, finding: &Finding, indent: &str) {
+        if finding.status != Status::Fail || !self.shown.insert(finding.check.to_string()) {
+            return;
+        }
+        if let Some(def) = self.registry.get(finding.check.as_str()) {
+            let _ = writeln!(
+                out,
+                "{indent}fix: {}  {}",
+                first_sentence(def.fix),
+                p.dim(&format!("(launchguard explain {})", def.id))
+            );
+        }
+    }
+}
+
+fn write_finding(out: &mut String, p: &Palette, finding: &Finding, fixes: &mut Fixes) {
     let _ = writeln!(
         out,
         "  {} {}  {}{}",
@@ -82,44 +148,10 @@ fn write_finding(out: &mut String, p: &Palette, finding: &Finding, registry: &Re
         baseline_tag(finding)
     );
     let _ = writeln!(out, "        {}", v(&finding.message));
-    if !finding.evidence.is_empty() {
-        let mut shortened = false;
-        let evidence: Vec<String> = finding
-            .evidence
-            .iter()
-            .map(|(key, value)| {
-                let value = value.to_string();
-                let key = v(key);
-                match value.char_indices().nth(EVIDENCE_VALUE_CHARS) {
-                    Some((cut, _)) => {
-                        shortened = true;
-                        format!("{key}={}…", v(&value[..cut]))
-                    }
-                    None => format!("{key}={}", v(&value)),
-                }
-            })
-            .collect();
-        let note = if shortened {
-            " (shortened; the JSON and HTML reports have it all)"
-        } else {
-            ""
-        };
-        let _ = writeln!(
-            out,
-            "        {}",
-            p.dim(&format!("evidence: {}{note}", evidence.join("; ")))
-        );
+    if let Some(evidence) = evidence_line(finding, &mut fixes.evidence) {
+        let _ = writeln!(out, "        {}", p.dim(&evidence));
     }
-    if finding.status == Status::Fail
-        && let Some(def) = registry.get(finding.check.as_str())
-    {
-        let _ = writeln!(
-            out,
-            "        fix: {}  {}",
-            first_sentence(def.fix),
-            p.dim(&format!("(launchguard explain {})", def.id))
-        );
-    }
+    fixes.write(out, p, finding, "        ");
     if let Some(suppressed) = &finding.suppressed {
         let _ = writeln!(
             out,
@@ -133,60 +165,191 @@ fn write_finding(out: &mut String, p: &Palette, finding: &Finding, registry: &Re
     }
 }
 
+/// A finding another explains: one line under its cause.
+fn write_explained(out: &mut String, p: &Palette, finding: &Finding) {
+    let _ = writeln!(
+        out,
+        "        {} {} {}  {}{}",
+        p.dim("└"),
+        p.severity(finding.severity, finding.severity.as_str()),
+        p.bold(&v(finding.check.as_str())),
+        v(&finding.message),
+        baseline_tag(finding)
+    );
+}
+
+/// One line per finding: `SEVERITY status check target — message [baseline]`.
+fn compact_line(out: &mut String, p: &Palette, finding: &Finding) {
+    let _ = writeln!(
+        out,
+        "{} {} {} {} — {}{}",
+        p.severity(
+            finding.severity,
+            &format!("{:<8}", finding.severity.as_str())
+        ),
+        p.status(finding.status),
+        v(finding.check.as_str()),
+        v(&finding.target.display),
+        v(&finding.message),
+        baseline_tag(finding)
+    );
+}
+
+fn magenta(p: &Palette, text: &str) -> String {
+    p.paint(
+        Style::new()
+            .bold()
+            .fg_color(Some(AnsiColor::Magenta.into())),
+        text,
+    )
+}
+
+/// The report as a person reads it: the verdict first, then root causes by severity with what
+/// they explain beneath them, each fix once, then what could not be verified (one line per
+/// target and reason), then the baseline and suppression sections, then the timings.
 pub fn render(report: &Report, registry: &Registry, color: bool) -> String {
+    render_view(report, registry, color, View::default())
+}
+
+pub fn render_view(report: &Report, registry: &Registry, color: bool, view: View) -> String {
     let p = Palette { on: color };
     let mut out = String::new();
     let elapsed =
         (report.run.finished_at - report.run.started_at).num_milliseconds() as f64 / 1000.0;
+    let shard = report
+        .run
+        .shard
+        .as_ref()
+        .map(|s| format!(" · shard {}", v(s)))
+        .unwrap_or_default();
     let _ = writeln!(
         out,
-        "{} {} · {} · agents: {} · {:.1} s\n",
+        "{} {} · {} · agents: {}{shard} · {:.1} s\n",
         p.bold(&v(&report.tool.name)),
         v(&report.tool.version),
         v(&report.run.config_path),
         v(&report.run.agents.join(", ")),
         elapsed
     );
-    let open: Vec<&Finding> = report
-        .findings
-        .iter()
-        .filter(|f| f.suppressed.is_none())
-        .collect();
-    for severity in Severity::ALL_DESC {
-        let failing: Vec<&&Finding> = open
+    out.push_str(&render_summary(report, color));
+    out.push('\n');
+    let layout = Layout::new(report, view);
+    if view.compact {
+        for cause in &layout.causes {
+            compact_line(&mut out, &p, cause.finding);
+            for explained in &cause.explains {
+                compact_line(&mut out, &p, explained);
+            }
+        }
+        for group in &layout.unverified {
+            for finding in group.findings() {
+                compact_line(&mut out, &p, finding);
+            }
+        }
+        for finding in report
+            .not_rechecked
             .iter()
-            .filter(|f| f.status == Status::Fail && f.severity == severity)
+            .filter(|f| f.suppressed.is_none())
+        {
+            compact_line(&mut out, &p, finding);
+        }
+        return out;
+    }
+    let mut fixes = Fixes {
+        registry,
+        shown: BTreeSet::new(),
+        evidence: BTreeSet::new(),
+    };
+    for severity in Severity::ALL_DESC {
+        let causes: Vec<_> = layout
+            .causes
+            .iter()
+            .filter(|c| c.finding.severity == severity)
             .collect();
-        if failing.is_empty() {
+        if causes.is_empty() {
             continue;
         }
+        let explained: usize = causes.iter().map(|c| c.explains.len()).sum();
+        let under = if explained > 0 {
+            format!(", and {explained} finding(s) they explain beneath them")
+        } else {
+            String::new()
+        };
         let _ = writeln!(
             out,
-            "{}",
+            "{}{}",
             p.severity(
                 severity,
-                &format!("{} ({})", severity.as_str().to_uppercase(), failing.len())
-            )
+                &format!("{} ({})", severity.as_str().to_uppercase(), causes.len())
+            ),
+            p.dim(&under)
         );
-        for finding in failing {
-            write_finding(&mut out, &p, finding, registry);
+        for cause in causes {
+            write_finding(&mut out, &p, cause.finding, &mut fixes);
+            if !cause.explains.is_empty() {
+                let _ = writeln!(
+                    out,
+                    "        {}",
+                    p.dim(&format!(
+                        "explains {} more on this target:",
+                        cause.explains.len()
+                    ))
+                );
+                for finding in &cause.explains {
+                    write_explained(&mut out, &p, finding);
+                }
+            }
         }
         out.push('\n');
     }
-    let errors: Vec<&&Finding> = open.iter().filter(|f| f.status == Status::Error).collect();
-    if !errors.is_empty() {
+    if layout.hidden_below > 0 {
+        let _ = writeln!(
+            out,
+            "{}\n",
+            p.dim(&format!(
+                "{} failing finding(s) below {} not listed (--min-severity); the counts above include them",
+                layout.hidden_below, view.min_severity
+            ))
+        );
+    }
+    if !layout.unverified.is_empty() {
+        let errors: usize = layout.unverified.iter().map(|g| g.count()).sum();
         let _ = writeln!(
             out,
             "{}",
-            p.paint(
-                Style::new()
-                    .bold()
-                    .fg_color(Some(AnsiColor::Magenta.into())),
-                &format!("COULD NOT VERIFY ({})", errors.len())
+            magenta(
+                &p,
+                &format!(
+                    "COULD NOT VERIFY ({errors} check(s) on {} target(s), one line per target)",
+                    layout.unverified.len()
+                )
             )
         );
-        for finding in errors {
-            write_finding(&mut out, &p, finding, registry);
+        for group in &layout.unverified {
+            let (message, _) = &group.reasons[0];
+            let others: String = group.reasons[1..]
+                .iter()
+                .map(|(message, findings)| {
+                    format!(" (and {} more: {})", findings.len(), v(message))
+                })
+                .collect();
+            let new = group
+                .findings()
+                .filter(|f| f.baseline == Some(BaselineState::New))
+                .count();
+            let new = match new {
+                0 => String::new(),
+                n if n == group.count() => "  [new]".to_owned(),
+                n => format!("  [{n} new]"),
+            };
+            let _ = writeln!(
+                out,
+                "  {} {}  {}  {}{others}{new}",
+                p.status(Status::Error),
+                v(group.target),
+                p.bold(&v(&group.checks_label())),
+                v(message)
+            );
         }
         out.push('\n');
     }
@@ -198,7 +361,7 @@ pub fn render(report: &Report, registry: &Registry, color: bool) -> String {
             p.bold(&format!("SUPPRESSED ({})", suppressed.len()))
         );
         for finding in suppressed {
-            write_finding(&mut out, &p, finding, registry);
+            write_finding(&mut out, &p, finding, &mut fixes);
         }
         out.push('\n');
     }
@@ -206,10 +369,8 @@ pub fn render(report: &Report, registry: &Registry, color: bool) -> String {
         let _ = writeln!(
             out,
             "{}",
-            p.paint(
-                Style::new()
-                    .bold()
-                    .fg_color(Some(AnsiColor::Magenta.into())),
+            magenta(
+                &p,
                 &format!(
                     "NOT RE-CHECKED SINCE BASELINE ({}): still open, the check could not run on its target this time",
                     report.not_rechecked.len()
@@ -217,7 +378,7 @@ pub fn render(report: &Report, registry: &Registry, color: bool) -> String {
             )
         );
         for finding in &report.not_rechecked {
-            write_finding(&mut out, &p, finding, registry);
+            write_finding(&mut out, &p, finding, &mut fixes);
         }
         out.push('\n');
     }
@@ -266,27 +427,54 @@ pub fn render(report: &Report, registry: &Registry, color: bool) -> String {
     if !report.suppression_notes.is_empty() {
         out.push('\n');
     }
-    out.push_str(&render_summary(report, color));
+    if let Some(timings) = &report.run.timings {
+        out.push_str(&p.dim(&timings_line(timings)));
+        out.push('\n');
+    }
     out
 }
 
-/// The two closing lines: counts and the exit code with its reason.
+/// Per-agent durations and the slowest checks, one line.
+pub fn timings_line(timings: &Timings) -> String {
+    let mut agents: Vec<(&String, &u64)> = timings.agents.iter().collect();
+    agents.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
+    let mut checks: Vec<(&String, &u64)> = timings.checks.iter().collect();
+    checks.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
+    let seconds = |ms: &u64| format!("{:.1} s", *ms as f64 / 1000.0);
+    format!(
+        "time per agent: {}; slowest checks (from their agent's start): {}",
+        agents
+            .iter()
+            .map(|(name, ms)| format!("{} {}", v(name), seconds(ms)))
+            .collect::<Vec<_>>()
+            .join(", "),
+        checks
+            .iter()
+            .take(3)
+            .map(|(id, ms)| format!("{} {}", v(id), seconds(ms)))
+            .collect::<Vec<_>>()
+            .join(", ")
+    )
+}
+
+/// The verdict in words, then the counts: the first lines of the terminal report, and what is
+/// said on stderr when no terminal report is asked for.
 pub fn render_summary(report: &Report, color: bool) -> String {
     let p = Palette { on: color };
     let mut out = String::new();
     let s = &report.summary;
-    let by_severity: Vec<String> = Severity::ALL_DESC
-        .iter()
-        .filter_map(|sev| s.failing_by_severity.get(sev).map(|n| format!("{n} {sev}")))
-        .collect();
-    let open_failures: usize = s.failing_by_severity.values().sum();
-    let failed = if by_severity.is_empty() {
-        "0 failed".to_owned()
-    } else {
-        format!("{open_failures} failed ({})", by_severity.join(", "))
+    let verdict_style = match s.exit_code {
+        0 => Style::new().bold().fg_color(Some(AnsiColor::Green.into())),
+        1 => Style::new().bold().fg_color(Some(AnsiColor::Red.into())),
+        _ => Style::new()
+            .bold()
+            .fg_color(Some(AnsiColor::Magenta.into())),
     };
+    let _ = writeln!(out, "{}", p.paint(verdict_style, &v(&s.verdict)));
+    let open_failures: usize = s.failing_by_severity.values().sum();
     let mut parts = vec![
-        failed,
+        format!("exit {}", s.exit_code),
+        format!("{open_failures} failed"),
         format!("{} could not verify", s.error),
         format!("{} passed", s.pass),
         format!("{} skipped", s.skipped),
@@ -307,14 +495,7 @@ pub fn render_summary(report: &Report, color: bool) -> String {
         }
         parts.push(against);
     }
-    let _ = writeln!(out, "{} {}", p.bold("Summary:"), parts.join(" · "));
-    let _ = writeln!(
-        out,
-        "{} exit {}: {}",
-        p.bold("Result:"),
-        s.exit_code,
-        v(&s.verdict)
-    );
+    let _ = writeln!(out, "{}", parts.join(" · "));
     out
 }
 

@@ -62,7 +62,7 @@ fn demo_reports_the_lab_in_every_format_and_a_second_run_matches_the_baseline() 
         "health.verbose",
         "rls.disabled",
         "tenant.cross_read",
-        "Summary: ",
+        "Not ready to launch: ",
     ] {
         assert!(
             first.stdout.contains(expected),
@@ -343,7 +343,8 @@ fn a_check_that_cannot_run_is_an_error_and_exit_2() {
         "nothing out of scope may pass or fail: {all:#?}"
     );
     assert!(
-        run.stdout.contains("COULD NOT VERIFY (4)") && run.stdout.contains("not in [scope].hosts"),
+        run.stdout.contains("COULD NOT VERIFY (4 check(s)")
+            && run.stdout.contains("not in [scope].hosts"),
         "{run:?}"
     );
 
@@ -396,7 +397,7 @@ fn an_agent_past_its_deadline_reports_error_not_pass() {
     );
     assert!(json_only.stdout.is_empty(), "{json_only:?}");
     assert!(
-        json_only.stderr.contains("Result: exit 2"),
+        json_only.stderr.starts_with("Not verified: ") && json_only.stderr.contains("exit 2"),
         "the verdict is always said: {json_only:?}"
     );
     let report = read_json(&dir.path().join("launchguard-report.json"));

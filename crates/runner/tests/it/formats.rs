@@ -5,8 +5,10 @@ use launchguard::agents::registry;
 use launchguard::audit::assemble;
 use launchguard::baseline::load_suppressions;
 use launchguard::cli::ReportFormat;
-use launchguard::report::{Report, RunInfo, SCHEMA_VERSION, Summary, Tool, render};
-use launchguard_core::{CheckDef, Finding, Redacted, Severity, Target, TargetKind};
+use launchguard::report::{
+    FailOn, Report, RunInfo, SCHEMA_VERSION, Summary, Timings, Tool, render,
+};
+use launchguard_core::{CheckDef, Finding, Redacted, Target, TargetKind};
 use launchguard_http::health::CHECKS;
 
 use crate::support::{assert_valid, read_json, workspace_root};
@@ -31,11 +33,22 @@ fn run_info(baseline: bool) -> RunInfo {
         config_path: "launchguard.toml".into(),
         config_digest: "sha256:0f".into(),
         agents: vec!["health".into()],
-        fail_on: Severity::High,
+        fail_on: FailOn::High,
         fail_on_new: false,
         allow_errors: false,
         baseline: baseline.then(|| "last-week.json".into()),
         suppressions: Some("suppressions.toml".into()),
+        shard: None,
+        timings: Some(Timings {
+            agents: [("health".to_owned(), 1900)].into(),
+            checks: [
+                ("health.unreachable".to_owned(), 1200),
+                ("health.status".to_owned(), 1250),
+                ("health.slow".to_owned(), 1900),
+                ("health.verbose".to_owned(), 1250),
+            ]
+            .into(),
+        }),
     }
 }
 

@@ -9,9 +9,11 @@ use launchguard::agents::registry;
 use launchguard::audit::assemble;
 use launchguard::baseline::diff;
 use launchguard::cli::ReportFormat;
-use launchguard::report::{Report, RunInfo, SCHEMA_VERSION, Summary, Tool, render};
+use launchguard::report::{
+    FailOn, Report, RunInfo, SCHEMA_VERSION, Summary, Timings, Tool, render,
+};
 use launchguard::report::{json, markdown, terminal};
-use launchguard_core::{CheckDef, Finding, Severity, Target, TargetKind};
+use launchguard_core::{CheckDef, Finding, Target, TargetKind};
 use launchguard_http::health::CHECKS;
 use serde_json::Value;
 
@@ -61,11 +63,16 @@ fn run_info(baseline: bool) -> RunInfo {
         config_path: format!("configs/{HOSTILE}.toml"),
         config_digest: "sha256:0f".into(),
         agents: vec!["health".into()],
-        fail_on: Severity::High,
+        fail_on: FailOn::High,
         fail_on_new: false,
         allow_errors: false,
         baseline: baseline.then(|| format!("{HOSTILE}.json")),
         suppressions: None,
+        shard: Some(HOSTILE.into()),
+        timings: Some(Timings {
+            agents: [(HOSTILE.to_owned(), 5)].into(),
+            checks: [(HOSTILE.to_owned(), 5)].into(),
+        }),
     }
 }
 
@@ -246,6 +253,7 @@ const MARKDOWN_HEADINGS: &[&str] = &[
     "Resolved since the baseline",
     "No longer audited",
     "Suppressions to review",
+    "Evidence and fixes",
 ];
 
 /// Renders Markdown as GitHub would (tables, strikethrough) and checks it like a sanitiser: only

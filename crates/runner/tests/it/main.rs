@@ -3,6 +3,7 @@
 
 mod cli;
 mod docs;
+mod fanout;
 mod formats;
 mod hostile;
 mod scan_logs;

@@ -530,11 +530,15 @@ fn a_baseline_problem_is_resolved_only_when_its_check_passes_again_in_every_form
         assert_eq!(part.matches("health.status").count(), 1, "{part}");
         assert_eq!(named(&part), ["fixed"], "{part}");
     }
-    for (text, heading) in [
-        (&markdown, "## No longer audited"),
-        (&html, "<h2 id=\"no-longer-audited\">"),
+    for (text, heading, end) in [
+        (&markdown, "## No longer audited", "\n## "),
+        (
+            &html,
+            "<h2 id=\"no-longer-audited\">",
+            "<section class=\"docs\">",
+        ),
     ] {
-        let part = section(text, heading, "</footer>");
+        let part = section(text, heading, end);
         assert_eq!(part.matches("health.status").count(), 1, "{part}");
         assert_eq!(named(&part), ["removed"], "{part}");
     }

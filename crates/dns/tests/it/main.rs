@@ -1,0 +1,1 @@
+//! DNS agent integration tests.

@@ -606,8 +606,14 @@ impl Observer<'_> {
                 self.ttls(server, domain).await,
             ),
             None => {
+                let why = match (&ns_names, servers.first()) {
+                    (Err(reason), _) => reason.clone(),
+                    (Ok(_), Some(ServerView { soa: Err(reason), .. })) => reason.clone(),
+                    (Ok(_), Some(_)) => "no answer carried the AA bit".to_owned(),
+                    (Ok(_), None) => "no nameserver address to ask".to_owned(),
+                };
                 let reason =
-                    "no nameserver of the zone gave an authoritative answer to ask".to_owned();
+                    format!("no nameserver of the zone gave an authoritative answer to ask ({why})");
                 (Err(reason.clone()), Err(reason))
             }
         };

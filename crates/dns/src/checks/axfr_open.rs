@@ -19,12 +19,13 @@ pub static CHECK: CheckDef = CheckDef {
 };
 
 pub(crate) fn judge(j: &Judging<'_>) -> Finding {
-    if j.view.servers.is_empty() {
-        return j.error(&CHECK, "not verified: no nameserver address to ask");
-    }
+    let servers = match j.servers(&CHECK) {
+        Ok(servers) => servers,
+        Err(finding) => return *finding,
+    };
     let mut open = Vec::new();
     let mut unknown = Vec::new();
-    for server in &j.view.servers {
+    for server in servers {
         match &server.transfer {
             Ok(Transfer::Served { records }) => {
                 open.push(format!("{} sent {records} records", server.address));
@@ -41,5 +42,5 @@ pub(crate) fn judge(j: &Judging<'_>) -> Finding {
     if !unknown.is_empty() {
         return j.error(&CHECK, format!("not verified: {}", unknown.join("; ")));
     }
-    j.pass(&CHECK, format!("all {} nameserver addresses refuse transfers", j.view.servers.len()))
+    j.pass(&CHECK, format!("all {} nameserver addresses refuse transfers", servers.len()))
 }

@@ -33,6 +33,15 @@ pub(crate) fn judge(j: &Judging<'_>) -> Finding {
             }
         }
     }
+    let unresolved = j
+        .view
+        .names
+        .iter()
+        .chain(&j.view.wildcard_probes)
+        .find(|c| c.end.is_err());
+    if let (true, Some(chain)) = (outside.is_empty(), unresolved) {
+        return j.error(&CHECK, format!("not verified: {}", chain.describe()));
+    }
     if outside.is_empty() {
         j.pass(&CHECK, format!("all {checked} addresses are in the inventory"))
     } else {

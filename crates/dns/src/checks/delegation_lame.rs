@@ -21,12 +21,13 @@ pub static CHECK: CheckDef = CheckDef {
 };
 
 pub(crate) fn judge(j: &Judging<'_>) -> Finding {
-    if j.view.servers.is_empty() {
-        return j.error(&CHECK, "not verified: no nameserver address to ask");
-    }
+    let servers = match j.servers(&CHECK) {
+        Ok(servers) => servers,
+        Err(finding) => return *finding,
+    };
     let mut lame = Vec::new();
     let mut silent = Vec::new();
-    for server in &j.view.servers {
+    for server in servers {
         let names: Vec<String> = server.names.iter().map(show).collect();
         let who = format!("{} ({})", server.address, names.join(", "));
         match &server.soa {
@@ -52,5 +53,5 @@ pub(crate) fn judge(j: &Judging<'_>) -> Finding {
     if !silent.is_empty() {
         return j.error(&CHECK, format!("not verified: {}", silent.join("; ")));
     }
-    j.pass(&CHECK, format!("all {} nameserver addresses answer authoritatively", j.view.servers.len()))
+    j.pass(&CHECK, format!("all {} nameserver addresses answer authoritatively", servers.len()))
 }

@@ -40,7 +40,7 @@ use launchguard_core::{CheckDef, Finding};
 pub use caa_issuer_mismatch::{CHECK as CAA_ISSUER_MISMATCH, RUNNER_DECIDES};
 
 use crate::inventory::Inventory;
-use crate::observe::{DomainView, Got};
+use crate::observe::{DomainView, Got, ServerView};
 
 /// What a judge reads: the view of one domain and the configuration it is judged against.
 pub(crate) struct Judging<'a> {
@@ -66,6 +66,24 @@ impl Judging<'_> {
     pub fn need<'v, T>(&self, def: &CheckDef, got: &'v Got<T>) -> Result<&'v T, Box<Finding>> {
         got.as_ref()
             .map_err(|reason| Box::new(self.error(def, format!("not verified: {reason}"))))
+    }
+}
+
+impl Judging<'_> {
+    /// The nameserver addresses asked, or the finding that says why there are none.
+    pub fn servers(&self, def: &CheckDef) -> Result<&[ServerView], Box<Finding>> {
+        let names = self.need(def, &self.view.ns_names)?;
+        if self.view.servers.is_empty() {
+            let listed: Vec<String> = names.iter().map(|n| n.chain.describe()).collect();
+            return Err(Box::new(self.error(
+                def,
+                format!(
+                    "not verified: no nameserver address to ask (NS: {})",
+                    if listed.is_empty() { "none".to_owned() } else { listed.join("; ") }
+                ),
+            )));
+        }
+        Ok(&self.view.servers)
     }
 }
 

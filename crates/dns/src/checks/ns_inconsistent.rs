@@ -29,7 +29,11 @@ pub(crate) fn judge(j: &Judging<'_>) -> Finding {
     };
     let mut ns_sets: Vec<(String, BTreeSet<String>)> = Vec::new();
     let mut serials: Vec<(String, u32)> = Vec::new();
-    for server in &j.view.servers {
+    let servers = match j.servers(&CHECK) {
+        Ok(servers) => servers,
+        Err(finding) => return *finding,
+    };
+    for server in servers {
         let who = server.address.to_string();
         if let Ok(answer) = &server.soa
             && answer.authoritative

@@ -19,12 +19,13 @@ pub static CHECK: CheckDef = CheckDef {
 };
 
 pub(crate) fn judge(j: &Judging<'_>) -> Finding {
-    if j.view.servers.is_empty() {
-        return j.error(&CHECK, "not verified: no nameserver address to ask");
-    }
+    let servers = match j.servers(&CHECK) {
+        Ok(servers) => servers,
+        Err(finding) => return *finding,
+    };
     let mut open = Vec::new();
     let mut unknown = Vec::new();
-    for server in &j.view.servers {
+    for server in servers {
         match &server.recursion {
             Ok(answer) => {
                 let resolved = answer.rcode == ResponseCode::NXDomain

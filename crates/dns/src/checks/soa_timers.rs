@@ -19,7 +19,11 @@ pub static CHECK: CheckDef = CheckDef {
 };
 
 pub(crate) fn judge(j: &Judging<'_>) -> Finding {
-    let soa = j.view.servers.iter().find_map(|s| match &s.soa {
+    let servers = match j.servers(&CHECK) {
+        Ok(servers) => servers,
+        Err(finding) => return *finding,
+    };
+    let soa = servers.iter().find_map(|s| match &s.soa {
         Ok(answer) if answer.authoritative => answer.answers.iter().find_map(|r| match &r.data {
             RData::SOA(soa) => Some(soa.clone()),
             _ => None,

@@ -51,6 +51,14 @@ pub(crate) fn judge(j: &Judging<'_>) -> Finding {
             format!("takeover candidate, not confirmed: {}", live.join("; ")),
         )
         .with_severity(Severity::Medium)
+    } else if let Some(chain) = j
+        .view
+        .names
+        .iter()
+        .chain(&j.view.wildcard_probes)
+        .find(|c| c.end.is_err())
+    {
+        return j.error(&CHECK, format!("not verified: {}", chain.describe()));
     } else {
         return j
             .pass(&CHECK, "no name points at a service on the takeover list")

@@ -43,6 +43,9 @@ pub enum End {
 #[derive(Debug, Clone)]
 pub struct Chain {
     pub name: Name,
+    /// The name as reports show it: random probe labels appear as `*.<base>`, so that messages
+    /// and fingerprints stay the same from run to run.
+    pub shown: String,
     /// The CNAME targets, in order.
     pub cnames: Vec<Name>,
     pub end: Got<End>,
@@ -60,7 +63,7 @@ impl Chain {
     }
 
     pub fn describe(&self) -> String {
-        let mut text = show(&self.name);
+        let mut text = self.shown.clone();
         for target in &self.cnames {
             text.push_str(" -> ");
             text.push_str(&show(target));
@@ -236,6 +239,7 @@ impl Observer<'_> {
     pub async fn chase(&self, name: &Name) -> Chain {
         let mut chain = Chain {
             name: name.clone(),
+            shown: show(name),
             cnames: Vec::new(),
             end: Ok(End::NoData),
         };
@@ -536,7 +540,9 @@ impl Observer<'_> {
             for _ in 0..2 {
                 if let Ok(probe) = Name::from_ascii(random_label()).and_then(|l| l.append_name(base))
                 {
-                    wildcard_probes.push(self.chase(&probe).await);
+                    let mut chain = self.chase(&probe).await;
+                    chain.shown = format!("*.{}", show(base));
+                    wildcard_probes.push(chain);
                 }
             }
         }
@@ -544,7 +550,11 @@ impl Observer<'_> {
             None
         } else {
             match Name::from_ascii(random_label()).and_then(|l| l.append_name(apex)) {
-                Ok(probe) => Some(self.chase(&probe).await),
+                Ok(probe) => {
+                    let mut chain = self.chase(&probe).await;
+                    chain.shown = format!("*.{}", show(apex));
+                    Some(chain)
+                }
                 Err(_) => None,
             }
         };

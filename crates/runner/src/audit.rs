@@ -100,7 +100,7 @@ pub fn run_and_report(
         .build()
         .context("cannot start the async runtime")?;
     let started_at = Utc::now();
-    let findings = runtime.block_on(async {
+    let mut findings = runtime.block_on(async {
         let cancel = CancellationToken::new();
         let on_interrupt = cancel.clone();
         tokio::spawn(async move {
@@ -112,6 +112,7 @@ pub fn run_and_report(
         let progress = show_progress.then(|| indicatif::ProgressBar::new(0));
         crate::orchestrate::run_agents(agents, scope, cancel, progress).await
     });
+    crate::correlate::caa_against_certificates(&mut findings);
     let finished_at = Utc::now();
     let report = assemble(
         findings,

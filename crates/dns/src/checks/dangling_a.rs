@@ -28,7 +28,7 @@ pub(crate) fn judge(j: &Judging<'_>) -> Finding {
             for address in addresses {
                 checked += 1;
                 if !j.inventory.contains(*address) {
-                    outside.push(format!("{} = {address}", show(&chain.name)));
+                    outside.push(format!("{} = {address}", chain.shown));
                 }
             }
         }

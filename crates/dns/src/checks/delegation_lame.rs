@@ -47,8 +47,7 @@ pub(crate) fn judge(j: &Judging<'_>) -> Finding {
     if !lame.is_empty() {
         return j
             .fail(&CHECK, format!("lame: {}", lame.join("; ")))
-            .with_evidence("servers", lame.clone())
-            .with_stable_key(&lame.join("\n"));
+            .with_evidence("servers", lame);
     }
     if !silent.is_empty() {
         return j.error(&CHECK, format!("not verified: {}", silent.join("; ")));

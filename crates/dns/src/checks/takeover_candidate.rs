@@ -29,7 +29,7 @@ pub(crate) fn judge(j: &Judging<'_>) -> Finding {
             let Some(fp) = service_of(&target.to_ascii()) else {
                 continue;
             };
-            let line = format!("{} -> {} ({})", show(&chain.name), show(target), fp.service);
+            let line = format!("{} -> {} ({})", chain.shown, show(target), fp.service);
             if chain.dangles() {
                 dangling.push(format!("{line}: the target does not resolve"));
             } else {

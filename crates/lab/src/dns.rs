@@ -123,10 +123,23 @@ pub async fn free_port(ips: &[IpAddr]) -> anyhow::Result<u16> {
     bail!("no port free on every lab address")
 }
 
+/// The program `name`: on the `PATH`, or in /usr/sbin where Debian puts `knotd` (not on every
+/// user's `PATH`).
+fn tool(name: &str) -> PathBuf {
+    let sbin = Path::new("/usr/sbin").join(name);
+    let on_path = std::env::var_os("PATH")
+        .is_some_and(|path| std::env::split_paths(&path).any(|dir| dir.join(name).is_file()));
+    if !on_path && sbin.is_file() {
+        sbin
+    } else {
+        PathBuf::from(name)
+    }
+}
+
 /// Why Knot cannot be used here, or `None` when `knotd` and ldns's signing tools are installed.
 pub fn knot_missing() -> Option<String> {
     for tool in ["knotd", "ldns-keygen", "ldns-signzone"] {
-        let found = Command::new(tool)
+        let found = Command::new(self::tool(tool))
             .arg("-h")
             .stdout(Stdio::null())
             .stderr(Stdio::null())
@@ -188,7 +201,7 @@ fn sign(dir: &Path, zone: &Zone, text: &str) -> anyhow::Result<(String, String, 
     let label = if origin.is_empty() { "root" } else { origin };
     let unsigned = dir.join(format!("{label}.unsigned"));
     std::fs::write(&unsigned, text)?;
-    let base = run(Command::new("ldns-keygen")
+    let base = run(Command::new(tool("ldns-keygen"))
         .current_dir(dir)
         .args(["-a", "ECDSAP256SHA256", "-k"])
         .arg(if origin.is_empty() { "." } else { origin }))?;
@@ -200,7 +213,7 @@ fn sign(dir: &Path, zone: &Zone, text: &str) -> anyhow::Result<(String, String, 
         _ => (now - time::Duration::days(1), now + time::Duration::days(30)),
     };
     let signed = dir.join(format!("{label}.zone"));
-    run(Command::new("ldns-signzone")
+    run(Command::new(tool("ldns-signzone"))
         .current_dir(dir)
         .arg("-i")
         .arg(ldns_time(inception))
@@ -277,7 +290,7 @@ pub async fn start_knot(dir: &Path, ips: &[IpAddr], zones: &[Zone]) -> anyhow::R
     let config_path = dir.join("knot.conf");
     std::fs::write(&config_path, config)?;
     let log = std::fs::File::create(dir.join("knotd.log"))?;
-    let child = Command::new("knotd")
+    let child = Command::new(tool("knotd"))
         .arg("-c")
         .arg(&config_path)
         .stdout(Stdio::null())
@@ -376,9 +389,23 @@ _dmarc TXT \"v=DMARC1; p=none\"\n\
     )
 }
 
+/// A mail-flawed zone: one nameserver, two SPF records, no DMARC, no CAA.
+fn mail_flawed(origin: &str) -> String {
+    format!(
+        "$ORIGIN {origin}\n$TTL 3600\n\
+@ IN SOA ns1.{origin} hostmaster.{origin} 3 {SOA_GOOD}\n\
+; dns.ns.single\n\
+@ NS ns1.{origin}\nns1 A 127.0.0.1\n\
+@ A 127.0.0.10\nwww A 127.0.0.10\napi A 127.0.0.11\ndocs A 127.0.0.11\n*.tenants A 127.0.0.12\n\
+@ MX 10 mx.{origin}\nmx A 127.0.0.13\n_mta-sts TXT \"v=STSv1; id=1\"\n\
+; dns.spf.multiple; no _dmarc (dns.dmarc.missing); no CAA (dns.caa.missing)\n\
+@ TXT \"v=spf1 mx ~all\"\n@ TXT \"v=spf1 ip4:127.0.0.13 -all\"\n"
+    )
+}
+
 /// The lab's zones: a private signed root and `test.`, a clean signed zone, a flawed unsigned
 /// zone (transfers open), a zone whose signatures expired, one whose signatures expire in 3 days,
-/// and the provider zones the flawed zone's CNAMEs point into.
+/// a zone with e-mail flaws and one nameserver, and the provider zones the flawed zone's CNAMEs point into.
 pub fn lab_zones() -> Vec<Zone> {
     let root = "$ORIGIN .\n$TTL 3600\n\
 . IN SOA ns1.lab.test. hostmaster.lab.test. 1 14400 3600 1209600 300\n\
@@ -388,7 +415,7 @@ test. NS ns1.lab.test.\nnet. NS ns1.lab.test.\nio. NS ns1.lab.test.\n";
         "$ORIGIN test.\n$TTL 3600\n\
 @ IN SOA ns1.lab.test. hostmaster.lab.test. 1 14400 3600 1209600 300\n@ NS ns1.lab.test.\n",
     );
-    for child in ["clean", "lab", "bogus", "expiring"] {
+    for child in ["clean", "lab", "bogus", "expiring", "mail"] {
         tld.push_str(&format!("{child} NS ns1.{child}.test.\n{child} NS ns2.{child}.test.\n"));
     }
     let provider = |origin: &str, body: &str| {
@@ -403,6 +430,7 @@ test. NS ns1.lab.test.\nnet. NS ns1.lab.test.\nio. NS ns1.lab.test.\n";
         Zone::new("lab.test.", flawed("lab.test.")).transfers(),
         Zone::new("bogus.test.", clean_like("bogus.test.")).signed(Signing::Expired),
         Zone::new("expiring.test.", clean_like("expiring.test.")).signed(Signing::Expiring),
+        Zone::new("mail.test.", mail_flawed("mail.test.")).signed(Signing::Valid),
         Zone::new("net.", provider("net.", "")),
         Zone::new("azurewebsites.net.", provider("azurewebsites.net.", "lg-live A 127.0.0.9\n")),
         Zone::new("io.", provider("io.", "")),

@@ -13,7 +13,7 @@ async fn planted_flaws_fire_and_the_clean_zone_stays_quiet() {
     }
     let dir = tempfile::tempdir().unwrap();
     let lab = start_lab(dir.path()).await.expect("the Knot lab starts");
-    let section = lab.config_section(&["clean.test", "lab.test", "bogus.test", "expiring.test"]);
+    let section = lab.config_section(&["clean.test", "lab.test", "bogus.test", "expiring.test", "mail.test"]);
     let findings = audit(&section, 2_000, 60).await;
 
     let clean = by_check(&findings, "clean.test");
@@ -61,6 +61,12 @@ async fn planted_flaws_fire_and_the_clean_zone_stays_quiet() {
     for quiet in ["dns.resolve.failed", "dns.open_resolver", "dns.dnssec.invalid", "dns.caa.missing"] {
         assert_eq!(status(&flawed, quiet), Status::Pass, "{quiet} on lab.test: {:?}", flawed[quiet]);
     }
+
+    let mail = by_check(&findings, "mail.test");
+    for check in ["dns.ns.single", "dns.spf.multiple", "dns.dmarc.missing", "dns.caa.missing"] {
+        assert_eq!(status(&mail, check), Status::Fail, "{check} on mail.test: {:?}", mail[check]);
+    }
+    assert_eq!(status(&mail, "dns.dnssec.invalid"), Status::Pass);
 
     let bogus = by_check(&findings, "bogus.test");
     assert_eq!(status(&bogus, "dns.dnssec.invalid"), Status::Fail, "{:?}", bogus["dns.dnssec.invalid"]);

@@ -11,7 +11,13 @@ use launchguard_core::config::{Environment, LoadedConfig};
 use launchguard_core::{Finding, Scope, Status, Timeouts, run_alone};
 use launchguard_lab::dns::start_lab;
 
-const DOMAINS: [&str; 5] = ["clean.test", "lab.test", "bogus.test", "expiring.test", "mail.test"];
+const DOMAINS: [&str; 5] = [
+    "clean.test",
+    "lab.test",
+    "bogus.test",
+    "expiring.test",
+    "mail.test",
+];
 const ROUNDS: usize = 5;
 
 /// checkdmarc has no port option: the resolver it is handed is a dnspython Resolver whose port
@@ -56,7 +62,12 @@ async fn audit(section: &str) -> (Duration, Vec<Finding>) {
     )
     .expect("the bench configuration loads");
     let agent = loaded.agent("dns").expect("[dns]").agent.clone();
-    let hosts: Vec<String> = loaded.scope.hosts.iter().map(|h| h.get_ref().clone()).collect();
+    let hosts: Vec<String> = loaded
+        .scope
+        .hosts
+        .iter()
+        .map(|h| h.get_ref().clone())
+        .collect();
     let timeouts = Timeouts {
         connect: Duration::from_secs(2),
         request: Duration::from_secs(2),

@@ -119,7 +119,10 @@ pub(crate) fn validate(config: DnsConfig, cx: &SectionContext<'_>) -> Result<Dns
     for domain in &config.domains {
         let apex = name(&domain.name)?;
         if apex.num_labels() < 1 {
-            return Err(Invalid::at(&domain.name, "the root is not a domain to check"));
+            return Err(Invalid::at(
+                &domain.name,
+                "the root is not a domain to check",
+            ));
         }
         if domains.iter().any(|d| d.apex == apex) {
             return Err(Invalid::at(

@@ -48,10 +48,7 @@ pub fn parse_spf(text: &str) -> Spf {
             Some('?') => (AllQualifier::Neutral, &lower[1..]),
             _ => (AllQualifier::Pass, lower.as_str()),
         };
-        let name = mechanism
-            .split([':', '/', '='])
-            .next()
-            .unwrap_or(mechanism);
+        let name = mechanism.split([':', '/', '=']).next().unwrap_or(mechanism);
         match name {
             "all" => spf.all = Some(qualifier),
             "include" => {
@@ -109,7 +106,9 @@ mod tests {
 
     #[test]
     fn spf_terms_and_qualifiers() {
-        let spf = parse_spf("v=spf1 ip4:192.0.2.0/24 include:_spf.example.net mx a:mail.example.com ~all");
+        let spf = parse_spf(
+            "v=spf1 ip4:192.0.2.0/24 include:_spf.example.net mx a:mail.example.com ~all",
+        );
         assert_eq!(spf.all, Some(AllQualifier::SoftFail));
         assert_eq!(spf.includes, vec!["_spf.example.net"]);
         assert_eq!(spf.lookup_terms, 3);

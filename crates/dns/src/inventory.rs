@@ -15,9 +15,11 @@ struct Block {
 impl Block {
     fn contains(&self, address: IpAddr) -> bool {
         match (self.network, address) {
-            (IpAddr::V4(net), IpAddr::V4(addr)) => {
-                prefix_matches(u128::from(u32::from(net)) << 96, u128::from(u32::from(addr)) << 96, self.prefix)
-            }
+            (IpAddr::V4(net), IpAddr::V4(addr)) => prefix_matches(
+                u128::from(u32::from(net)) << 96,
+                u128::from(u32::from(addr)) << 96,
+                self.prefix,
+            ),
             (IpAddr::V6(net), IpAddr::V6(addr)) => {
                 prefix_matches(u128::from(net), u128::from(addr), self.prefix)
             }
@@ -63,10 +65,7 @@ impl Inventory {
                     .ok()
                     .filter(|p| *p <= longest)
                     .ok_or_else(|| {
-                        Invalid::at(
-                            entry,
-                            format!("the prefix length must be 0 to {longest}"),
-                        )
+                        Invalid::at(entry, format!("the prefix length must be 0 to {longest}"))
                     })?,
             };
             blocks.push(Block { network, prefix });
@@ -101,7 +100,12 @@ mod tests {
         for inside in ["203.0.113.10", "198.51.100.77", "2001:db8:1::5"] {
             assert!(inv.contains(inside.parse().unwrap()), "{inside}");
         }
-        for outside in ["203.0.113.11", "198.51.101.1", "2001:db9::1", "::ffff:198.51.100.77"] {
+        for outside in [
+            "203.0.113.11",
+            "198.51.101.1",
+            "2001:db9::1",
+            "::ffff:198.51.100.77",
+        ] {
             assert!(!inv.contains(outside.parse().unwrap()), "{outside}");
         }
     }

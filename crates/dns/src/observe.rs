@@ -303,9 +303,7 @@ impl Observer<'_> {
             });
             return chain;
         }
-        chain.end = Err(format!(
-            "the CNAME chain is longer than {MAX_CHAIN} names"
-        ));
+        chain.end = Err(format!("the CNAME chain is longer than {MAX_CHAIN} names"));
         chain
     }
 
@@ -352,7 +350,9 @@ impl Observer<'_> {
         let mut stack: Vec<(String, Vec<String>)> = Vec::new();
         let first = email::parse_spf(record);
         count.lookups += first.lookup_terms;
-        count.expanded.push(format!("{}: {}", show(apex), first.lookup_terms));
+        count
+            .expanded
+            .push(format!("{}: {}", show(apex), first.lookup_terms));
         let root_path = vec![show(apex)];
         for target in first.includes.iter().chain(first.redirect.iter()).rev() {
             stack.push((target.clone(), root_path.clone()));
@@ -367,8 +367,13 @@ impl Observer<'_> {
                     path.join(" -> ")
                 ));
             }
-            let name = Name::from_ascii(format!("{}.", target.trim_end_matches('.')))
-                .map_err(|_| format!("SPF names `{}`, which is not a domain name", target.escape_debug()))?;
+            let name =
+                Name::from_ascii(format!("{}.", target.trim_end_matches('.'))).map_err(|_| {
+                    format!(
+                        "SPF names `{}`, which is not a domain name",
+                        target.escape_debug()
+                    )
+                })?;
             let records: Vec<String> = self
                 .txt(&name)
                 .await?
@@ -384,7 +389,9 @@ impl Observer<'_> {
             };
             let spf = email::parse_spf(text);
             count.lookups += spf.lookup_terms;
-            count.expanded.push(format!("{target}: {}", spf.lookup_terms));
+            count
+                .expanded
+                .push(format!("{target}: {}", spf.lookup_terms));
             let mut next_path = path.clone();
             next_path.push(target.clone());
             for next in spf.includes.iter().chain(spf.redirect.iter()).rev() {
@@ -398,7 +405,12 @@ impl Observer<'_> {
         let own = Name::from_ascii("_dmarc")
             .and_then(|label| label.append_name(apex))
             .map_err(|e| format!("cannot form the DMARC name: {e}"))?;
-        if let Some(text) = self.txt(&own).await?.into_iter().find(|t| email::is_dmarc(t)) {
+        if let Some(text) = self
+            .txt(&own)
+            .await?
+            .into_iter()
+            .find(|t| email::is_dmarc(t))
+        {
             return Ok(Some(DmarcFound {
                 at: own,
                 text,
@@ -538,7 +550,8 @@ impl Observer<'_> {
         let mut wildcard_probes = Vec::new();
         if let Some(base) = &domain.wildcard_base {
             for _ in 0..2 {
-                if let Ok(probe) = Name::from_ascii(random_label()).and_then(|l| l.append_name(base))
+                if let Ok(probe) =
+                    Name::from_ascii(random_label()).and_then(|l| l.append_name(base))
                 {
                     let mut chain = self.chase(&probe).await;
                     chain.shown = format!("*.{}", show(base));
@@ -599,7 +612,9 @@ impl Observer<'_> {
         }
         let first_authoritative = servers
             .iter()
-            .find(|s| matches!(&s.soa, Ok(a) if a.authoritative && a.rcode == ResponseCode::NoError))
+            .find(
+                |s| matches!(&s.soa, Ok(a) if a.authoritative && a.rcode == ResponseCode::NoError),
+            )
             .map(|s| s.address);
         let dnssec = match dnssec::validating_resolver(
             Arc::clone(&self.scope),
@@ -618,12 +633,18 @@ impl Observer<'_> {
             None => {
                 let why = match (&ns_names, servers.first()) {
                     (Err(reason), _) => reason.clone(),
-                    (Ok(_), Some(ServerView { soa: Err(reason), .. })) => reason.clone(),
+                    (
+                        Ok(_),
+                        Some(ServerView {
+                            soa: Err(reason), ..
+                        }),
+                    ) => reason.clone(),
                     (Ok(_), Some(_)) => "no answer carried the AA bit".to_owned(),
                     (Ok(_), None) => "no nameserver address to ask".to_owned(),
                 };
-                let reason =
-                    format!("no nameserver of the zone gave an authoritative answer to ask ({why})");
+                let reason = format!(
+                    "no nameserver of the zone gave an authoritative answer to ask ({why})"
+                );
                 (Err(reason.clone()), Err(reason))
             }
         };

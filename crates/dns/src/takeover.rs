@@ -37,11 +37,27 @@ const fn fp(service: &'static str, suffix: &'static str, sign: Sign) -> Fingerpr
 pub static FINGERPRINTS: &[Fingerprint] = &[
     fp("Azure App Service", "azurewebsites.net", Sign::NxDomain),
     fp("Azure Cloud Services", "cloudapp.net", Sign::NxDomain),
-    fp("Azure virtual machine DNS", "cloudapp.azure.com", Sign::NxDomain),
-    fp("Azure Traffic Manager", "trafficmanager.net", Sign::NxDomain),
-    fp("Azure Blob Storage", "blob.core.windows.net", Sign::NxDomain),
+    fp(
+        "Azure virtual machine DNS",
+        "cloudapp.azure.com",
+        Sign::NxDomain,
+    ),
+    fp(
+        "Azure Traffic Manager",
+        "trafficmanager.net",
+        Sign::NxDomain,
+    ),
+    fp(
+        "Azure Blob Storage",
+        "blob.core.windows.net",
+        Sign::NxDomain,
+    ),
     fp("Azure CDN", "azureedge.net", Sign::NxDomain),
-    fp("AWS Elastic Beanstalk", "elasticbeanstalk.com", Sign::NxDomain),
+    fp(
+        "AWS Elastic Beanstalk",
+        "elasticbeanstalk.com",
+        Sign::NxDomain,
+    ),
     fp("AWS S3 website", "amazonaws.com", Sign::HttpBody),
     fp("Heroku", "herokuapp.com", Sign::HttpBody),
     fp("Heroku", "herokudns.com", Sign::HttpBody),

@@ -42,7 +42,9 @@ impl std::fmt::Display for WireError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             WireError::NotSent(reason) => write!(f, "not sent: {reason}"),
-            WireError::Timeout { server, ms } => write!(f, "{server} did not answer within {ms} ms"),
+            WireError::Timeout { server, ms } => {
+                write!(f, "{server} did not answer within {ms} ms")
+            }
             WireError::Malformed { server, reason } => {
                 write!(f, "{server} sent a malformed answer: {reason}")
             }
@@ -224,12 +226,10 @@ impl Wire<'_> {
         };
         timeout_at(deadline, exchange)
             .await
-            .unwrap_or_else(|_| {
-                Err(WireError::Timeout {
-                    server,
-                    ms: self.timeout.as_millis(),
-                })
-            })
+            .unwrap_or(Err(WireError::Timeout {
+                server,
+                ms: self.timeout.as_millis(),
+            }))
     }
 }
 

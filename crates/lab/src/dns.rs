@@ -208,9 +208,15 @@ fn sign(dir: &Path, zone: &Zone, text: &str) -> anyhow::Result<(String, String, 
     let base = base.trim().to_owned();
     let now = time::OffsetDateTime::now_utc();
     let (inception, expiration) = match zone.signing {
-        Signing::Expired => (now - time::Duration::days(30), now - time::Duration::days(1)),
+        Signing::Expired => (
+            now - time::Duration::days(30),
+            now - time::Duration::days(1),
+        ),
         Signing::Expiring => (now - time::Duration::days(1), now + time::Duration::days(3)),
-        _ => (now - time::Duration::days(1), now + time::Duration::days(30)),
+        _ => (
+            now - time::Duration::days(1),
+            now + time::Duration::days(30),
+        ),
     };
     let signed = dir.join(format!("{label}.zone"));
     run(Command::new(tool("ldns-signzone"))
@@ -239,9 +245,18 @@ pub async fn start_knot(dir: &Path, ips: &[IpAddr], zones: &[Zone]) -> anyhow::R
     }
     std::fs::create_dir_all(dir)?;
     let port = free_port(ips).await?;
-    let mut texts: Vec<(Zone, String)> = zones.iter().map(|z| (z.clone(), z.text.clone())).collect();
+    let mut texts: Vec<(Zone, String)> =
+        zones.iter().map(|z| (z.clone(), z.text.clone())).collect();
     // Deepest zones first, so that their DS records reach their parents before those are signed.
-    texts.sort_by_key(|(z, _)| std::cmp::Reverse(z.origin.trim_end_matches('.').split('.').filter(|l| !l.is_empty()).count()));
+    texts.sort_by_key(|(z, _)| {
+        std::cmp::Reverse(
+            z.origin
+                .trim_end_matches('.')
+                .split('.')
+                .filter(|l| !l.is_empty())
+                .count(),
+        )
+    });
     let mut trust_anchor = None;
     let mut files = Vec::new();
     for index in 0..texts.len() {
@@ -416,7 +431,9 @@ test. NS ns1.lab.test.\nnet. NS ns1.lab.test.\nio. NS ns1.lab.test.\n";
 @ IN SOA ns1.lab.test. hostmaster.lab.test. 1 14400 3600 1209600 300\n@ NS ns1.lab.test.\n",
     );
     for child in ["clean", "lab", "bogus", "expiring", "mail"] {
-        tld.push_str(&format!("{child} NS ns1.{child}.test.\n{child} NS ns2.{child}.test.\n"));
+        tld.push_str(&format!(
+            "{child} NS ns1.{child}.test.\n{child} NS ns2.{child}.test.\n"
+        ));
     }
     let provider = |origin: &str, body: &str| {
         format!(
@@ -432,9 +449,15 @@ test. NS ns1.lab.test.\nnet. NS ns1.lab.test.\nio. NS ns1.lab.test.\n";
         Zone::new("expiring.test.", clean_like("expiring.test.")).signed(Signing::Expiring),
         Zone::new("mail.test.", mail_flawed("mail.test.")).signed(Signing::Valid),
         Zone::new("net.", provider("net.", "")),
-        Zone::new("azurewebsites.net.", provider("azurewebsites.net.", "lg-live A 127.0.0.9\n")),
+        Zone::new(
+            "azurewebsites.net.",
+            provider("azurewebsites.net.", "lg-live A 127.0.0.9\n"),
+        ),
         Zone::new("io.", provider("io.", "")),
-        Zone::new("github.io.", provider("github.io.", "lab-docs A 127.0.0.9\n")),
+        Zone::new(
+            "github.io.",
+            provider("github.io.", "lab-docs A 127.0.0.9\n"),
+        ),
     ]
 }
 

@@ -201,7 +201,10 @@ fn decide(left: &Finding, seen: &BTreeSet<Seen>) -> Finding {
         Finding::pass(
             &CAA_ISSUER_MISMATCH,
             target,
-            format!("CAA allows every issuer seen ({} certificates)", allowed.len()),
+            format!(
+                "CAA allows every issuer seen ({} certificates)",
+                allowed.len()
+            ),
         )
         .with_evidence("certificates", allowed)
     } else {
@@ -228,7 +231,10 @@ mod tests {
             RUNNER_DECIDES,
         )
         .with_evidence("caa_sets", sets.to_vec())
-        .with_evidence("issuer_caa_domains", vec!["Example Private CA=ca.example.test"])
+        .with_evidence(
+            "issuer_caa_domains",
+            vec!["Example Private CA=ca.example.test"],
+        )
     }
 
     fn tls_seen(host: &str, issuer: &str, sans: &str) -> Finding {
@@ -242,25 +248,39 @@ mod tests {
             fix: "f",
             references: &[],
         };
-        Finding::pass(&TLS, Target::new("tls:x", TargetKind::Host, format!("{host}:443")), "ok")
-            .with_evidence(
-                "chain",
-                vec![format!("#0 subject=CN={host}; issuer={issuer}; sans=[{sans}]; not_before=x")],
-            )
+        Finding::pass(
+            &TLS,
+            Target::new("tls:x", TargetKind::Host, format!("{host}:443")),
+            "ok",
+        )
+        .with_evidence(
+            "chain",
+            vec![format!(
+                "#0 subject=CN={host}; issuer={issuer}; sans=[{sans}]; not_before=x"
+            )],
+        )
     }
 
     #[test]
     fn an_issuer_caa_does_not_name_fails_and_a_named_one_passes() {
         let mut findings = vec![
             dns_left(&["example.test|issue=letsencrypt.org"]),
-            tls_seen("www.example.test", "CN=R3, O=Let's Encrypt", "www.example.test"),
+            tls_seen(
+                "www.example.test",
+                "CN=R3, O=Let's Encrypt",
+                "www.example.test",
+            ),
         ];
         caa_against_certificates(&mut findings);
         assert_eq!(findings[0].status, Status::Pass, "{}", findings[0].message);
 
         let mut findings = vec![
             dns_left(&["example.test|issue=letsencrypt.org"]),
-            tls_seen("app.example.test", "CN=Example Private CA", "app.example.test"),
+            tls_seen(
+                "app.example.test",
+                "CN=Example Private CA",
+                "app.example.test",
+            ),
         ];
         caa_against_certificates(&mut findings);
         assert_eq!(findings[0].status, Status::Fail, "{}", findings[0].message);

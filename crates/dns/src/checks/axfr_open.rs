@@ -42,5 +42,11 @@ pub(crate) fn judge(j: &Judging<'_>) -> Finding {
     if !unknown.is_empty() {
         return j.error(&CHECK, format!("not verified: {}", unknown.join("; ")));
     }
-    j.pass(&CHECK, format!("all {} nameserver addresses refuse transfers", servers.len()))
+    j.pass(
+        &CHECK,
+        format!(
+            "all {} nameserver addresses refuse transfers",
+            servers.len()
+        ),
+    )
 }

@@ -25,8 +25,7 @@ pub static CHECK: CheckDef = CheckDef {
 };
 
 /// The message the agent leaves for the runner, which replaces the finding with its verdict.
-pub const RUNNER_DECIDES: &str =
-    "decided by the runner from the certificates the tls agent saw";
+pub const RUNNER_DECIDES: &str = "decided by the runner from the certificates the tls agent saw";
 
 /// The CAA sets as evidence (`name|issue=a,b|issuewild=c`), and the configured private issuers;
 /// the finding stays `skipped` unless the runner decides it.
@@ -56,7 +55,10 @@ pub(crate) fn judge(j: &Judging<'_>) -> Finding {
                 sets.push(line);
             }
             Err(reason) => {
-                return j.error(&CHECK, format!("not verified: the CAA set could not be read: {reason}"));
+                return j.error(
+                    &CHECK,
+                    format!("not verified: the CAA set could not be read: {reason}"),
+                );
             }
         }
     }

@@ -25,11 +25,8 @@ pub(crate) fn judge(j: &Judging<'_>) -> Finding {
     };
     let climbed: Vec<String> = set.climbed.iter().map(show).collect();
     if set.records.is_empty() {
-        j.fail(
-            &CHECK,
-            format!("no CAA record at {}", climbed.join(" or ")),
-        )
-        .with_evidence("names_asked", climbed)
+        j.fail(&CHECK, format!("no CAA record at {}", climbed.join(" or ")))
+            .with_evidence("names_asked", climbed)
     } else {
         j.pass(
             &CHECK,

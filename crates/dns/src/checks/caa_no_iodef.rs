@@ -27,6 +27,9 @@ pub(crate) fn judge(j: &Judging<'_>) -> Finding {
     let owner = show(&set.records[0].owner);
     match set.records.iter().find(|c| c.tag == "iodef") {
         Some(iodef) => j.pass(&CHECK, format!("iodef {} at {owner}", iodef.value)),
-        None => j.fail(&CHECK, format!("the CAA set at {owner} has no iodef record")),
+        None => j.fail(
+            &CHECK,
+            format!("the CAA set at {owner} has no iodef record"),
+        ),
     }
 }

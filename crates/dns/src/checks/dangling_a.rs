@@ -1,7 +1,7 @@
 use launchguard_core::{CheckDef, Finding, Severity};
 
 use super::Judging;
-use crate::observe::{End, show};
+use crate::observe::End;
 
 pub static CHECK: CheckDef = CheckDef {
     id: "dns.dangling_a",
@@ -43,7 +43,10 @@ pub(crate) fn judge(j: &Judging<'_>) -> Finding {
         return j.error(&CHECK, format!("not verified: {}", chain.describe()));
     }
     if outside.is_empty() {
-        j.pass(&CHECK, format!("all {checked} addresses are in the inventory"))
+        j.pass(
+            &CHECK,
+            format!("all {checked} addresses are in the inventory"),
+        )
     } else {
         j.fail(
             &CHECK,

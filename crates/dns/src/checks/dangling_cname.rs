@@ -52,6 +52,16 @@ pub(crate) fn judge(j: &Judging<'_>) -> Finding {
             .with_evidence("chains", unresolved);
     }
     let names: Vec<String> = j.view.names.iter().map(|c| show(&c.name)).collect();
-    j.pass(&CHECK, format!("every CNAME of {} resolves", names.join(", ")))
-        .with_evidence("chains", j.view.names.iter().map(|c| c.describe()).collect::<Vec<_>>())
+    j.pass(
+        &CHECK,
+        format!("every CNAME of {} resolves", names.join(", ")),
+    )
+    .with_evidence(
+        "chains",
+        j.view
+            .names
+            .iter()
+            .map(|c| c.describe())
+            .collect::<Vec<_>>(),
+    )
 }

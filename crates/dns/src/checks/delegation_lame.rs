@@ -37,7 +37,12 @@ pub(crate) fn judge(j: &Judging<'_>) -> Finding {
             Ok(answer) if !answer.authoritative => {
                 lame.push(format!("{who} answered without AA"));
             }
-            Ok(answer) if !answer.answers.iter().any(|r| r.record_type() == hickory_proto::rr::RecordType::SOA) => {
+            Ok(answer)
+                if !answer
+                    .answers
+                    .iter()
+                    .any(|r| r.record_type() == hickory_proto::rr::RecordType::SOA) =>
+            {
                 lame.push(format!("{who} answered AA without the SOA"));
             }
             Ok(_) => {}
@@ -52,5 +57,11 @@ pub(crate) fn judge(j: &Judging<'_>) -> Finding {
     if !silent.is_empty() {
         return j.error(&CHECK, format!("not verified: {}", silent.join("; ")));
     }
-    j.pass(&CHECK, format!("all {} nameserver addresses answer authoritatively", servers.len()))
+    j.pass(
+        &CHECK,
+        format!(
+            "all {} nameserver addresses answer authoritatively",
+            servers.len()
+        ),
+    )
 }

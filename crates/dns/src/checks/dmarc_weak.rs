@@ -34,15 +34,28 @@ pub(crate) fn judge(j: &Judging<'_>) -> Finding {
     };
     let at = show(&found.at);
     let finding = match policy.as_deref() {
-        Some("quarantine" | "reject") => {
-            j.pass(&CHECK, format!("DMARC {tag}={} at {at}", policy.as_deref().unwrap_or_default()))
-        }
-        Some("none") => j.fail(&CHECK, format!("DMARC at {at} has {tag}=none: forged mail is delivered")),
+        Some("quarantine" | "reject") => j.pass(
+            &CHECK,
+            format!(
+                "DMARC {tag}={} at {at}",
+                policy.as_deref().unwrap_or_default()
+            ),
+        ),
+        Some("none") => j.fail(
+            &CHECK,
+            format!("DMARC at {at} has {tag}=none: forged mail is delivered"),
+        ),
         Some(other) => j.fail(
             &CHECK,
-            format!("DMARC at {at} has an invalid {tag}={}", other.escape_debug()),
+            format!(
+                "DMARC at {at} has an invalid {tag}={}",
+                other.escape_debug()
+            ),
         ),
-        None => j.fail(&CHECK, format!("DMARC at {at} has no p= tag; receivers ignore it")),
+        None => j.fail(
+            &CHECK,
+            format!("DMARC at {at} has no p= tag; receivers ignore it"),
+        ),
     };
     finding
         .with_evidence("dmarc", found.text.as_str())

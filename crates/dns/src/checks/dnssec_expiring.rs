@@ -24,7 +24,10 @@ pub(crate) fn judge(j: &Judging<'_>) -> Finding {
         Err(finding) => return *finding,
     };
     let Some((rtype, earliest)) = signatures.iter().min_by_key(|(_, at)| *at) else {
-        return j.skipped(&CHECK, "the zone serves no signatures (see dns.dnssec.unsigned)");
+        return j.skipped(
+            &CHECK,
+            "the zone serves no signatures (see dns.dnssec.unsigned)",
+        );
     };
     let left = *earliest - j.view.now;
     let when = earliest
@@ -34,11 +37,20 @@ pub(crate) fn judge(j: &Judging<'_>) -> Finding {
         let message = if left.is_negative() {
             format!("the {rtype} signature expired at {when}")
         } else {
-            format!("the {rtype} signature expires at {when}, in {} hours", left.whole_hours())
+            format!(
+                "the {rtype} signature expires at {when}, in {} hours",
+                left.whole_hours()
+            )
         };
         j.fail(&CHECK, message)
     } else {
-        j.pass(&CHECK, format!("the earliest signature ({rtype}) expires in {} days", left.whole_days()))
+        j.pass(
+            &CHECK,
+            format!(
+                "the earliest signature ({rtype}) expires in {} days",
+                left.whole_days()
+            ),
+        )
     };
     finding.with_evidence("earliest_expiration", when)
 }

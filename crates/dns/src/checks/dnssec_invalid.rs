@@ -22,9 +22,15 @@ pub static CHECK: CheckDef = CheckDef {
 pub(crate) fn judge(j: &Judging<'_>) -> Finding {
     let apex = show(&j.view.domain.apex);
     match j.need(&CHECK, &j.view.dnssec) {
-        Ok(Validation::Bogus) => j.fail(&CHECK, format!("{apex} is bogus: its signatures do not validate")),
+        Ok(Validation::Bogus) => j.fail(
+            &CHECK,
+            format!("{apex} is bogus: its signatures do not validate"),
+        ),
         Ok(Validation::Secure) => j.pass(&CHECK, format!("{apex} validates from the trust anchor")),
-        Ok(Validation::Insecure) => j.pass(&CHECK, format!("{apex} is unsigned (no DS), nothing to be bogus")),
+        Ok(Validation::Insecure) => j.pass(
+            &CHECK,
+            format!("{apex} is unsigned (no DS), nothing to be bogus"),
+        ),
         Err(finding) => *finding,
     }
 }

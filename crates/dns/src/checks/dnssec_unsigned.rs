@@ -19,9 +19,15 @@ pub static CHECK: CheckDef = CheckDef {
 pub(crate) fn judge(j: &Judging<'_>) -> Finding {
     let apex = show(&j.view.domain.apex);
     match j.need(&CHECK, &j.view.dnssec) {
-        Ok(Validation::Insecure) => j.fail(&CHECK, format!("{apex} is not signed (no DS at the parent)")),
+        Ok(Validation::Insecure) => j.fail(
+            &CHECK,
+            format!("{apex} is not signed (no DS at the parent)"),
+        ),
         Ok(Validation::Secure) => j.pass(&CHECK, format!("{apex} is signed and validates")),
-        Ok(Validation::Bogus) => j.pass(&CHECK, format!("{apex} is signed (but bogus: see dns.dnssec.invalid)")),
+        Ok(Validation::Bogus) => j.pass(
+            &CHECK,
+            format!("{apex} is signed (but bogus: see dns.dnssec.invalid)"),
+        ),
         Err(finding) => *finding,
     }
 }

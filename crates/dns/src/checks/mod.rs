@@ -79,7 +79,11 @@ impl Judging<'_> {
                 def,
                 format!(
                     "not verified: no nameserver address to ask (NS: {})",
-                    if listed.is_empty() { "none".to_owned() } else { listed.join("; ") }
+                    if listed.is_empty() {
+                        "none".to_owned()
+                    } else {
+                        listed.join("; ")
+                    }
                 ),
             )));
         }

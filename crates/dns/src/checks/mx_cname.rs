@@ -36,8 +36,11 @@ pub(crate) fn judge(j: &Judging<'_>) -> Finding {
             .iter()
             .map(|(exchange, target)| format!("{} -> {}", show(exchange), show(target)))
             .collect();
-        j.fail(&CHECK, format!("MX exchange {} is a CNAME", aliased.join(", ")))
-            .with_evidence("mx", exchanges)
-            .with_evidence("aliased", aliased)
+        j.fail(
+            &CHECK,
+            format!("MX exchange {} is a CNAME", aliased.join(", ")),
+        )
+        .with_evidence("mx", exchanges)
+        .with_evidence("aliased", aliased)
     }
 }

@@ -31,16 +31,24 @@ pub(crate) fn judge(j: &Judging<'_>) -> Finding {
         .collect();
     if !dangling.is_empty() {
         return j
-            .fail(&CHECK, format!("NS name does not resolve: {}", dangling.join("; ")))
+            .fail(
+                &CHECK,
+                format!("NS name does not resolve: {}", dangling.join("; ")),
+            )
             .with_evidence("ns", dangling.clone())
             .with_stable_key(&dangling.join("\n"));
     }
-    if let Some(unresolved) = names.iter().find(|n| !matches!(n.chain.end, Ok(End::Addresses(_)))) {
-        return j.error(&CHECK, format!("not verified: {}", unresolved.chain.describe()));
+    if let Some(unresolved) = names
+        .iter()
+        .find(|n| !matches!(n.chain.end, Ok(End::Addresses(_))))
+    {
+        return j.error(
+            &CHECK,
+            format!("not verified: {}", unresolved.chain.describe()),
+        );
     }
     j.pass(&CHECK, "every NS name resolves").with_evidence(
         "ns",
         names.iter().map(|n| n.chain.describe()).collect::<Vec<_>>(),
     )
 }
-

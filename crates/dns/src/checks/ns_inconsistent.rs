@@ -58,7 +58,10 @@ pub(crate) fn judge(j: &Judging<'_>) -> Finding {
         }
     }
     if serials.is_empty() {
-        return j.error(&CHECK, "not verified: no nameserver answered authoritatively");
+        return j.error(
+            &CHECK,
+            "not verified: no nameserver answered authoritatively",
+        );
     }
     let mut differences = Vec::new();
     let show_set = |set: &BTreeSet<String>| set.iter().cloned().collect::<Vec<_>>().join(" ");
@@ -73,13 +76,20 @@ pub(crate) fn judge(j: &Judging<'_>) -> Finding {
     }
     let distinct: BTreeSet<u32> = serials.iter().map(|(_, s)| *s).collect();
     if distinct.len() > 1 {
-        let list: Vec<String> = serials.iter().map(|(who, s)| format!("{who}={s}")).collect();
+        let list: Vec<String> = serials
+            .iter()
+            .map(|(who, s)| format!("{who}={s}"))
+            .collect();
         differences.push(format!("SOA serials differ: {}", list.join(", ")));
     }
     if differences.is_empty() {
         j.pass(
             &CHECK,
-            format!("{} nameserver address(es) agree (serial {})", serials.len(), serials[0].1),
+            format!(
+                "{} nameserver address(es) agree (serial {})",
+                serials.len(),
+                serials[0].1
+            ),
         )
     } else {
         j.fail(&CHECK, differences.join("; "))

@@ -26,7 +26,10 @@ pub(crate) fn judge(j: &Judging<'_>) -> Finding {
     let listed: Vec<String> = names.iter().map(|n| show(&n.name)).collect();
     if names.len() < 2 {
         return j
-            .fail(&CHECK, format!("{} NS name(s): {}", names.len(), listed.join(", ")))
+            .fail(
+                &CHECK,
+                format!("{} NS name(s): {}", names.len(), listed.join(", ")),
+            )
             .with_evidence("ns", listed);
     }
     let addresses: BTreeSet<String> = names
@@ -39,7 +42,10 @@ pub(crate) fn judge(j: &Judging<'_>) -> Finding {
         .collect();
     if addresses.len() < 2 && !j.view.nameserver_overridden {
         return j
-            .fail(&CHECK, format!("the NS names share {} address(es)", addresses.len()))
+            .fail(
+                &CHECK,
+                format!("the NS names share {} address(es)", addresses.len()),
+            )
             .with_evidence("ns", listed)
             .with_evidence("addresses", addresses.into_iter().collect::<Vec<_>>());
     }

@@ -10,8 +10,8 @@ pub static CHECK: CheckDef = CheckDef {
     title: "The domain does not resolve",
     severity: Severity::Critical,
     what: "Asks the configured resolver for the apex's SOA record. Fails when the answer is NXDOMAIN or \
-           another error code (SERVFAIL, REFUSED), which is what users' resolvers see; errors when the \
-           resolver cannot be reached at all.",
+           another error code (SERVFAIL, REFUSED), which is what users' resolvers see, or when the name \
+           has no SOA (it is not a zone apex); errors when the resolver cannot be reached at all.",
     why: "A domain that does not resolve takes the whole product offline: every hostname, every tenant \
           subdomain and every e-mail below it. SERVFAIL is also what validating resolvers return for broken \
           DNSSEC.",
@@ -26,8 +26,17 @@ pub(crate) fn judge(j: &Judging<'_>) -> Finding {
         Ok(answer) if answer.rcode == ResponseCode::NoError && !answer.answers.is_empty() => {
             j.pass(&CHECK, format!("{apex} resolves (SOA)"))
         }
+        Ok(answer) if answer.rcode == ResponseCode::NoError => j
+            .fail(
+                &CHECK,
+                format!("{apex} has no SOA record: it is not the apex of a zone"),
+            )
+            .with_evidence("rcode", answer.rcode.to_string()),
         Ok(answer) => j
-            .fail(&CHECK, format!("the resolver answered {} for {apex} SOA", answer.rcode))
+            .fail(
+                &CHECK,
+                format!("the resolver answered {} for {apex} SOA", answer.rcode),
+            )
             .with_evidence("rcode", answer.rcode.to_string()),
         Err(reason) if reason.contains("the resolver answered") => j
             .fail(&CHECK, reason.clone())

@@ -31,17 +31,26 @@ pub(crate) fn judge(j: &Judging<'_>) -> Finding {
         _ => None,
     });
     let Some(soa) = soa else {
-        return j.error(&CHECK, "not verified: no nameserver served the SOA authoritatively");
+        return j.error(
+            &CHECK,
+            "not verified: no nameserver served the SOA authoritatively",
+        );
     };
     let mut problems = Vec::new();
     if soa.refresh < 14_400 {
         problems.push(format!("refresh {} < 14400", soa.refresh));
     }
     if soa.retry < 3_600 || soa.retry >= soa.refresh {
-        problems.push(format!("retry {} (must be >= 3600 and below refresh)", soa.retry));
+        problems.push(format!(
+            "retry {} (must be >= 3600 and below refresh)",
+            soa.retry
+        ));
     }
     if soa.expire < 604_800 || soa.expire <= soa.refresh {
-        problems.push(format!("expire {} (must be >= 604800 and above refresh)", soa.expire));
+        problems.push(format!(
+            "expire {} (must be >= 604800 and above refresh)",
+            soa.expire
+        ));
     }
     if !(300..=86_400).contains(&soa.minimum) {
         problems.push(format!("minimum {} (must be 300 to 86400)", soa.minimum));
@@ -53,6 +62,7 @@ pub(crate) fn judge(j: &Judging<'_>) -> Finding {
     if problems.is_empty() {
         j.pass(&CHECK, timers)
     } else {
-        j.fail(&CHECK, problems.join("; ")).with_evidence("soa", timers)
+        j.fail(&CHECK, problems.join("; "))
+            .with_evidence("soa", timers)
     }
 }

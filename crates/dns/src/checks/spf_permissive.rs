@@ -24,7 +24,12 @@ pub(crate) fn judge(j: &Judging<'_>) -> Finding {
     };
     let permissive: Vec<&String> = records
         .iter()
-        .filter(|r| matches!(parse_spf(r).all, Some(AllQualifier::Pass | AllQualifier::Neutral)))
+        .filter(|r| {
+            matches!(
+                parse_spf(r).all,
+                Some(AllQualifier::Pass | AllQualifier::Neutral)
+            )
+        })
         .collect();
     if records.is_empty() {
         return j.skipped(&CHECK, "no SPF record (see dns.spf.missing)");

@@ -34,7 +34,10 @@ pub(crate) fn judge(j: &Judging<'_>) -> Finding {
     let finding = if count.lookups > 10 {
         j.fail(
             &CHECK,
-            format!("SPF needs more than 10 DNS lookups ({} counted before stopping)", count.lookups),
+            format!(
+                "SPF needs more than 10 DNS lookups ({} counted before stopping)",
+                count.lookups
+            ),
         )
     } else {
         j.pass(&CHECK, format!("SPF needs {} DNS lookups", count.lookups))

@@ -34,8 +34,12 @@ pub(crate) fn judge(j: &Judging<'_>) -> Finding {
                 dangling.push(format!("{line}: the target does not resolve"));
             } else {
                 let how = match fp.sign {
-                    Sign::NxDomain => "the target resolves, so the resource exists; an HTTP fingerprint must confirm it belongs to the product",
-                    Sign::HttpBody => "the service's names always resolve; an HTTP fingerprint must decide",
+                    Sign::NxDomain => {
+                        "the target resolves, so the resource exists; an HTTP fingerprint must confirm it belongs to the product"
+                    }
+                    Sign::HttpBody => {
+                        "the service's names always resolve; an HTTP fingerprint must decide"
+                    }
                 };
                 live.push(format!("{line}: {how}"));
             }
@@ -44,7 +48,10 @@ pub(crate) fn judge(j: &Judging<'_>) -> Finding {
     dangling.dedup();
     live.dedup();
     let finding = if !dangling.is_empty() {
-        j.fail(&CHECK, format!("takeover candidate: {}", dangling.join("; ")))
+        j.fail(
+            &CHECK,
+            format!("takeover candidate: {}", dangling.join("; ")),
+        )
     } else if !live.is_empty() {
         j.fail(
             &CHECK,

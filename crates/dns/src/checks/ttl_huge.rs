@@ -36,7 +36,10 @@ pub(crate) fn judge(j: &Judging<'_>) -> Finding {
         .map(|(name, rtype, ttl)| format!("{} {rtype} TTL {ttl}", show(name)))
         .collect();
     if huge.is_empty() {
-        j.pass(&CHECK, format!("{} record sets within their TTL limits", ttls.len()))
+        j.pass(
+            &CHECK,
+            format!("{} record sets within their TTL limits", ttls.len()),
+        )
     } else {
         j.fail(&CHECK, format!("too long: {}", huge.join(", ")))
             .with_evidence("records", huge)

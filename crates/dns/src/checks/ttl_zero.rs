@@ -27,7 +27,10 @@ pub(crate) fn judge(j: &Judging<'_>) -> Finding {
         .map(|(name, rtype, _)| format!("{} {rtype}", show(name)))
         .collect();
     if zero.is_empty() {
-        j.pass(&CHECK, format!("{} record sets, none with TTL 0", ttls.len()))
+        j.pass(
+            &CHECK,
+            format!("{} record sets, none with TTL 0", ttls.len()),
+        )
     } else {
         j.fail(&CHECK, format!("TTL 0 on {}", zero.join(", ")))
             .with_evidence("records", zero)

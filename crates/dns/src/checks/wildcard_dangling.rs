@@ -24,19 +24,31 @@ pub(crate) fn judge(j: &Judging<'_>) -> Finding {
     let probes = &j.view.wildcard_probes;
     if let Some(chain) = probes.iter().find(|c| c.dangles()) {
         return j
-            .fail(&CHECK, format!("*.{} dangles: {}", show(base), chain.describe()))
+            .fail(
+                &CHECK,
+                format!("*.{} dangles: {}", show(base), chain.describe()),
+            )
             .with_evidence("probe", chain.describe());
     }
-    if let Some(chain) = probes.iter().find(|c| matches!(c.end, Ok(End::Loop) | Err(_))) {
+    if let Some(chain) = probes
+        .iter()
+        .find(|c| matches!(c.end, Ok(End::Loop) | Err(_)))
+    {
         return j.error(&CHECK, format!("not verified: {}", chain.describe()));
     }
-    match probes.iter().find(|c| matches!(c.end, Ok(End::Addresses(_)))) {
+    match probes
+        .iter()
+        .find(|c| matches!(c.end, Ok(End::Addresses(_))))
+    {
         Some(chain) => j
             .pass(&CHECK, format!("*.{} resolves", show(base)))
             .with_evidence("probe", chain.describe()),
         None => j.skipped(
             &CHECK,
-            format!("random labels under {} do not resolve at all (see dns.wildcard.unexpected)", show(base)),
+            format!(
+                "random labels under {} do not resolve at all (see dns.wildcard.unexpected)",
+                show(base)
+            ),
         ),
     }
 }

@@ -26,12 +26,18 @@ pub(crate) fn judge(j: &Judging<'_>) -> Finding {
             Ok(End::NxDomain) => {}
             Ok(End::NoData) if probe.cnames.is_empty() => {
                 return j
-                    .fail(&CHECK, format!("a random name under {apex} exists (wildcard without addresses)"))
+                    .fail(
+                        &CHECK,
+                        format!("a random name under {apex} exists (wildcard without addresses)"),
+                    )
                     .with_evidence("probe", probe.describe());
             }
             Ok(_) => {
                 return j
-                    .fail(&CHECK, format!("a random name under {apex} resolves: an undeclared wildcard"))
+                    .fail(
+                        &CHECK,
+                        format!("a random name under {apex} resolves: an undeclared wildcard"),
+                    )
                     .with_evidence("probe", probe.describe());
             }
             Err(reason) => return j.error(&CHECK, format!("not verified: {reason}")),
@@ -47,14 +53,26 @@ pub(crate) fn judge(j: &Judging<'_>) -> Finding {
             return j
                 .fail(
                     &CHECK,
-                    format!("the declared tenant wildcard *.{} does not exist", show(base)),
+                    format!(
+                        "the declared tenant wildcard *.{} does not exist",
+                        show(base)
+                    ),
                 )
                 .with_evidence("probe", chain.describe());
         }
-        if let Some(Err(reason)) = j.view.wildcard_probes.iter().map(|c| &c.end).find(|e| e.is_err()) {
+        if let Some(Err(reason)) = j
+            .view
+            .wildcard_probes
+            .iter()
+            .map(|c| &c.end)
+            .find(|e| e.is_err())
+        {
             return j.error(&CHECK, format!("not verified: {reason}"));
         }
-        return j.pass(&CHECK, format!("the only wildcard is the declared *.{}", show(base)));
+        return j.pass(
+            &CHECK,
+            format!("the only wildcard is the declared *.{}", show(base)),
+        );
     }
     j.pass(&CHECK, format!("no wildcard under {apex}"))
 }

@@ -68,13 +68,18 @@ async fn every_check_errors(server: SocketAddr, reason: &str) {
         );
         if *state == Status::Error {
             assert!(
-                message.contains(reason) || message.contains("not asked") || message.contains("DNSSEC"),
+                message.contains(reason)
+                    || message.contains("not asked")
+                    || message.contains("DNSSEC"),
                 "{check}: {message} (expected {reason:?})"
             );
         }
     }
     assert_eq!(status(&map, "dns.resolve.failed"), Status::Error);
-    assert!(elapsed < Duration::from_secs(50), "bounded by timeouts: {elapsed:?}");
+    assert!(
+        elapsed < Duration::from_secs(50),
+        "bounded by timeouts: {elapsed:?}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -136,7 +141,11 @@ async fn a_nameserver_that_recurses_for_anyone_is_an_open_resolver() {
     let (state, message) = &map["dns.open_resolver"];
     assert_eq!(*state, Status::Fail, "{message}");
     assert!(message.contains("resolved example.com"), "{message}");
-    assert_eq!(status(&map, "dns.delegation.lame"), Status::Fail, "no AA bit");
+    assert_eq!(
+        status(&map, "dns.delegation.lame"),
+        Status::Fail,
+        "no AA bit"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -150,12 +159,17 @@ async fn cname_and_spf_include_loops_are_errors_that_name_the_loop() {
          @ TXT \"v=spf1 include:spf.loop.test -all\"\nspf TXT \"v=spf1 include:loop.test -all\"\n",
     )
     .transfers();
-    let server = serve_zones("127.0.0.1:0".parse().unwrap(), &[zone]).await.unwrap();
+    let server = serve_zones("127.0.0.1:0".parse().unwrap(), &[zone])
+        .await
+        .unwrap();
     let findings = audit(&section(server.addr, 1_000, "loop.test"), 2_000, 60).await;
     let map = by_check(&findings, "loop.test");
     let (state, message) = &map["dns.spf.too_many_lookups"];
     assert_eq!(*state, Status::Error, "{message}");
-    assert!(message.contains("SPF include loop: loop.test -> spf.loop.test -> loop.test"), "{message}");
+    assert!(
+        message.contains("SPF include loop: loop.test -> spf.loop.test -> loop.test"),
+        "{message}"
+    );
     let (state, message) = &map["dns.dangling_cname"];
     assert_eq!(*state, Status::Error, "{message}");
     assert!(message.contains("www.loop.test"), "{message}");

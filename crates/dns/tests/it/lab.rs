@@ -13,12 +13,22 @@ async fn planted_flaws_fire_and_the_clean_zone_stays_quiet() {
     }
     let dir = tempfile::tempdir().unwrap();
     let lab = start_lab(dir.path()).await.expect("the Knot lab starts");
-    let section = lab.config_section(&["clean.test", "lab.test", "bogus.test", "expiring.test", "mail.test"]);
+    let section = lab.config_section(&[
+        "clean.test",
+        "lab.test",
+        "bogus.test",
+        "expiring.test",
+        "mail.test",
+    ]);
     let findings = audit(&section, 2_000, 60).await;
 
     let clean = by_check(&findings, "clean.test");
     for (check, (status, message)) in &clean {
-        let expected = if check == "dns.caa.issuer_mismatch" { Status::Skipped } else { Status::Pass };
+        let expected = if check == "dns.caa.issuer_mismatch" {
+            Status::Skipped
+        } else {
+            Status::Pass
+        };
         assert_eq!(*status, expected, "{check} on the clean zone: {message}");
     }
 
@@ -43,10 +53,18 @@ async fn planted_flaws_fire_and_the_clean_zone_stays_quiet() {
         "dns.axfr_open",
         "dns.dnssec.unsigned",
     ] {
-        assert_eq!(status(&flawed, check), Status::Fail, "{check} on lab.test: {:?}", flawed[check]);
+        assert_eq!(
+            status(&flawed, check),
+            Status::Fail,
+            "{check} on lab.test: {:?}",
+            flawed[check]
+        );
     }
     let takeover = &flawed["dns.takeover.candidate"].1;
-    assert!(takeover.contains("azurewebsites.net") && takeover.contains("Azure App Service"), "{takeover}");
+    assert!(
+        takeover.contains("azurewebsites.net") && takeover.contains("Azure App Service"),
+        "{takeover}"
+    );
     let takeover_finding = findings
         .iter()
         .find(|f| f.check.as_str() == "dns.takeover.candidate" && f.target.id == "dns:lab.test")
@@ -56,22 +74,69 @@ async fn planted_flaws_fire_and_the_clean_zone_stays_quiet() {
         candidates.contains("github.io") && candidates.contains("an HTTP fingerprint must decide"),
         "a live target is a candidate, never confirmed: {candidates}"
     );
-    assert!(!candidates.to_ascii_lowercase().contains("confirmed takeover"));
-    assert!(takeover_finding.evidence.contains_key("fingerprints_version"));
-    for quiet in ["dns.resolve.failed", "dns.open_resolver", "dns.dnssec.invalid", "dns.caa.missing"] {
-        assert_eq!(status(&flawed, quiet), Status::Pass, "{quiet} on lab.test: {:?}", flawed[quiet]);
+    assert!(
+        !candidates
+            .to_ascii_lowercase()
+            .contains("confirmed takeover")
+    );
+    assert!(
+        takeover_finding
+            .evidence
+            .contains_key("fingerprints_version")
+    );
+    for quiet in [
+        "dns.resolve.failed",
+        "dns.open_resolver",
+        "dns.dnssec.invalid",
+        "dns.caa.missing",
+    ] {
+        assert_eq!(
+            status(&flawed, quiet),
+            Status::Pass,
+            "{quiet} on lab.test: {:?}",
+            flawed[quiet]
+        );
     }
 
     let mail = by_check(&findings, "mail.test");
-    for check in ["dns.ns.single", "dns.spf.multiple", "dns.dmarc.missing", "dns.caa.missing"] {
-        assert_eq!(status(&mail, check), Status::Fail, "{check} on mail.test: {:?}", mail[check]);
+    for check in [
+        "dns.ns.single",
+        "dns.spf.multiple",
+        "dns.dmarc.missing",
+        "dns.caa.missing",
+    ] {
+        assert_eq!(
+            status(&mail, check),
+            Status::Fail,
+            "{check} on mail.test: {:?}",
+            mail[check]
+        );
     }
     assert_eq!(status(&mail, "dns.dnssec.invalid"), Status::Pass);
 
     let bogus = by_check(&findings, "bogus.test");
-    assert_eq!(status(&bogus, "dns.dnssec.invalid"), Status::Fail, "{:?}", bogus["dns.dnssec.invalid"]);
-    assert_eq!(status(&bogus, "dns.dnssec.expiring"), Status::Fail, "expired is within 7 days");
+    assert_eq!(
+        status(&bogus, "dns.dnssec.invalid"),
+        Status::Fail,
+        "{:?}",
+        bogus["dns.dnssec.invalid"]
+    );
+    assert_eq!(
+        status(&bogus, "dns.dnssec.expiring"),
+        Status::Fail,
+        "expired is within 7 days"
+    );
     let expiring = by_check(&findings, "expiring.test");
-    assert_eq!(status(&expiring, "dns.dnssec.expiring"), Status::Fail, "{:?}", expiring["dns.dnssec.expiring"]);
-    assert_eq!(status(&expiring, "dns.dnssec.invalid"), Status::Pass, "{:?}", expiring["dns.dnssec.invalid"]);
+    assert_eq!(
+        status(&expiring, "dns.dnssec.expiring"),
+        Status::Fail,
+        "{:?}",
+        expiring["dns.dnssec.expiring"]
+    );
+    assert_eq!(
+        status(&expiring, "dns.dnssec.invalid"),
+        Status::Pass,
+        "{:?}",
+        expiring["dns.dnssec.invalid"]
+    );
 }

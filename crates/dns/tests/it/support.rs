@@ -20,7 +20,12 @@ pub async fn audit(section: &str, budget: u32, deadline_secs: u64) -> Vec<Findin
     )
     .unwrap_or_else(|e| panic!("{e}\n{config}"));
     let configured = loaded.agent("dns").expect("a [dns] section");
-    let hosts: Vec<String> = loaded.scope.hosts.iter().map(|h| h.get_ref().clone()).collect();
+    let hosts: Vec<String> = loaded
+        .scope
+        .hosts
+        .iter()
+        .map(|h| h.get_ref().clone())
+        .collect();
     let timeouts = Timeouts {
         connect: Duration::from_secs(2),
         request: Duration::from_secs(2),
@@ -38,9 +43,17 @@ pub fn by_check(findings: &[Finding], domain: &str) -> BTreeMap<String, (Status,
     let mut map = BTreeMap::new();
     for f in findings.iter().filter(|f| f.target.id == target) {
         let previous = map.insert(f.check.to_string(), (f.status, f.message.clone()));
-        assert!(previous.is_none(), "two findings for {} on {domain}", f.check);
+        assert!(
+            previous.is_none(),
+            "two findings for {} on {domain}",
+            f.check
+        );
     }
-    assert_eq!(map.len(), launchguard_dns::CHECKS.len(), "one finding per check on {domain}: {map:#?}");
+    assert_eq!(
+        map.len(),
+        launchguard_dns::CHECKS.len(),
+        "one finding per check on {domain}: {map:#?}"
+    );
     map
 }
 

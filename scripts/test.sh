@@ -77,6 +77,10 @@ say "OpenSSL (the TLS tests' legacy peer: openssl s_server speaking TLS 1.0 and 
 command -v openssl >/dev/null || apt_install openssl || die "openssl is missing and could not be installed (need root and apt-get)"
 openssl version
 
+say "Knot DNS and ldns (the DNS tests' authoritative server, and the signer of its zones)"
+{ command -v knotd >/dev/null || [ -x /usr/sbin/knotd ]; } || apt_install knot || die "knotd is missing and could not be installed (need root and apt-get)"
+command -v ldns-signzone >/dev/null || apt_install ldnsutils || die "ldns-signzone is missing and could not be installed (need root and apt-get)"
+
 sarif_schema="$root/../shared/schemas/sarif-schema-2.1.0.json"
 if [ -f "$sarif_schema" ]; then
   export LAUNCHGUARD_SARIF_SCHEMA="$sarif_schema"

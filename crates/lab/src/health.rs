@@ -75,7 +75,8 @@ pub async fn start() -> anyhow::Result<String> {
 # Ports change on every run; findings are fingerprinted by endpoint name, so baselines still match.
 
 [scope]
-hosts = ["127.0.0.1", "127.0.0.2", "localhost", "::1", "*.lab.test"]
+hosts = ["127.0.0.1", "127.0.0.2", "127.0.0.3", "localhost", "::1", "*.lab.test"]
+requests_per_host = 2000
 request_timeout_ms = 5000
 agent_deadline_secs = 60
 

@@ -5,10 +5,12 @@
 //! - [`tls`]: a private CA (rcgen), rustls HTTPS/HTTP servers with scripted replies, and an
 //!   `openssl s_server` that speaks TLS 1.0 with weak suites;
 //! - [`tls_sites`]: the demo's HTTPS sites, one planted flaw each;
+//! - [`dns`]: in-process hickory-server zones and a Knot DNS lab signed under a private root;
 //! - [`health`]: the demo's health endpoints;
 //! - [`logs`]: the demo's log files with planted secrets and look-alikes;
 //! - [`pg`]: a throwaway database loaded with the Supabase-like fixture.
 
+pub mod dns;
 pub mod health;
 pub mod logs;
 pub mod pg;

@@ -9,6 +9,7 @@ use launchguard_core::{AgentKind, Registry};
 pub static AGENTS: &[&dyn AgentKind] = &[
     &launchguard_http::health::AGENT,
     &launchguard_tls::AGENT,
+    &launchguard_dns::AGENT,
     &launchguard_pg::AGENT,
     &launchguard_secrets::AGENT,
 ];

@@ -244,6 +244,7 @@ pub fn run_and_report(
         let progress = show_progress.then(|| indicatif::ProgressBar::new(0));
         crate::orchestrate::run_agents(agents, scope, cancel, progress).await
     });
+    crate::correlate::caa_against_certificates(&mut findings);
     let finished_at = Utc::now();
     if let Some(selection) = run.selection {
         findings.retain(|f| selection.contains(f.check.as_str()));

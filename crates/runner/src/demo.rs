@@ -35,6 +35,7 @@ struct PostgresLab {
 struct Started {
     config: String,
     openssl_skipped: Option<String>,
+    dns_skipped: Option<String>,
     postgres_url: Option<String>,
     postgres_skipped: Option<String>,
 }
@@ -71,6 +72,22 @@ pub fn demo(args: DemoArgs, color: bool) -> anyhow::Result<i32> {
                 }
             };
             let openssl_skipped = tls.openssl_skipped.clone();
+            let (services, dns, dns_skipped) =
+                match launchguard_lab::dns::start_lab(&lab_dir.join("dns-lab")).await {
+                    Ok(dns) => {
+                        let section = dns.config_section(&["clean.test", "lab.test"]);
+                        (
+                            format!(
+                                "{services}
+# Planted: lab.test has one DNS flaw per check (see crates/lab/src/dns.rs); clean.test is signed and clean.
+{section}"
+                            ),
+                            Some(dns),
+                            None,
+                        )
+                    }
+                    Err(reason) => (services, None, Some(format!("{reason:#}"))),
+                };
             let postgres = match LabDatabase::create_fixed(&postgres_admin_url()).await {
                 Ok(lab) => {
                     let section = lab.config_section(LAB_DATABASE_URL_VAR, true, "");
@@ -86,14 +103,16 @@ pub fn demo(args: DemoArgs, color: bool) -> anyhow::Result<i32> {
                         pg.section
                     ),
                     openssl_skipped,
+                    dns_skipped,
                     postgres_url: Some(pg.url.clone()),
                     postgres_skipped: None,
                 },
-                Err(reason) => Started { config: services, openssl_skipped, postgres_url: None, postgres_skipped: Some(reason.clone()) },
+                Err(reason) => Started { config: services, openssl_skipped, dns_skipped, postgres_url: None, postgres_skipped: Some(reason.clone()) },
             };
             let _ = started_tx.send(Ok(started));
             let _ = stop_rx.await;
             drop(tls);
+            drop(dns);
             if let Ok(pg) = postgres {
                 pg.lab.drop().await;
             }
@@ -114,6 +133,12 @@ pub fn demo(args: DemoArgs, color: bool) -> anyhow::Result<i32> {
             eprintln!(
                 "skipped the legacy-TLS server of the lab: {reason}. Install OpenSSL's command-line \
                  tool (apt-get install openssl) to include it."
+            );
+        }
+        if let Some(reason) = &started.dns_skipped {
+            eprintln!(
+                "skipped the DNS part of the lab: {reason}. Install Knot DNS and ldns's tools \
+                 (apt-get install knot ldnsutils) to include it."
             );
         }
         if let Some(reason) = &started.postgres_skipped {

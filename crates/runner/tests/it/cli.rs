@@ -73,7 +73,7 @@ fn demo_reports_the_lab_in_every_format_and_a_second_run_matches_the_baseline() 
     let report = read_json(&out.join("launchguard-report.json"));
     assert_eq!(
         report["run"]["agents"],
-        serde_json::json!(["health", "tls", "postgres", "logs"]),
+        serde_json::json!(["health", "tls", "dns", "postgres", "logs"]),
         "the demo's database part ran: {first:?}"
     );
     let count = |report: &Value, statuses: &[&str]| {
@@ -174,6 +174,48 @@ fn demo_reports_the_lab_in_every_format_and_a_second_run_matches_the_baseline() 
     assert!(
         clean_tls.is_empty(),
         "the clean TLS control: {clean_tls:#?}"
+    );
+    // The DNS part: each planted flaw on lab.test, nothing failing or unverified on clean.test,
+    // and the runner's CAA correlation with the certificates the tls agent saw.
+    let dns_status = |check: &str, domain: &str| tls_status(check, &format!("dns:{domain}"));
+    for check in [
+        "dns.caa.issuer_mismatch",
+        "dns.caa.no_iodef",
+        "dns.spf.permissive",
+        "dns.spf.too_many_lookups",
+        "dns.dmarc.weak",
+        "dns.mta_sts.missing",
+        "dns.mx.cname",
+        "dns.dangling_cname",
+        "dns.dangling_a",
+        "dns.takeover.candidate",
+        "dns.wildcard.dangling",
+        "dns.wildcard.unexpected",
+        "dns.ns.dangling",
+        "dns.delegation.lame",
+        "dns.axfr_open",
+        "dns.dnssec.unsigned",
+        "dns.ttl.zero",
+        "dns.ttl.huge",
+        "dns.soa.timers",
+    ] {
+        assert_eq!(dns_status(check, "lab.test"), "fail", "{check} on lab.test");
+    }
+    let clean_dns: Vec<String> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["target"]["id"] == "dns:clean.test")
+        .filter(|f| f["status"] != "pass")
+        .map(|f| format!("{} {} {}", f["check"], f["status"], f["message"]))
+        .collect();
+    assert_eq!(
+        clean_dns,
+        vec![
+            "\"dns.caa.issuer_mismatch\" \"skipped\" \"the tls agent saw no CA-issued certificate under clean.test\""
+                .to_owned()
+        ],
+        "the clean DNS zone"
     );
     assert_eq!(status_of(&report, "health.status", "failing"), "fail");
     assert_eq!(status_of(&report, "health.slow", "slow"), "fail");
@@ -673,6 +715,6 @@ fn a_demo_without_postgres_says_what_it_skipped_and_why() {
     let report = read_json(&out.join("launchguard-report.json"));
     assert_eq!(
         report["run"]["agents"],
-        serde_json::json!(["health", "tls", "logs"])
+        serde_json::json!(["health", "tls", "dns", "logs"])
     );
 }

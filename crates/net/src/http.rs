@@ -143,6 +143,11 @@ impl HttpClient {
         })
     }
 
+    /// The scope every request of this client is checked against (to test a URL before asking).
+    pub fn scope(&self) -> &Scope {
+        &self.scope
+    }
+
     /// One GET of `url` with `headers`, in scope and within the budget; the whole exchange,
     /// body included, is bounded by the request timeout.
     pub async fn get(

@@ -104,9 +104,10 @@ fn origin_of(text: &Spanned<String>) -> Result<Url, Invalid> {
     if !matches!(url.scheme(), "http" | "https")
         || url.host().is_none()
         || !bare
-        || !text.get_ref().trim_end_matches('/').eq_ignore_ascii_case(
-            url.origin().ascii_serialization().as_str(),
-        )
+        || !text
+            .get_ref()
+            .trim_end_matches('/')
+            .eq_ignore_ascii_case(url.origin().ascii_serialization().as_str())
     {
         return Err(Invalid::at(
             text,
@@ -124,7 +125,9 @@ pub(super) fn validate(
     cx: &SectionContext<'_>,
 ) -> Result<SurfaceAgent, Invalid> {
     if config.targets.is_empty() {
-        return Err(cx.invalid("[http] has no [[http.targets]]: name the pages and APIs to examine"));
+        return Err(
+            cx.invalid("[http] has no [[http.targets]]: name the pages and APIs to examine")
+        );
     }
     unique_names(config.targets.iter().map(|t| &t.name), "target name")?;
     let ca_file = config.ca_file.as_ref().map(|path| cx.path(path.get_ref()));
@@ -135,7 +138,10 @@ pub(super) fn validate(
         if !matches!(url.scheme(), "http" | "https") || url.host().is_none() {
             return Err(Invalid::at(
                 &target.url,
-                format!("`{}` is not an http:// or https:// URL with a host", url.scheme()),
+                format!(
+                    "`{}` is not an http:// or https:// URL with a host",
+                    url.scheme()
+                ),
             ));
         }
         if !url.username().is_empty() || url.password().is_some() {
@@ -183,7 +189,10 @@ pub(super) fn validate(
                 .ok()
                 .filter(|_| path.starts_with('/'))
                 .ok_or_else(|| {
-                    Invalid::at(&target.name, format!("health path `{path}` is not a path starting with `/`"))
+                    Invalid::at(
+                        &target.name,
+                        format!("health path `{path}` is not a path starting with `/`"),
+                    )
                 })?;
             health_urls.push(joined);
         }

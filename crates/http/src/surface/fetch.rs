@@ -188,14 +188,18 @@ impl<'a> Fetcher<'a> {
                 Err(e) => {
                     return (
                         hops,
-                        Some(format!("the page redirects to `{location}`, not a URL: {e}")),
+                        Some(format!(
+                            "the page redirects to `{location}`, not a URL: {e}"
+                        )),
                     );
                 }
             };
             if hops.len() > MAX_HOPS {
                 return (
                     hops,
-                    Some(format!("the page redirected more than {MAX_HOPS} times (a loop?)")),
+                    Some(format!(
+                        "the page redirected more than {MAX_HOPS} times (a loop?)"
+                    )),
                 );
             }
             if let Err(e) = self.client.scope().check_url(&next) {
@@ -217,7 +221,8 @@ static SCRIPT_REFERENCE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r#"["'](/[A-Za-z0-9_./~@%-]{1,300}\.m?js)["']"#).expect("built-in pattern compiles")
 });
 static SOURCE_MAPPING_URL: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?m)^[ \t]*//[#@] sourceMappingURL=(\S+)[ \t]*$").expect("built-in pattern compiles")
+    Regex::new(r"(?m)^[ \t]*//[#@] sourceMappingURL=(\S+)[ \t]*$")
+        .expect("built-in pattern compiles")
 });
 
 fn same_origin(a: &Url, b: &Url) -> bool {
@@ -405,7 +410,8 @@ async fn cors_request(
     origin: &str,
     preflight: bool,
 ) -> Result<Response, String> {
-    let origin = HeaderValue::from_str(origin).map_err(|_| "origin is not a header value".to_owned())?;
+    let origin =
+        HeaderValue::from_str(origin).map_err(|_| "origin is not a header value".to_owned())?;
     let mut headers = vec![(HeaderName::from_static("origin"), origin)];
     let method = if preflight {
         headers.push((
@@ -433,7 +439,10 @@ mod tests {
         let html = br#"<script src="/static/a.js"></script><SCRIPT type=module src='b.js'>
             <script src="https://cdn.example.com/x.js"></script><script src=//app.lab.test/c.js></script>
             <script>inline()</script><script src="/static/a.js"></script>"#;
-        let found: Vec<String> = page_scripts(&page, html).iter().map(|u| u.to_string()).collect();
+        let found: Vec<String> = page_scripts(&page, html)
+            .iter()
+            .map(|u| u.to_string())
+            .collect();
         assert_eq!(
             found,
             [
@@ -448,15 +457,29 @@ mod tests {
     fn maps_come_from_the_comment_or_the_script_name() {
         let script = Url::parse("https://app.lab.test/static/app.js?v=3").unwrap();
         assert_eq!(
-            map_url(&script, b"x()\n//# sourceMappingURL=maps/app.js.map\n").unwrap().as_str(),
+            map_url(&script, b"x()\n//# sourceMappingURL=maps/app.js.map\n")
+                .unwrap()
+                .as_str(),
             "https://app.lab.test/static/maps/app.js.map"
         );
         assert_eq!(
             map_url(&script, b"x()").unwrap().as_str(),
             "https://app.lab.test/static/app.js.map"
         );
-        assert!(map_url(&script, b"//# sourceMappingURL=data:application/json;base64,e30=\n").is_none());
-        assert!(map_url(&script, b"//# sourceMappingURL=https://evil.example/x.map\n").is_none());
+        assert!(
+            map_url(
+                &script,
+                b"//# sourceMappingURL=data:application/json;base64,e30=\n"
+            )
+            .is_none()
+        );
+        assert!(
+            map_url(
+                &script,
+                b"//# sourceMappingURL=https://evil.example/x.map\n"
+            )
+            .is_none()
+        );
     }
 
     #[test]
@@ -469,7 +492,10 @@ mod tests {
         let found: Vec<&str> = found.iter().map(Url::as_str).collect();
         assert_eq!(
             found,
-            ["https://app.lab.test/static/chunk-1.js", "https://app.lab.test/_next/static/c.mjs"]
+            [
+                "https://app.lab.test/static/chunk-1.js",
+                "https://app.lab.test/_next/static/c.mjs"
+            ]
         );
     }
 }

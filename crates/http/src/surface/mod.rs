@@ -228,7 +228,10 @@ impl SurfaceAgent {
         }
     }
 
-    fn credentials(&self, target: &SurfaceTarget) -> Result<Vec<(HeaderName, HeaderValue)>, String> {
+    fn credentials(
+        &self,
+        target: &SurfaceTarget,
+    ) -> Result<Vec<(HeaderName, HeaderValue)>, String> {
         let mut headers = Vec::new();
         for (header, variable) in &target.headers_from_env {
             let value = match self.env.var(variable) {
@@ -265,9 +268,10 @@ impl SurfaceAgent {
         roots: &[u8],
     ) -> Result<Vec<Finding>, String> {
         let credentials = self.credentials(target)?;
-        let mut options = HttpOptions::new("HTTP surface check", fetch::BODY_CAP.min(
-            usize::try_from(target.max_bytes).unwrap_or(usize::MAX),
-        ));
+        let mut options = HttpOptions::new(
+            "HTTP surface check",
+            fetch::BODY_CAP.min(usize::try_from(target.max_bytes).unwrap_or(usize::MAX)),
+        );
         options.extra_roots_pem = roots.to_vec();
         if let (Some(address), Some(host)) = (target.address, target.url.host_str()) {
             options.pins = Pins::new([host], SocketAddr::new(address, 0));
@@ -376,14 +380,21 @@ pub(crate) mod judge {
     /// Whether the page rules (CSP, framing, referrer, permissions) apply to this answer, or why
     /// they do not.
     pub fn page_rules_apply(x: &Examined<'_>, response: &Response) -> Result<(), String> {
-        let content_type = response.header("content-type").unwrap_or("").to_ascii_lowercase();
+        let content_type = response
+            .header("content-type")
+            .unwrap_or("")
+            .to_ascii_lowercase();
         let html = content_type.contains("html");
         match x.config.role {
             super::Role::Frontend => Ok(()),
             _ if html => Ok(()),
             _ => Err(format!(
                 "not applicable: a {} answer of a `{}` target (page headers apply to HTML)",
-                if content_type.is_empty() { "non-HTML" } else { content_type.as_str() },
+                if content_type.is_empty() {
+                    "non-HTML"
+                } else {
+                    content_type.as_str()
+                },
                 x.config.role.as_str()
             )),
         }
@@ -391,7 +402,12 @@ pub(crate) mod judge {
 
     /// At most `max` items, then how many more there were.
     pub fn listed(items: &[String], max: usize) -> String {
-        let mut text = items.iter().take(max).cloned().collect::<Vec<_>>().join(", ");
+        let mut text = items
+            .iter()
+            .take(max)
+            .cloned()
+            .collect::<Vec<_>>()
+            .join(", ");
         if items.len() > max {
             text.push_str(&format!(" and {} more", items.len() - max));
         }
@@ -400,7 +416,10 @@ pub(crate) mod judge {
 
     /// A header value for evidence: one line, at most 300 characters.
     pub fn shown(value: &str) -> String {
-        let one_line: String = value.chars().map(|c| if c.is_control() { ' ' } else { c }).collect();
+        let one_line: String = value
+            .chars()
+            .map(|c| if c.is_control() { ' ' } else { c })
+            .collect();
         launchguard_core::config::shorten(&one_line, 300)
     }
 

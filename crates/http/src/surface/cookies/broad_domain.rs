@@ -16,7 +16,9 @@ pub(crate) static DEF: CheckDef = CheckDef {
           record can read the session.",
     fix: "Leave `Domain` out so the cookie stays on the host that set it (the `__Host-` prefix enforces this), \
           or scope it to the narrowest host that needs it.",
-    references: &["https://developer.mozilla.org/en-US/docs/Web/HTTP/Guides/Cookies#define_where_cookies_are_sent"],
+    references: &[
+        "https://developer.mozilla.org/en-US/docs/Web/HTTP/Guides/Cookies#define_where_cookies_are_sent",
+    ],
 };
 
 pub(crate) const CHECK: Check = Check { def: &DEF, judge };

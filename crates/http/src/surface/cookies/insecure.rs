@@ -16,7 +16,9 @@ pub(crate) static DEF: CheckDef = CheckDef {
           (a hotel Wi-Fi, a rogue access point) hands the session to whoever listens.",
     fix: "Set `Secure` on every cookie (and serve the whole site over HTTPS with HSTS); prefer the `__Host-` \
           prefix for session cookies, which browsers only accept with Secure, Path=/ and no Domain.",
-    references: &["https://developer.mozilla.org/en-US/docs/Web/HTTP/Guides/Cookies#block_access_to_your_cookies"],
+    references: &[
+        "https://developer.mozilla.org/en-US/docs/Web/HTTP/Guides/Cookies#block_access_to_your_cookies",
+    ],
 };
 
 pub(crate) const CHECK: Check = Check { def: &DEF, judge };

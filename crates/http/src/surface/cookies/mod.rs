@@ -134,7 +134,11 @@ pub(crate) fn judge_cookies(
             format!(
                 "{}{}",
                 c.name,
-                if c.session_like { " (session-like)" } else { "" }
+                if c.session_like {
+                    " (session-like)"
+                } else {
+                    ""
+                }
             )
         })
         .collect();
@@ -180,6 +184,10 @@ mod tests {
         assert!(parse("garbage without equals", &url).is_none());
         let theme = parse("theme=dark", &url).unwrap();
         assert!(!theme.session_like);
-        assert!(parse("x=eyJhbGciOi.eyJzdWIi.c2ln", &url).unwrap().session_like);
+        assert!(
+            parse("x=eyJhbGciOi.eyJzdWIi.c2ln", &url)
+                .unwrap()
+                .session_like
+        );
     }
 }

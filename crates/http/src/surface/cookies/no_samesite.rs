@@ -14,7 +14,9 @@ pub(crate) static DEF: CheckDef = CheckDef {
           cross-site POSTs (or for two minutes after it was set), which re-opens cross-site request forgery.",
     fix: "Set `SameSite=Lax` (or `Strict`) explicitly; use `None; Secure` only for cookies that must travel in \
           cross-site requests, and then protect state changes with CSRF tokens.",
-    references: &["https://developer.mozilla.org/en-US/docs/Web/HTTP/Reference/Headers/Set-Cookie#samesitesamesite-value"],
+    references: &[
+        "https://developer.mozilla.org/en-US/docs/Web/HTTP/Reference/Headers/Set-Cookie#samesitesamesite-value",
+    ],
 };
 
 pub(crate) const CHECK: Check = Check { def: &DEF, judge };

@@ -17,5 +17,10 @@ pub(crate) static DEF: CheckDef = CheckDef {
 pub(crate) const CHECK: Check = Check { def: &DEF, judge };
 
 fn judge(x: &Examined<'_>) -> Vec<Finding> {
-    judge_kinds(&DEF, x, &[OriginKind::Http], "grants the http:// variant of an allowed origin")
+    judge_kinds(
+        &DEF,
+        x,
+        &[OriginKind::Http],
+        "grants the http:// variant of an allowed origin",
+    )
 }

@@ -62,34 +62,58 @@ fn with_port(url: &Url) -> String {
 
 /// The origins to try: an arbitrary one, `null`, and look-alikes of each allowed origin (of the
 /// target's own origin when none is declared).
-pub(crate) fn probe_origins(target: &Url, allowed: &[Url], nonce: &str) -> Vec<(String, OriginKind)> {
+pub(crate) fn probe_origins(
+    target: &Url,
+    allowed: &[Url],
+    nonce: &str,
+) -> Vec<(String, OriginKind)> {
     let mut origins = vec![
         (format!("https://lg-{nonce}.invalid"), OriginKind::Arbitrary),
         ("null".to_owned(), OriginKind::Null),
     ];
     let own = [target.clone()];
-    let seeds = if allowed.is_empty() { &own[..] } else { allowed };
+    let seeds = if allowed.is_empty() {
+        &own[..]
+    } else {
+        allowed
+    };
     for seed in seeds.iter().take(MAX_SEED_ORIGINS) {
         let scheme = seed.scheme();
         let port = with_port(seed);
-        let Some(host) = seed.host_str() else { continue };
+        let Some(host) = seed.host_str() else {
+            continue;
+        };
         let named = matches!(seed.host(), Some(Host::Domain(_)));
         let serialized = seed.origin().ascii_serialization();
         let mut add = |origin: String, kind| {
-            let listed = allowed.iter().any(|a| a.origin().ascii_serialization() == origin);
+            let listed = allowed
+                .iter()
+                .any(|a| a.origin().ascii_serialization() == origin);
             if !listed && !origins.iter().any(|(o, _)| *o == origin) {
                 origins.push((origin, kind));
             }
         };
-        add(format!("{serialized}.lg-{nonce}.invalid"), OriginKind::Prefix);
+        add(
+            format!("{serialized}.lg-{nonce}.invalid"),
+            OriginKind::Prefix,
+        );
         if named {
-            add(format!("{scheme}://lg{nonce}{host}{port}"), OriginKind::Suffix);
+            add(
+                format!("{scheme}://lg{nonce}{host}{port}"),
+                OriginKind::Suffix,
+            );
             if let Some(dot) = host.find('.') {
                 let mut dotless = host.to_owned();
                 dotless.replace_range(dot..=dot, "x");
-                add(format!("{scheme}://{dotless}{port}"), OriginKind::UnescapedDot);
+                add(
+                    format!("{scheme}://{dotless}{port}"),
+                    OriginKind::UnescapedDot,
+                );
             }
-            add(format!("{scheme}://lg-{nonce}.{host}{port}"), OriginKind::Subdomain);
+            add(
+                format!("{scheme}://lg-{nonce}.{host}{port}"),
+                OriginKind::Subdomain,
+            );
         }
         if scheme == "https" {
             add(format!("http://{host}{port}"), OriginKind::Http);
@@ -136,8 +160,16 @@ impl Through {
             "{} ({}, {}{})",
             self.origin,
             self.kind.describe(),
-            if self.preflight { "preflight" } else { "simple request" },
-            if self.credentials { ", with credentials" } else { "" }
+            if self.preflight {
+                "preflight"
+            } else {
+                "simple request"
+            },
+            if self.credentials {
+                ", with credentials"
+            } else {
+                ""
+            }
         )
     }
 }
@@ -199,8 +231,11 @@ impl Verdict {
 }
 
 fn endpoint_target(x: &Examined<'_>, endpoint: &CorsEndpoint) -> Target {
-    x.target
-        .child(&format!("cors:{}", endpoint.url.path()), TargetKind::Url, endpoint.url.as_str())
+    x.target.child(
+        &format!("cors:{}", endpoint.url.path()),
+        TargetKind::Url,
+        endpoint.url.as_str(),
+    )
 }
 
 /// The common judge of the look-alike causes: fails an endpoint when an origin of `kinds` got
@@ -224,7 +259,22 @@ pub(crate) fn judge_kinds(
                     "subsumed: the endpoint reflects any origin (see cors.origin_reflected*)",
                 );
             }
-            let through: Vec<&Through> = verdict.through.iter().filter(|t| kinds.contains(&t.kind)).collect();
+            // A server that checks "ends with the allowed host" also grants its subdomains: one
+            // root cause, reported as the suffix match.
+            let suffix_match = verdict.through.iter().any(|t| t.kind == OriginKind::Suffix);
+            let explained = |t: &&Through| suffix_match && t.kind == OriginKind::Subdomain;
+            let through: Vec<&Through> = verdict
+                .through
+                .iter()
+                .filter(|t| kinds.contains(&t.kind) && !explained(t))
+                .collect();
+            if through.is_empty() && verdict.through.iter().any(|t| kinds.contains(&t.kind)) {
+                return Finding::skipped(
+                    def,
+                    target,
+                    "subsumed: the subdomains that got through are explained by a suffix match (see cors.suffix_match_bypass)",
+                );
+            }
             if !through.is_empty() {
                 let credentials = through.iter().any(|t| t.credentials);
                 let origins: Vec<String> = through.iter().map(|t| t.describe()).collect();
@@ -263,7 +313,11 @@ pub(crate) fn allowlist(x: &Examined<'_>) -> String {
     format!(
         "[{}], credentials {}",
         origins.join(", "),
-        if x.config.credentials { "intended" } else { "not intended" }
+        if x.config.credentials {
+            "intended"
+        } else {
+            "not intended"
+        }
     )
 }
 
@@ -295,38 +349,68 @@ mod tests {
         let target = Url::parse("https://api.lab.test/v1").unwrap();
         let allowed = [Url::parse("https://app.lab.test").unwrap()];
         let origins = probe_origins(&target, &allowed, "n1");
-        let of = |kind| origins.iter().find(|(_, k)| *k == kind).map(|(o, _)| o.as_str());
+        let of = |kind| {
+            origins
+                .iter()
+                .find(|(_, k)| *k == kind)
+                .map(|(o, _)| o.as_str())
+        };
         assert_eq!(of(OriginKind::Arbitrary), Some("https://lg-n1.invalid"));
         assert_eq!(of(OriginKind::Null), Some("null"));
-        assert_eq!(of(OriginKind::Prefix), Some("https://app.lab.test.lg-n1.invalid"));
+        assert_eq!(
+            of(OriginKind::Prefix),
+            Some("https://app.lab.test.lg-n1.invalid")
+        );
         assert_eq!(of(OriginKind::Suffix), Some("https://lgn1app.lab.test"));
         assert_eq!(of(OriginKind::UnescapedDot), Some("https://appxlab.test"));
-        assert_eq!(of(OriginKind::Subdomain), Some("https://lg-n1.app.lab.test"));
+        assert_eq!(
+            of(OriginKind::Subdomain),
+            Some("https://lg-n1.app.lab.test")
+        );
         assert_eq!(of(OriginKind::Http), Some("http://app.lab.test"));
         assert!(origins.iter().all(|(o, _)| o != "https://app.lab.test"));
         let own = probe_origins(&Url::parse("http://127.0.0.1:8080/").unwrap(), &[], "n1");
-        assert_eq!(own.len(), 3, "an IP origin has no name look-alikes: {own:?}");
+        assert_eq!(
+            own.len(),
+            3,
+            "an IP origin has no name look-alikes: {own:?}"
+        );
     }
 
     #[test]
     fn grants_need_an_exact_origin_or_a_wildcard() {
         let response = |headers: &[(&str, &str)]| Response {
             status: 200,
-            headers: headers.iter().map(|(n, v)| ((*n).to_owned(), (*v).to_owned())).collect(),
+            headers: headers
+                .iter()
+                .map(|(n, v)| ((*n).to_owned(), (*v).to_owned()))
+                .collect(),
             body: Vec::new(),
             truncated: false,
             elapsed: std::time::Duration::ZERO,
         };
         let origin = "https://lg-x.invalid";
         assert_eq!(
-            grant(origin, &response(&[("access-control-allow-origin", origin), ("access-control-allow-credentials", "true")])),
+            grant(
+                origin,
+                &response(&[
+                    ("access-control-allow-origin", origin),
+                    ("access-control-allow-credentials", "true")
+                ])
+            ),
             Some(Grant::Origin { credentials: true })
         );
         assert_eq!(
             grant(origin, &response(&[("access-control-allow-origin", "*")])),
             Some(Grant::Wildcard { credentials: false })
         );
-        assert_eq!(grant(origin, &response(&[("access-control-allow-origin", "https://app.lab.test")])), None);
+        assert_eq!(
+            grant(
+                origin,
+                &response(&[("access-control-allow-origin", "https://app.lab.test")])
+            ),
+            None
+        );
         assert_eq!(grant(origin, &response(&[])), None);
     }
 }

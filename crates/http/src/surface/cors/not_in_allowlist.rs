@@ -17,5 +17,10 @@ pub(crate) static DEF: CheckDef = CheckDef {
 pub(crate) const CHECK: Check = Check { def: &DEF, judge };
 
 fn judge(x: &Examined<'_>) -> Vec<Finding> {
-    judge_kinds(&DEF, x, &[OriginKind::Subdomain, OriginKind::UnescapedDot], "grants origins outside the declared allowlist")
+    judge_kinds(
+        &DEF,
+        x,
+        &[OriginKind::Subdomain, OriginKind::UnescapedDot],
+        "grants origins outside the declared allowlist",
+    )
 }

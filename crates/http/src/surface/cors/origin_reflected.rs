@@ -38,13 +38,20 @@ fn judge(x: &Examined<'_>) -> Vec<Finding> {
             .with_evidence("origins_through", origins)
             .with_evidence("allowlist", allowlist(x))
         }
-        Some(true) => Finding::skipped(&DEF, target, "subsumed: reflected with credentials (see cors.origin_reflected_with_credentials)"),
+        Some(true) => Finding::skipped(
+            &DEF,
+            target,
+            "subsumed: reflected with credentials (see cors.origin_reflected_with_credentials)",
+        ),
         None if verdict.answered == 0 => Finding::error(
             &DEF,
             target,
             format!(
                 "not verified: no CORS probe was answered ({})",
-                verdict.failed.first().map_or("no probe sent", |(_, r)| r.as_str())
+                verdict
+                    .failed
+                    .first()
+                    .map_or("no probe sent", |(_, r)| r.as_str())
             ),
         ),
         None => Finding::pass(&DEF, target, "an arbitrary origin is not reflected"),

@@ -48,10 +48,17 @@ fn judge(x: &Examined<'_>) -> Vec<Finding> {
             target,
             format!(
                 "not verified: no CORS probe was answered ({})",
-                verdict.failed.first().map_or("no probe sent", |(_, r)| r.as_str())
+                verdict
+                    .failed
+                    .first()
+                    .map_or("no probe sent", |(_, r)| r.as_str())
             ),
         ),
-        Some(false) => Finding::pass(&DEF, target, "any origin is reflected, but without credentials (see cors.origin_reflected)"),
+        Some(false) => Finding::pass(
+            &DEF,
+            target,
+            "any origin is reflected, but without credentials (see cors.origin_reflected)",
+        ),
         None => Finding::pass(&DEF, target, "an arbitrary origin is not reflected"),
     })
 }

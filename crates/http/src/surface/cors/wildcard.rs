@@ -15,7 +15,9 @@ pub(crate) static DEF: CheckDef = CheckDef {
           the endpoint trusts.",
     fix: "If the data is not public, replace `*` with an exact allowlist; if it is, record the decision and \
           suppress this finding with a reason.",
-    references: &["https://developer.mozilla.org/en-US/docs/Web/HTTP/Reference/Headers/Access-Control-Allow-Origin"],
+    references: &[
+        "https://developer.mozilla.org/en-US/docs/Web/HTTP/Reference/Headers/Access-Control-Allow-Origin",
+    ],
 };
 
 pub(crate) const CHECK: Check = Check { def: &DEF, judge };
@@ -28,8 +30,14 @@ fn judge(x: &Examined<'_>) -> Vec<Finding> {
             format!("{} answers Access-Control-Allow-Origin: *", endpoint.url),
         )
         .with_evidence("access_control_allow_origin", "*"),
-        Some(true) => Finding::skipped(&DEF, target, "subsumed: wildcard with credentials (see cors.wildcard_with_credentials)"),
-        None if verdict.answered == 0 => Finding::error(&DEF, target, "not verified: no CORS probe was answered"),
+        Some(true) => Finding::skipped(
+            &DEF,
+            target,
+            "subsumed: wildcard with credentials (see cors.wildcard_with_credentials)",
+        ),
+        None if verdict.answered == 0 => {
+            Finding::error(&DEF, target, "not verified: no CORS probe was answered")
+        }
         None => Finding::pass(&DEF, target, "no wildcard"),
     })
 }

@@ -15,13 +15,16 @@ pub(crate) static DEF: CheckDef = CheckDef {
           user's cookies.",
     fix: "Decide: public data without credentials (`*`, no Allow-Credentials), or an exact allowlist echoed \
           with credentials. Never both.",
-    references: &["https://developer.mozilla.org/en-US/docs/Web/HTTP/Guides/CORS/Errors/CORSNotSupportingCredentials"],
+    references: &[
+        "https://developer.mozilla.org/en-US/docs/Web/HTTP/Guides/CORS/Errors/CORSNotSupportingCredentials",
+    ],
 };
 
 pub(crate) const CHECK: Check = Check { def: &DEF, judge };
 
 fn judge(x: &Examined<'_>) -> Vec<Finding> {
-    for_each_endpoint(x, |target, endpoint, verdict| match verdict.wildcard {
+    for_each_endpoint(x, |target, endpoint, verdict| {
+        match verdict.wildcard {
         Some(true) => Finding::fail(
             &DEF,
             target,
@@ -31,5 +34,6 @@ fn judge(x: &Examined<'_>) -> Vec<Finding> {
         .with_evidence("access_control_allow_credentials", "true"),
         _ if verdict.answered == 0 => Finding::error(&DEF, target, "not verified: no CORS probe was answered"),
         _ => Finding::pass(&DEF, target, "no wildcard with credentials"),
+    }
     })
 }

@@ -33,7 +33,8 @@ fn validate(response: &Response) -> Option<(String, Severity)> {
         return None;
     } else {
         let text = String::from_utf8_lossy(&body[..body.len().min(64 * 1024)]);
-        let dump_header = text.contains("-- PostgreSQL database dump") || text.contains("-- MySQL dump");
+        let dump_header =
+            text.contains("-- PostgreSQL database dump") || text.contains("-- MySQL dump");
         let statements = text.contains("CREATE TABLE")
             && (text.contains("INSERT INTO") || text.contains("COPY "));
         if !(dump_header || statements) {
@@ -42,8 +43,20 @@ fn validate(response: &Response) -> Option<(String, Severity)> {
         "SQL dump"
     };
     Some((
-        format!("{kind}, {} bytes read{}", body.len(), if response.truncated { " (more not read)" } else { "" }),
-        if kind == "SQL dump" { Severity::Critical } else { Severity::High },
+        format!(
+            "{kind}, {} bytes read{}",
+            body.len(),
+            if response.truncated {
+                " (more not read)"
+            } else {
+                ""
+            }
+        ),
+        if kind == "SQL dump" {
+            Severity::Critical
+        } else {
+            Severity::High
+        },
     ))
 }
 

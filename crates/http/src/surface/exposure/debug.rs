@@ -4,7 +4,7 @@ use launchguard_core::{CheckDef, Finding, Severity};
 use launchguard_net::Response;
 use regex::Regex;
 
-use super::{Exposure, conclude, real_answer};
+use super::{Exposure, conclude, soft_404};
 use crate::surface::{Check, Examined};
 
 pub(crate) static DEF: CheckDef = CheckDef {
@@ -29,17 +29,40 @@ static SIGNATURES: LazyLock<Vec<(&'static str, Regex)>> = LazyLock::new(|| {
     [
         ("Python traceback", r"Traceback \(most recent call last\)"),
         ("Werkzeug debugger", r"Werkzeug Debugger|__debugger__"),
-        ("Django debug page", r"You're seeing this error because you have <code>DEBUG = True</code>"),
+        (
+            "Django debug page",
+            r"You're seeing this error because you have <code>DEBUG = True</code>",
+        ),
         ("Spring actuator env", r#""propertySources"\s*:"#),
-        ("Rails exception page", r"Action Controller: Exception caught"),
-        ("Laravel/Ignition error page", r"Illuminate\\|Ignition|Whoops, looks like something went wrong"),
-        ("Node.js stack trace", r"\n\s*(?:&nbsp;|\s)*at [^\n]{1,200}\((?:/|[A-Za-z]:\\|node:|file:)[^)\n]*:\d+:\d+\)"),
-        ("Java stack trace", r"\n\s*at (?:java|javax|org\.springframework|org\.apache)\.[\w.$]+\("),
+        (
+            "Rails exception page",
+            r"Action Controller: Exception caught",
+        ),
+        (
+            "Laravel/Ignition error page",
+            r"Illuminate\\|Ignition|Whoops, looks like something went wrong",
+        ),
+        (
+            "Node.js stack trace",
+            r"\n\s*(?:&nbsp;|\s)*at [^\n]{1,200}\((?:/|[A-Za-z]:\\|node:|file:)[^)\n]*:\d+:\d+\)",
+        ),
+        (
+            "Java stack trace",
+            r"\n\s*at (?:java|javax|org\.springframework|org\.apache)\.[\w.$]+\(",
+        ),
         ("Go panic", r"goroutine \d+ \[running\]"),
-        ("PHP error", r"(?:Fatal error|Warning|Parse error)</b>:.{1,300} on line <b>\d+"),
+        (
+            "PHP error",
+            r"(?:Fatal error|Warning|Parse error)</b>:.{1,300} on line <b>\d+",
+        ),
     ]
     .into_iter()
-    .map(|(name, pattern)| (name, Regex::new(pattern).expect("built-in pattern compiles")))
+    .map(|(name, pattern)| {
+        (
+            name,
+            Regex::new(pattern).expect("built-in pattern compiles"),
+        )
+    })
     .collect()
 });
 
@@ -56,12 +79,20 @@ fn judge(x: &Examined<'_>) -> Vec<Finding> {
     let mut found = Vec::new();
     let mut failed = Vec::new();
     let mut tried = 0;
-    for path in surface.paths.iter().filter(|p| p.exposure == Exposure::Debug) {
+    for path in surface
+        .paths
+        .iter()
+        .filter(|p| p.exposure == Exposure::Debug)
+    {
         tried += 1;
         match &path.probe.answer {
             Err(reason) => failed.push(format!("{}: {reason}", path.probe.url)),
-            Ok(_) => {
-                if let Some(name) = real_answer(&path.probe, &surface.baseline).and_then(signature) {
+            // Debug pages answer 500 as often as 200: any status counts, but not the not-found page.
+            Ok(response) => {
+                if let Some(name) = Some(response)
+                    .filter(|r| !soft_404(&path.probe.url, r, &surface.baseline))
+                    .and_then(signature)
+                {
                     found.push((format!("{} ({name})", path.probe.url), Severity::High));
                 }
             }
@@ -73,11 +104,19 @@ fn judge(x: &Examined<'_>) -> Vec<Finding> {
     if let Ok(response) = &surface.baseline.answer {
         public.push((&surface.baseline.url, response));
     }
-    public.extend(surface.health.iter().filter_map(|p| p.ok().map(|r| (&p.url, r))));
+    public.extend(
+        surface
+            .health
+            .iter()
+            .filter_map(|p| p.ok().map(|r| (&p.url, r))),
+    );
     for (url, response) in public {
         tried += 1;
         if let Some(name) = signature(response) {
-            found.push((format!("{url} ({name}, HTTP {})", response.status), Severity::High));
+            found.push((
+                format!("{url} ({name}, HTTP {})", response.status),
+                Severity::High,
+            ));
         }
     }
     conclude(&DEF, x, found, failed, tried)
@@ -100,7 +139,9 @@ mod tests {
     #[test]
     fn traces_are_named_and_prose_is_not() {
         assert_eq!(
-            signature(&body("Error: boom\n    at handler (/srv/app/server.js:10:5)\n")),
+            signature(&body(
+                "Error: boom\n    at handler (/srv/app/server.js:10:5)\n"
+            )),
             Some("Node.js stack trace")
         );
         assert_eq!(

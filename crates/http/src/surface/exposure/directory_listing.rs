@@ -38,7 +38,11 @@ fn judge(x: &Examined<'_>) -> Vec<Finding> {
     let mut found = Vec::new();
     let mut failed = Vec::new();
     let mut tried = 0;
-    for path in surface.paths.iter().filter(|p| p.exposure == Exposure::Listing) {
+    for path in surface
+        .paths
+        .iter()
+        .filter(|p| p.exposure == Exposure::Listing)
+    {
         tried += 1;
         match &path.probe.answer {
             Err(reason) => failed.push(format!("{}: {reason}", path.probe.url)),

@@ -33,8 +33,22 @@ static ASSIGNMENT: LazyLock<Regex> = LazyLock::new(|| {
         .expect("built-in pattern compiles")
 });
 
-const TELLING: &[&str] = &["NEXT_PUBLIC_", "SUPABASE_", "DATABASE_URL", "OPENAI_", "VITE_"];
-const SECRET_WORDS: &[&str] = &["SECRET", "KEY", "TOKEN", "PASSWORD", "PASSWD", "DATABASE_URL", "SERVICE_ROLE"];
+const TELLING: &[&str] = &[
+    "NEXT_PUBLIC_",
+    "SUPABASE_",
+    "DATABASE_URL",
+    "OPENAI_",
+    "VITE_",
+];
+const SECRET_WORDS: &[&str] = &[
+    "SECRET",
+    "KEY",
+    "TOKEN",
+    "PASSWORD",
+    "PASSWD",
+    "DATABASE_URL",
+    "SERVICE_ROLE",
+];
 
 pub(crate) fn validate(response: &Response) -> Option<(String, Severity)> {
     if looks_html(response) {
@@ -45,16 +59,24 @@ pub(crate) fn validate(response: &Response) -> Option<(String, Severity)> {
         .captures_iter(&text)
         .map(|c| c[1].to_owned())
         .collect();
-    let telling = names.iter().any(|n| TELLING.iter().any(|t| n.starts_with(t)));
+    let telling = names
+        .iter()
+        .any(|n| TELLING.iter().any(|t| n.starts_with(t)));
     if names.len() < 2 && !telling {
         return None;
     }
-    let secret = names
-        .iter()
-        .any(|n| SECRET_WORDS.iter().any(|w| n.to_ascii_uppercase().contains(w)));
+    let secret = names.iter().any(|n| {
+        SECRET_WORDS
+            .iter()
+            .any(|w| n.to_ascii_uppercase().contains(w))
+    });
     Some((
         format!("{} variable(s): {}", names.len(), listed(&names, 8)),
-        if secret { Severity::Critical } else { Severity::High },
+        if secret {
+            Severity::Critical
+        } else {
+            Severity::High
+        },
     ))
 }
 
@@ -85,7 +107,10 @@ mod tests {
         assert_eq!(severity, Severity::Critical);
         assert!(detail.contains("DB_HOST") && detail.contains("SUPABASE_SERVICE_ROLE_KEY"));
         assert!(!detail.contains("10.0.0.1") && !detail.contains("eyJ"));
-        assert_eq!(validate(&body("NEXT_PUBLIC_SITE=x\n")).unwrap().1, Severity::High);
+        assert_eq!(
+            validate(&body("NEXT_PUBLIC_SITE=x\n")).unwrap().1,
+            Severity::High
+        );
         assert!(validate(&body("A=1\n")).is_none());
         assert!(validate(&body("<!doctype html><p>A=1\nB=2</p>")).is_none());
     }

@@ -28,7 +28,8 @@ static HEAD: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"\A(?:ref: refs/\S+|[0-9a-f]{40})\s*\z").expect("built-in pattern compiles")
 });
 static CREDENTIAL_REMOTE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?m)^\s*url\s*=\s*[a-z+]+://[^/\s@:]+:[^/\s@]+@").expect("built-in pattern compiles")
+    Regex::new(r"(?m)^\s*url\s*=\s*[a-z+]+://[^/\s@:]+:[^/\s@]+@")
+        .expect("built-in pattern compiles")
 });
 
 fn validate(response: &Response) -> Option<(String, Severity)> {
@@ -38,11 +39,15 @@ fn validate(response: &Response) -> Option<(String, Severity)> {
     let text = String::from_utf8_lossy(&response.body);
     if text.contains("[core]") {
         if CREDENTIAL_REMOTE.is_match(&text) {
-            return Some(("git config whose remote URL carries credentials".into(), Severity::Critical));
+            return Some((
+                "git config whose remote URL carries credentials".into(),
+                Severity::Critical,
+            ));
         }
         return Some(("git config".into(), Severity::High));
     }
-    HEAD.is_match(&text).then(|| ("git HEAD".into(), Severity::High))
+    HEAD.is_match(&text)
+        .then(|| ("git HEAD".into(), Severity::High))
 }
 
 fn judge(x: &Examined<'_>) -> Vec<Finding> {

@@ -36,6 +36,10 @@ static ADDRESS: LazyLock<Regex> = LazyLock::new(|| {
     )
     .expect("built-in pattern compiles")
 });
+static INTERNAL_NAME: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)\.(?:internal|local|localdomain|svc\.cluster\.local|corp|lan|intranet)$")
+        .expect("built-in pattern compiles")
+});
 static URL_HOST: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?i)\b(?:https?|wss?|postgres(?:ql)?|redis|mongodb|amqp)://(?:[^/\s@]+@)?([^/\s:?#'`<>\x22]+)")
         .expect("built-in pattern compiles")
@@ -48,7 +52,7 @@ fn internal(text: &str) -> bool {
             let [a, b, ..] = ip.octets();
             ip.is_private() || ip.is_link_local() || (a == 100 && (64..128).contains(&b))
         }
-        Err(_) => !text.chars().next().is_some_and(|c| c.is_ascii_digit()) || text.contains(|c: char| c.is_ascii_alphabetic()),
+        Err(_) => INTERNAL_NAME.is_match(text),
     }
 }
 
@@ -76,12 +80,19 @@ fn judge(x: &Examined<'_>) -> Vec<Finding> {
     let bodies = public_bodies(x);
     for (part, url, response) in &bodies {
         let text = String::from_utf8_lossy(&response.body);
-        let pattern: &Regex = if matches!(part, Part::Script | Part::SourceMap) { &URL_HOST } else { &ADDRESS };
+        let pattern: &Regex = if matches!(part, Part::Script | Part::SourceMap) {
+            &URL_HOST
+        } else {
+            &ADDRESS
+        };
         for captures in pattern.captures_iter(&text) {
             let address = captures.get(1).expect("group 1 always takes part");
             if internal(address.as_str()) {
                 let (line, column) = line_and_column(text.as_bytes(), address.start());
-                note(format!("{url}:{line}:{column} ({})", part.describe()), address.as_str());
+                note(
+                    format!("{url}:{line}:{column} ({})", part.describe()),
+                    address.as_str(),
+                );
             }
         }
     }
@@ -94,10 +105,24 @@ mod tests {
 
     #[test]
     fn private_and_internal_but_not_loopback_or_public() {
-        for text in ["10.0.3.7", "172.20.1.1", "192.168.0.10", "100.64.0.1", "169.254.169.254", "db.internal", "redis.prod.svc.cluster.local"] {
+        for text in [
+            "10.0.3.7",
+            "172.20.1.1",
+            "192.168.0.10",
+            "100.64.0.1",
+            "169.254.169.254",
+            "db.internal",
+            "redis.prod.svc.cluster.local",
+        ] {
             assert!(internal(text), "{text}");
         }
-        for text in ["127.0.0.1", "8.8.8.8", "172.32.0.1"] {
+        for text in [
+            "127.0.0.1",
+            "8.8.8.8",
+            "172.32.0.1",
+            "lghttplab.supabase.co",
+            "localhost",
+        ] {
             assert!(!internal(text), "{text}");
         }
         let hits: Vec<&str> = ADDRESS

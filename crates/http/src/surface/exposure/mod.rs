@@ -189,13 +189,25 @@ mod tests {
             answer: Ok(response(200, "text/html", shell)),
         };
         let env = Url::parse("https://app.lab.test/.env").unwrap();
-        assert!(soft_404(&env, &response(200, "text/html", shell), &baseline));
-        assert!(!soft_404(&env, &response(200, "text/plain", "A=1\nB=2\n"), &baseline));
+        assert!(soft_404(
+            &env,
+            &response(200, "text/html", shell),
+            &baseline
+        ));
+        assert!(!soft_404(
+            &env,
+            &response(200, "text/plain", "A=1\nB=2\n"),
+            &baseline
+        ));
         let echoing = Probe {
             url: baseline.url.clone(),
             answer: Ok(response(404, "text/plain", "no /lg-x-not-found.txt here")),
         };
-        assert!(soft_404(&env, &response(404, "text/plain", "no /.env here"), &echoing));
+        assert!(soft_404(
+            &env,
+            &response(404, "text/plain", "no /.env here"),
+            &echoing
+        ));
     }
 }
 
@@ -236,10 +248,27 @@ pub(crate) fn public_bodies<'a>(x: &'a Examined<'_>) -> Vec<(Part, &'a Url, &'a 
     if let Ok(response) = &baseline.answer {
         bodies.push((Part::NotFoundPage, &baseline.url, response));
     }
-    let ok = |probe: &'a Probe| probe.ok().filter(|r| r.status == 200).map(|r| (&probe.url, r));
-    bodies.extend(surface.scripts.iter().filter_map(ok).map(|(u, r)| (Part::Script, u, r)));
+    let ok = |probe: &'a Probe| {
+        probe
+            .ok()
+            .filter(|r| r.status == 200)
+            .map(|r| (&probe.url, r))
+    };
+    bodies.extend(
+        surface
+            .scripts
+            .iter()
+            .filter_map(ok)
+            .map(|(u, r)| (Part::Script, u, r)),
+    );
     let real = |probe: &'a Probe| real_answer(probe, baseline).map(|r| (&probe.url, r));
-    bodies.extend(surface.maps.iter().filter_map(real).map(|(u, r)| (Part::SourceMap, u, r)));
+    bodies.extend(
+        surface
+            .maps
+            .iter()
+            .filter_map(real)
+            .map(|(u, r)| (Part::SourceMap, u, r)),
+    );
     bodies.extend(
         surface
             .paths
@@ -247,7 +276,13 @@ pub(crate) fn public_bodies<'a>(x: &'a Examined<'_>) -> Vec<(Part, &'a Url, &'a 
             .filter_map(|p| real(&p.probe))
             .map(|(u, r)| (Part::ExposedFile, u, r)),
     );
-    bodies.extend(surface.health.iter().filter_map(real).map(|(u, r)| (Part::Health, u, r)));
+    bodies.extend(
+        surface
+            .health
+            .iter()
+            .filter_map(real)
+            .map(|(u, r)| (Part::Health, u, r)),
+    );
     bodies
 }
 
@@ -256,7 +291,13 @@ pub(crate) fn line_and_column(body: &[u8], offset: usize) -> (usize, usize) {
     let offset = offset.min(body.len());
     let before = &body[..offset];
     let line = before.iter().filter(|b| **b == b'\n').count() + 1;
-    let line_start = before.iter().rposition(|b| *b == b'\n').map_or(0, |i| i + 1);
-    let column = String::from_utf8_lossy(&body[line_start..offset]).chars().count() + 1;
+    let line_start = before
+        .iter()
+        .rposition(|b| *b == b'\n')
+        .map_or(0, |i| i + 1);
+    let column = String::from_utf8_lossy(&body[line_start..offset])
+        .chars()
+        .count()
+        + 1;
     (line, column)
 }

@@ -49,12 +49,18 @@ fn judge(x: &Examined<'_>) -> Vec<Finding> {
             seen.push(key.clone());
             let (line, column) = line_and_column(&response.body, hit.mask.start);
             let place = format!("{url}:{line}:{column}");
-            let target = x.target.child(&format!("secret:{key}"), TargetKind::Url, place.clone());
+            let target = x
+                .target
+                .child(&format!("secret:{key}"), TargetKind::Url, place.clone());
             let finding = if hit.severity == Severity::Info {
                 Finding::pass(
                     &DEF,
                     target,
-                    format!("public by design (inventory): {} in the {} at {place}", rule.title, part.describe()),
+                    format!(
+                        "public by design (inventory): {} in the {} at {place}",
+                        rule.title,
+                        part.describe()
+                    ),
                 )
             } else {
                 Finding::fail(
@@ -76,11 +82,17 @@ fn judge(x: &Examined<'_>) -> Vec<Finding> {
             );
         }
     }
-    if !findings.iter().any(|f| f.status == launchguard_core::Status::Fail) {
+    if !findings
+        .iter()
+        .any(|f| f.status == launchguard_core::Status::Fail)
+    {
         findings.push(Finding::pass(
             &DEF,
             x.target.clone(),
-            format!("no secret in {} public bodies ({bytes} bytes)", bodies.len()),
+            format!(
+                "no secret in {} public bodies ({bytes} bytes)",
+                bodies.len()
+            ),
         ));
     }
     findings

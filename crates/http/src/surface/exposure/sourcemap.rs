@@ -56,7 +56,11 @@ fn judge(x: &Examined<'_>) -> Vec<Finding> {
         }
     }
     if surface.scripts.is_empty() {
-        return vec![Finding::pass(&DEF, x.target.clone(), "the page loads no same-origin script")];
+        return vec![Finding::pass(
+            &DEF,
+            x.target.clone(),
+            "the page loads no same-origin script",
+        )];
     }
     conclude(&DEF, x, found, failed, surface.maps.len())
 }

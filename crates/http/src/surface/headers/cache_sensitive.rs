@@ -52,7 +52,11 @@ fn judge(x: &Examined<'_>) -> Vec<Finding> {
         .split(',')
         .any(|d| d.trim().eq_ignore_ascii_case("no-store"));
     if no_store {
-        return pass(&DEF, x.target, format!("{why}; Cache-Control: {}", shown(&cache_control)));
+        return pass(
+            &DEF,
+            x.target,
+            format!("{why}; Cache-Control: {}", shown(&cache_control)),
+        );
     }
     vec![
         Finding::fail(
@@ -61,7 +65,11 @@ fn judge(x: &Examined<'_>) -> Vec<Finding> {
             format!(
                 "{} {why}, but its Cache-Control {} has no no-store",
                 hop.url,
-                if cache_control.is_empty() { "header is missing and".to_owned() } else { format!("`{}`", shown(&cache_control)) }
+                if cache_control.is_empty() {
+                    "header is missing and".to_owned()
+                } else {
+                    format!("`{}`", shown(&cache_control))
+                }
             ),
         )
         .with_evidence("url", hop.url.as_str())

@@ -42,7 +42,11 @@ fn judge(x: &Examined<'_>) -> Vec<Finding> {
             x.target,
             format!(
                 "enforced policy from {}: {}",
-                if from_meta { "a <meta> tag" } else { "the header" },
+                if from_meta {
+                    "a <meta> tag"
+                } else {
+                    "the header"
+                },
                 shown(&policy)
             ),
         ),
@@ -52,7 +56,9 @@ fn judge(x: &Examined<'_>) -> Vec<Finding> {
                 .with_evidence("url", hop.url.as_str())
                 .with_evidence("http_status", hop.response.status);
             if let Some(report_only) = hop.response.header("content-security-policy-report-only") {
-                message.push_str(" (only Content-Security-Policy-Report-Only, which enforces nothing)");
+                message.push_str(
+                    " (only Content-Security-Policy-Report-Only, which enforces nothing)",
+                );
                 finding = finding.with_evidence("report_only", shown(report_only));
             }
             finding.message = message;

@@ -39,7 +39,9 @@ pub(crate) fn weaknesses(csp: &Csp) -> Vec<String> {
         .map(|s| ("script-src", lower(s)))
         .or_else(|| csp.get("default-src").map(|s| ("default-src", lower(s))));
     match &script {
-        None => found.push("no script-src or default-src: scripts may load from anywhere".to_owned()),
+        None => {
+            found.push("no script-src or default-src: scripts may load from anywhere".to_owned())
+        }
         Some((directive, sources)) => {
             let has_nonce_or_hash = sources.iter().any(|s| {
                 s.starts_with("'nonce-")
@@ -48,7 +50,9 @@ pub(crate) fn weaknesses(csp: &Csp) -> Vec<String> {
                     || s.starts_with("'sha512-")
             });
             if sources.iter().any(|s| s == "'unsafe-inline'") && !has_nonce_or_hash {
-                found.push(format!("'unsafe-inline' in {directive} without a nonce or hash"));
+                found.push(format!(
+                    "'unsafe-inline' in {directive} without a nonce or hash"
+                ));
             }
             if sources.iter().any(|s| s == "'unsafe-eval'") {
                 found.push(format!("'unsafe-eval' in {directive}"));
@@ -59,7 +63,9 @@ pub(crate) fn weaknesses(csp: &Csp) -> Vec<String> {
                     found.push(format!("`{source}` in {directive}: scripts from any host"));
                 }
                 if source == "data:" || source == "blob:" {
-                    found.push(format!("`{source}` in {directive}: scripts from {source} URLs"));
+                    found.push(format!(
+                        "`{source}` in {directive}: scripts from {source} URLs"
+                    ));
                 }
             }
         }
@@ -129,7 +135,11 @@ mod tests {
             "script-src 'nonce-abc' 'unsafe-inline' 'strict-dynamic'; object-src 'none'; base-uri 'none'",
             "default-src 'none'; script-src 'self'; base-uri 'self'",
         ] {
-            assert_eq!(weaknesses(&Csp::parse(policy)), Vec::<String>::new(), "{policy}");
+            assert_eq!(
+                weaknesses(&Csp::parse(policy)),
+                Vec::<String>::new(),
+                "{policy}"
+            );
         }
         assert_eq!(weaknesses(&Csp::parse("frame-ancestors 'none'")).len(), 3);
     }

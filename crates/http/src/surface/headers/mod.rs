@@ -47,7 +47,8 @@ static META_CSP: LazyLock<Regex> = LazyLock::new(|| {
         .expect("built-in pattern compiles")
 });
 static META_CONTENT: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r#"(?is)\bcontent\s*=\s*(?:"([^"]*)"|'([^']*)')"#).expect("built-in pattern compiles")
+    Regex::new(r#"(?is)\bcontent\s*=\s*(?:"([^"]*)"|'([^']*)')"#)
+        .expect("built-in pattern compiles")
 });
 
 /// The enforced policy of an answer: the first CSP header, else a `<meta http-equiv>` policy.

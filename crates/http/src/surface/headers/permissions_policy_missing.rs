@@ -15,7 +15,9 @@ pub(crate) static DEF: CheckDef = CheckDef {
           needed.",
     fix: "Send `Permissions-Policy: camera=(), microphone=(), geolocation=(), payment=()`, allowing only what \
           the app uses.",
-    references: &["https://developer.mozilla.org/en-US/docs/Web/HTTP/Reference/Headers/Permissions-Policy"],
+    references: &[
+        "https://developer.mozilla.org/en-US/docs/Web/HTTP/Reference/Headers/Permissions-Policy",
+    ],
 };
 
 pub(crate) const CHECK: Check = Check { def: &DEF, judge };

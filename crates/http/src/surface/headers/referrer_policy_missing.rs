@@ -14,7 +14,9 @@ pub(crate) static DEF: CheckDef = CheckDef {
     why: "URLs of multi-tenant apps carry tenant names, record IDs, invitation and reset tokens; without a \
           policy the app depends on each browser's default, and `unsafe-url` hands them to every third party.",
     fix: "Send `Referrer-Policy: strict-origin-when-cross-origin` (or `no-referrer` for sensitive apps).",
-    references: &["https://developer.mozilla.org/en-US/docs/Web/HTTP/Reference/Headers/Referrer-Policy"],
+    references: &[
+        "https://developer.mozilla.org/en-US/docs/Web/HTTP/Reference/Headers/Referrer-Policy",
+    ],
 };
 
 pub(crate) const CHECK: Check = Check { def: &DEF, judge };
@@ -53,7 +55,10 @@ fn judge(x: &Examined<'_>) -> Vec<Finding> {
             Finding::fail(
                 &DEF,
                 x.target.clone(),
-                format!("{} sends Referrer-Policy: unsafe-url (full URLs to every site)", hop.url),
+                format!(
+                    "{} sends Referrer-Policy: unsafe-url (full URLs to every site)",
+                    hop.url
+                ),
             )
             .with_evidence("url", hop.url.as_str())
             .with_evidence("referrer_policy", "unsafe-url"),

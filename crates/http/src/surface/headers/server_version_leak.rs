@@ -61,7 +61,11 @@ fn judge(x: &Examined<'_>) -> Vec<Finding> {
         }
     }
     if leaks.is_empty() {
-        return pass(&DEF, x.target, "no version in Server, X-Powered-By or similar headers");
+        return pass(
+            &DEF,
+            x.target,
+            "no version in Server, X-Powered-By or similar headers",
+        );
     }
     vec![
         Finding::fail(

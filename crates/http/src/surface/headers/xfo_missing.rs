@@ -35,12 +35,22 @@ fn judge(x: &Examined<'_>) -> Vec<Finding> {
     let response = &hop.response;
     if let Some(ancestors) = response
         .headers_named("content-security-policy")
-        .find_map(|policy| Csp::parse(policy).get("frame-ancestors").map(|s| s.join(" ")))
+        .find_map(|policy| {
+            Csp::parse(policy)
+                .get("frame-ancestors")
+                .map(|s| s.join(" "))
+        })
     {
-        return pass(&DEF, x.target, format!("CSP frame-ancestors {}", shown(&ancestors)));
+        return pass(
+            &DEF,
+            x.target,
+            format!("CSP frame-ancestors {}", shown(&ancestors)),
+        );
     }
     match response.header("x-frame-options").map(str::trim) {
-        Some(value) if value.eq_ignore_ascii_case("deny") || value.eq_ignore_ascii_case("sameorigin") => {
+        Some(value)
+            if value.eq_ignore_ascii_case("deny") || value.eq_ignore_ascii_case("sameorigin") =>
+        {
             pass(&DEF, x.target, format!("X-Frame-Options: {}", shown(value)))
         }
         other => {

@@ -192,11 +192,14 @@ fn shop_env() -> String {
 
 /// The flawed frontend: one planted flaw per header, cookie and exposure check.
 pub fn shop_site() -> Router {
-    Router::new().fallback(|request: Request<Body>| async move {
-        let path = request.uri().path().to_owned();
-        let versions = [("server", "nginx/1.18.0"), ("x-powered-by", "PHP/8.1.2")];
-        let text = |body: String| respond(200, &[("content-type", "text/plain")], body);
-        match path.as_str() {
+    Router::new().fallback(shop_answer)
+}
+
+async fn shop_answer(request: Request<Body>) -> Response {
+    let path = request.uri().path().to_owned();
+    let versions = [("server", "nginx/1.18.0"), ("x-powered-by", "PHP/8.1.2")];
+    let text = |body: String| respond(200, &[("content-type", "text/plain")], body);
+    match path.as_str() {
             "/" => respond(
                 200,
                 &[
@@ -254,7 +257,6 @@ pub fn shop_site() -> Router {
             ),
             _ => respond(404, &[("content-type", "text/plain")], "Not Found"),
         }
-    })
 }
 
 /// A page from before anyone thought about headers.
@@ -310,66 +312,68 @@ fn cors_policy(path: &str, origin: &str) -> Option<(String, bool)> {
 
 /// The lab API: JSON, hardened headers, one CORS mistake per endpoint.
 pub fn api_site() -> Router {
-    Router::new().fallback(|request: Request<Body>| async move {
-        let path = request.uri().path().to_owned();
-        let known = path == "/v1/me" || CORS_ENDPOINTS.iter().any(|(p, _)| *p == path);
-        if !known {
-            return respond(
-                404,
-                &[
-                    ("content-type", "application/json"),
-                    ("x-content-type-options", "nosniff"),
-                ],
-                r#"{"error":"not found"}"#,
-            );
-        }
-        let origin = request
-            .headers()
-            .get(header::ORIGIN)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or("")
-            .to_owned();
-        let mut headers = HeaderMap::new();
-        headers.insert(
-            header::CONTENT_TYPE,
-            "application/json".parse().expect("valid"),
+    Router::new().fallback(api_answer)
+}
+
+async fn api_answer(request: Request<Body>) -> Response {
+    let path = request.uri().path().to_owned();
+    let known = path == "/v1/me" || CORS_ENDPOINTS.iter().any(|(p, _)| *p == path);
+    if !known {
+        return respond(
+            404,
+            &[
+                ("content-type", "application/json"),
+                ("x-content-type-options", "nosniff"),
+            ],
+            r#"{"error":"not found"}"#,
         );
-        headers.insert("x-content-type-options", "nosniff".parse().expect("valid"));
-        headers.insert(header::CACHE_CONTROL, "no-store".parse().expect("valid"));
-        headers.insert(header::VARY, "Origin".parse().expect("valid"));
-        if !origin.is_empty()
-            && let Some((allow, credentials)) = cors_policy(&path, &origin)
-            && let Ok(value) = allow.parse()
-        {
-            headers.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, value);
-            if credentials {
-                headers.insert(
-                    header::ACCESS_CONTROL_ALLOW_CREDENTIALS,
-                    "true".parse().expect("valid"),
-                );
-            }
+    }
+    let origin = request
+        .headers()
+        .get(header::ORIGIN)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_owned();
+    let mut headers = HeaderMap::new();
+    headers.insert(
+        header::CONTENT_TYPE,
+        "application/json".parse().expect("valid"),
+    );
+    headers.insert("x-content-type-options", "nosniff".parse().expect("valid"));
+    headers.insert(header::CACHE_CONTROL, "no-store".parse().expect("valid"));
+    headers.insert(header::VARY, "Origin".parse().expect("valid"));
+    if !origin.is_empty()
+        && let Some((allow, credentials)) = cors_policy(&path, &origin)
+        && let Ok(value) = allow.parse()
+    {
+        headers.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, value);
+        if credentials {
+            headers.insert(
+                header::ACCESS_CONTROL_ALLOW_CREDENTIALS,
+                "true".parse().expect("valid"),
+            );
         }
-        let (status, body) = if request.method() == Method::OPTIONS {
-            headers.insert(
-                header::ACCESS_CONTROL_ALLOW_METHODS,
-                "GET, PUT".parse().expect("valid"),
-            );
-            headers.insert(
-                header::ACCESS_CONTROL_ALLOW_HEADERS,
-                "authorization, content-type".parse().expect("valid"),
-            );
-            (StatusCode::NO_CONTENT, String::new())
-        } else {
-            (
-                StatusCode::OK,
-                r#"{"id":"lab-user","tenant":"acme"}"#.to_owned(),
-            )
-        };
-        let mut response = Response::new(Body::from(body));
-        *response.status_mut() = status;
-        *response.headers_mut() = headers;
-        response
-    })
+    }
+    let (status, body) = if request.method() == Method::OPTIONS {
+        headers.insert(
+            header::ACCESS_CONTROL_ALLOW_METHODS,
+            "GET, PUT".parse().expect("valid"),
+        );
+        headers.insert(
+            header::ACCESS_CONTROL_ALLOW_HEADERS,
+            "authorization, content-type".parse().expect("valid"),
+        );
+        (StatusCode::NO_CONTENT, String::new())
+    } else {
+        (
+            StatusCode::OK,
+            r#"{"id":"lab-user","tenant":"acme"}"#.to_owned(),
+        )
+    };
+    let mut response = Response::new(Body::from(body));
+    *response.status_mut() = status;
+    *response.headers_mut() = headers;
+    response
 }
 
 /// The running HTTP lab: its `[http]` section and the requests each site received.
@@ -462,4 +466,16 @@ mod tests {
         assert!(!sloppy_regex_match("https://lg-1.invalid"));
         assert!(!sloppy_regex_match("http://app.lab.test"));
     }
+}
+
+/// One plain-HTTP site with every planted flaw (the shop's pages and files, the API's CORS
+/// endpoints under `/v1/`), for the benchmark: tools that cannot be given a private CA can read it.
+pub fn bench_site() -> Router {
+    Router::new().fallback(|request: Request<Body>| async move {
+        if request.uri().path().starts_with("/v1/") {
+            api_answer(request).await
+        } else {
+            shop_answer(request).await
+        }
+    })
 }

@@ -454,6 +454,18 @@ pub async fn start(dir: &Path) -> anyhow::Result<HttpLab> {
     })
 }
 
+/// One plain-HTTP site with every planted flaw (the shop's pages and files, the API's CORS
+/// endpoints under `/v1/`), for the benchmark: tools that cannot be given a private CA can read it.
+pub fn bench_site() -> Router {
+    Router::new().fallback(|request: Request<Body>| async move {
+        if request.uri().path().starts_with("/v1/") {
+            api_answer(request).await
+        } else {
+            shop_answer(request).await
+        }
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -466,16 +478,4 @@ mod tests {
         assert!(!sloppy_regex_match("https://lg-1.invalid"));
         assert!(!sloppy_regex_match("http://app.lab.test"));
     }
-}
-
-/// One plain-HTTP site with every planted flaw (the shop's pages and files, the API's CORS
-/// endpoints under `/v1/`), for the benchmark: tools that cannot be given a private CA can read it.
-pub fn bench_site() -> Router {
-    Router::new().fallback(|request: Request<Body>| async move {
-        if request.uri().path().starts_with("/v1/") {
-            api_answer(request).await
-        } else {
-            shop_answer(request).await
-        }
-    })
 }

@@ -321,27 +321,28 @@ fn scrub(mut finding: Finding, secrets: &[&str]) -> Finding {
     if secrets.is_empty() {
         return finding;
     }
-    let clean = |text: &str| -> String {
-        let mut text = text.to_owned();
-        for secret in secrets {
-            if text.contains(secret) {
-                text = text.replace(secret, &launchguard_core::Redacted::new(secret).to_string());
-            }
-        }
-        text
-    };
-    finding.message = clean(&finding.message);
+    finding.message = clean(&finding.message, secrets);
     for value in finding.evidence.values_mut() {
-        scrub_value(value, &clean);
+        scrub_value(value, secrets);
     }
     finding
 }
 
-fn scrub_value(value: &mut launchguard_core::EvidenceValue, clean: &dyn Fn(&str) -> String) {
+fn clean(text: &str, secrets: &[&str]) -> String {
+    let mut text = text.to_owned();
+    for secret in secrets {
+        if text.contains(secret) {
+            text = text.replace(secret, &launchguard_core::Redacted::new(secret).to_string());
+        }
+    }
+    text
+}
+
+fn scrub_value(value: &mut launchguard_core::EvidenceValue, secrets: &[&str]) {
     match value {
-        launchguard_core::EvidenceValue::Text(text) => *text = clean(text),
+        launchguard_core::EvidenceValue::Text(text) => *text = clean(text, secrets),
         launchguard_core::EvidenceValue::List(items) => {
-            items.iter_mut().for_each(|item| scrub_value(item, clean))
+            items.iter_mut().for_each(|item| scrub_value(item, secrets))
         }
         _ => {}
     }
@@ -367,13 +368,17 @@ pub(crate) mod judge {
 
     use super::Examined;
 
-    /// The page's final answer, or an `error` finding saying why there is none.
+    /// The page's final answer, or the `error` finding saying why there is none.
     pub fn page<'a>(
         def: &CheckDef,
         x: &'a Examined<'_>,
-    ) -> Result<&'a launchguard_net::Hop, Finding> {
+    ) -> Result<&'a launchguard_net::Hop, Vec<Finding>> {
         x.surface.page().map_err(|reason| {
-            Finding::error(def, x.target.clone(), format!("not verified: {reason}"))
+            vec![Finding::error(
+                def,
+                x.target.clone(),
+                format!("not verified: {reason}"),
+            )]
         })
     }
 

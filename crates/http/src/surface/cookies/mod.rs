@@ -108,8 +108,8 @@ pub(crate) fn judge_cookies(
     problem: &str,
     severities: (Severity, Severity),
 ) -> Vec<Finding> {
-    if let Err(finding) = page(def, x) {
-        return vec![finding];
+    if let Err(findings) = page(def, x) {
+        return findings;
     }
     let cookies = all_cookies(x);
     let examined: Vec<&Cookie> = cookies.iter().filter(|c| applies(c)).collect();

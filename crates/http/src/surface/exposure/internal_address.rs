@@ -57,8 +57,8 @@ fn internal(text: &str) -> bool {
 }
 
 fn judge(x: &Examined<'_>) -> Vec<Finding> {
-    if let Err(finding) = page(&DEF, x) {
-        return vec![finding];
+    if let Err(findings) = page(&DEF, x) {
+        return findings;
     }
     let mut found: Vec<(String, Severity)> = Vec::new();
     let mut seen: Vec<String> = Vec::new();

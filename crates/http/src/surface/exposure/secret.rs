@@ -27,8 +27,8 @@ pub(crate) static DEF: CheckDef = CheckDef {
 pub(crate) const CHECK: Check = Check { def: &DEF, judge };
 
 fn judge(x: &Examined<'_>) -> Vec<Finding> {
-    if let Err(finding) = page(&DEF, x) {
-        return vec![finding];
+    if let Err(findings) = page(&DEF, x) {
+        return findings;
     }
     let bodies = public_bodies(x);
     let rules = SCANNER.rules();

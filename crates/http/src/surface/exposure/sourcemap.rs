@@ -31,8 +31,8 @@ pub(crate) fn is_map(response: &Response) -> Option<bool> {
 }
 
 fn judge(x: &Examined<'_>) -> Vec<Finding> {
-    if let Err(finding) = page(&DEF, x) {
-        return vec![finding];
+    if let Err(findings) = page(&DEF, x) {
+        return findings;
     }
     let surface = x.surface;
     let mut found = Vec::new();

@@ -26,7 +26,7 @@ pub(crate) const CHECK: Check = Check { def: &DEF, judge };
 fn judge(x: &Examined<'_>) -> Vec<Finding> {
     let hop = match page(&DEF, x) {
         Ok(hop) => hop,
-        Err(finding) => return vec![finding],
+        Err(findings) => return findings,
     };
     let session_cookie = set_cookies(&hop.url, &hop.response)
         .into_iter()
@@ -63,12 +63,15 @@ fn judge(x: &Examined<'_>) -> Vec<Finding> {
             &DEF,
             x.target.clone(),
             format!(
-                "{} {why}, but its Cache-Control {} has no no-store",
+                "{} {why}, but {}",
                 hop.url,
                 if cache_control.is_empty() {
-                    "header is missing and".to_owned()
+                    "sends no Cache-Control".to_owned()
                 } else {
-                    format!("`{}`", shown(&cache_control))
+                    format!(
+                        "its Cache-Control `{}` has no no-store",
+                        shown(&cache_control)
+                    )
                 }
             ),
         )

@@ -85,7 +85,7 @@ pub(crate) fn weaknesses(csp: &Csp) -> Vec<String> {
 fn judge(x: &Examined<'_>) -> Vec<Finding> {
     let hop = match page(&DEF, x) {
         Ok(hop) => hop,
-        Err(finding) => return vec![finding],
+        Err(findings) => return findings,
     };
     if let Err(reason) = page_rules_apply(x, &hop.response) {
         return vec![Finding::skipped(&DEF, x.target.clone(), reason)];

@@ -24,7 +24,7 @@ pub(crate) const CHECK: Check = Check { def: &DEF, judge };
 fn judge(x: &Examined<'_>) -> Vec<Finding> {
     let hop = match page(&DEF, x) {
         Ok(hop) => hop,
-        Err(finding) => return vec![finding],
+        Err(findings) => return findings,
     };
     match hop.response.header("x-content-type-options") {
         Some(value) if value.trim().eq_ignore_ascii_case("nosniff") => {

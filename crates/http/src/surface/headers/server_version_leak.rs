@@ -40,8 +40,8 @@ static VERSION: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"\d+\.\d+").expect("built-in pattern compiles"));
 
 fn judge(x: &Examined<'_>) -> Vec<Finding> {
-    if let Err(finding) = page(&DEF, x) {
-        return vec![finding];
+    if let Err(findings) = page(&DEF, x) {
+        return findings;
     }
     let answers = x
         .surface

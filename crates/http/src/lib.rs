@@ -1,6 +1,9 @@
-//! launchguard's HTTP agents. For now: health endpoints ([`health`]). Security headers, cookies,
-//! CORS, rate limits, exposures and cross-tenant probes come with later issues.
+//! launchguard's HTTP agents: health endpoints ([`health`]) and the public HTTP surface
+//! ([`surface`]: security headers, cookies, CORS, exposed files, secrets in pages and bundles).
+//! Rate limits and cross-tenant probes come with a later issue.
 
 pub mod health;
+pub mod surface;
 
 pub use health::HealthAgent;
+pub use surface::SurfaceAgent;

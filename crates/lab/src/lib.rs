@@ -7,11 +7,14 @@
 //! - [`tls_sites`]: the demo's HTTPS sites, one planted flaw each;
 //! - [`dns`]: in-process hickory-server zones and a Knot DNS lab signed under a private root;
 //! - [`health`]: the demo's health endpoints;
+//! - [`http_sites`]: the demo's public HTTP surface: HTTPS sites with planted header, cookie, CORS,
+//!   exposure and bundle-secret flaws beside clean controls;
 //! - [`logs`]: the demo's log files with planted secrets and look-alikes;
 //! - [`pg`]: a throwaway database loaded with the Supabase-like fixture.
 
 pub mod dns;
 pub mod health;
+pub mod http_sites;
 pub mod logs;
 pub mod pg;
 pub mod tls;

@@ -5,6 +5,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use launchguard_core::Scope;
+use reqwest::Method;
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 use tokio::time::Instant;
 use url::Url;
@@ -26,6 +27,8 @@ pub struct HttpOptions {
     pub pins: Pins,
     /// Body bytes read from a response before the connection is dropped.
     pub body_cap: usize,
+    /// PEM certificates trusted as roots besides the public ones (a private CA, a staging CA).
+    pub extra_roots_pem: Vec<u8>,
 }
 
 impl HttpOptions {
@@ -35,6 +38,7 @@ impl HttpOptions {
             accept_invalid_certs: false,
             pins: Pins::default(),
             body_cap,
+            extra_roots_pem: Vec::new(),
         }
     }
 }
@@ -104,7 +108,22 @@ pub struct HttpClient {
 impl HttpClient {
     pub fn new(scope: Arc<Scope>, options: HttpOptions) -> Result<Self, NetError> {
         let timeouts = scope.timeouts;
+        let extra_roots = if options.extra_roots_pem.is_empty() {
+            Vec::new()
+        } else {
+            let roots =
+                reqwest::Certificate::from_pem_bundle(&options.extra_roots_pem).map_err(|e| {
+                    NetError::Setup(format!("extra root certificates: {}", innermost(&e)))
+                })?;
+            if roots.is_empty() {
+                return Err(NetError::Setup(
+                    "extra root certificates: no PEM certificate found".into(),
+                ));
+            }
+            roots
+        };
         let client = reqwest::Client::builder()
+            .tls_certs_merge(extra_roots)
             .redirect(reqwest::redirect::Policy::none())
             .no_proxy()
             .tls_danger_accept_invalid_certs(options.accept_invalid_certs)
@@ -124,6 +143,11 @@ impl HttpClient {
         })
     }
 
+    /// The scope every request of this client is checked against (to test a URL before asking).
+    pub fn scope(&self) -> &Scope {
+        &self.scope
+    }
+
     /// One GET of `url` with `headers`, in scope and within the budget; the whole exchange,
     /// body included, is bounded by the request timeout.
     pub async fn get(
@@ -131,10 +155,21 @@ impl HttpClient {
         url: &Url,
         headers: &[(HeaderName, HeaderValue)],
     ) -> Result<Response, NetError> {
+        self.send(Method::GET, url, headers).await
+    }
+
+    /// One request of any method (OPTIONS for a CORS preflight, HEAD), without a body, under the
+    /// same rules as [`HttpClient::get`].
+    pub async fn send(
+        &self,
+        method: Method,
+        url: &Url,
+        headers: &[(HeaderName, HeaderValue)],
+    ) -> Result<Response, NetError> {
         self.scope.take_request(url)?;
         let limit = self.scope.timeouts.request + Duration::from_secs(1);
         let started = Instant::now();
-        let mut request = self.client.get(url.clone());
+        let mut request = self.client.request(method, url.clone());
         let mut map = HeaderMap::new();
         for (name, value) in headers {
             map.append(name.clone(), value.clone());
@@ -181,10 +216,21 @@ impl HttpClient {
     /// Follows redirects from `start` one GET per hop, up to `max_requests`, never to a URL out of
     /// scope. An error before the first answer is the walk's error; a later one stops the walk.
     pub async fn walk(&self, start: Url, max_requests: usize) -> Result<Walk, NetError> {
+        self.walk_with(start, max_requests, &[]).await
+    }
+
+    /// [`HttpClient::walk`] sending `headers` with every request (credentials stay in scope, as
+    /// every hop does).
+    pub async fn walk_with(
+        &self,
+        start: Url,
+        max_requests: usize,
+        headers: &[(HeaderName, HeaderValue)],
+    ) -> Result<Walk, NetError> {
         let mut hops = Vec::new();
         let mut url = start;
         loop {
-            let response = match self.get(&url, &[]).await {
+            let response = match self.get(&url, headers).await {
                 Ok(response) => response,
                 Err(e) if hops.is_empty() => return Err(e),
                 Err(e) => {

@@ -8,6 +8,7 @@ use launchguard_core::{AgentKind, Registry};
 /// Every agent launchguard has, in report order. Adding an agent is one line here.
 pub static AGENTS: &[&dyn AgentKind] = &[
     &launchguard_http::health::AGENT,
+    &launchguard_http::surface::AGENT,
     &launchguard_tls::AGENT,
     &launchguard_dns::AGENT,
     &launchguard_pg::AGENT,

@@ -71,6 +71,13 @@ pub fn demo(args: DemoArgs, color: bool) -> anyhow::Result<i32> {
                     return;
                 }
             };
+            let services = match launchguard_lab::http_sites::start(&lab_dir).await {
+                Ok(http) => format!("{services}{}", http.section),
+                Err(e) => {
+                    let _ = started_tx.send(Err(e));
+                    return;
+                }
+            };
             let openssl_skipped = tls.openssl_skipped.clone();
             let (services, dns, dns_skipped) =
                 match launchguard_lab::dns::start_lab(&lab_dir.join("dns-lab")).await {

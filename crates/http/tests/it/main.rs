@@ -1,3 +1,4 @@
 //! The http crate's one integration test binary: agents against real servers on loopback.
 
 mod health;
+mod surface;

@@ -182,3 +182,115 @@ async fn pinned_names_never_ask_dns_and_redirects_stay_in_scope() {
     .unwrap();
     assert_eq!(pinned, [SocketAddr::new(addr.ip(), 8443)]);
 }
+
+/// A raw HTTP/1.1 server that answers `204` and hands over the head of every request it reads.
+async fn recording_server() -> (SocketAddr, tokio::sync::mpsc::UnboundedReceiver<String>) {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let (sender, received) = tokio::sync::mpsc::unbounded_channel();
+    tokio::spawn(async move {
+        while let Ok((mut stream, _)) = listener.accept().await {
+            let sender = sender.clone();
+            tokio::spawn(async move {
+                let mut head = Vec::new();
+                let mut buf = [0u8; 1024];
+                while !head.windows(4).any(|w| w == b"\r\n\r\n") {
+                    match stream.read(&mut buf).await {
+                        Ok(0) | Err(_) => return,
+                        Ok(n) => head.extend_from_slice(&buf[..n]),
+                    }
+                }
+                let _ = sender.send(String::from_utf8_lossy(&head).into_owned());
+                let reply: &[u8] = if head.starts_with(b"GET /first") {
+                    b"HTTP/1.1 302 Found\r\nLocation: /second\r\nContent-Length: 0\r\n\r\n"
+                } else {
+                    b"HTTP/1.1 204 No Content\r\n\r\n"
+                };
+                let _ = stream.write_all(reply).await;
+            });
+        }
+    });
+    (addr, received)
+}
+
+#[tokio::test]
+async fn any_method_and_headers_go_out_as_given() {
+    let (addr, mut received) = recording_server().await;
+    let scope = scope(&["127.0.0.1"], 10);
+    let http = client(&scope, 100);
+    let url = Url::parse(&format!("http://{addr}/api")).unwrap();
+    let origin = (
+        reqwest::header::HeaderName::from_static("origin"),
+        reqwest::header::HeaderValue::from_static("https://lg-probe.invalid"),
+    );
+    let response = http
+        .send(launchguard_net::Method::OPTIONS, &url, &[origin])
+        .await
+        .unwrap();
+    assert_eq!(response.status, 204);
+    let head = received.recv().await.unwrap().to_ascii_lowercase();
+    assert!(head.starts_with("options /api http/1.1"), "{head}");
+    assert!(head.contains("origin: https://lg-probe.invalid"), "{head}");
+    assert_eq!(scope.requests_spent("127.0.0.1"), 1, "paid like a GET");
+}
+
+#[tokio::test]
+async fn a_walk_with_headers_sends_them_on_every_hop() {
+    let (addr, mut received) = recording_server().await;
+    let scope = scope(&["127.0.0.1"], 10);
+    let http = client(&scope, 100);
+    let start = Url::parse(&format!("http://{addr}/first")).unwrap();
+    let header = (
+        reqwest::header::HeaderName::from_static("authorization"),
+        reqwest::header::HeaderValue::from_static("Bearer lg-test"),
+    );
+    let walk = http.walk_with(start, 5, &[header]).await.unwrap();
+    assert_eq!(walk.hops.len(), 2);
+    assert!(walk.stopped.is_none());
+    for _ in 0..2 {
+        let head = received.recv().await.unwrap().to_ascii_lowercase();
+        assert!(head.contains("authorization: bearer lg-test"), "{head}");
+    }
+}
+
+#[tokio::test]
+async fn extra_roots_are_trusted_and_bad_ones_are_a_setup_error() {
+    use launchguard_lab::tls::{Authority, LeafSpec, Reply, serve_https, server_config};
+    let ca = Authority::root("net test CA");
+    let leaf = ca.issue(&LeafSpec::for_names(&["app.lab.test"]));
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let server = serve_https(
+        listener,
+        server_config(
+            vec![leaf.cert.clone()],
+            leaf.key(),
+            None,
+            &[&rustls::version::TLS13],
+        ),
+        Reply::ok(&[]),
+    );
+    let scope = scope(&["app.lab.test"], 10);
+    let url = Url::parse(&format!("https://app.lab.test:{}/", addr.port())).unwrap();
+    let options = |pem: &[u8]| {
+        let mut options = HttpOptions::new("test", 100);
+        options.pins = Pins::new(["app.lab.test"], addr);
+        options.extra_roots_pem = pem.to_vec();
+        options
+    };
+    let untrusted = HttpClient::new(scope.clone(), options(b""))
+        .unwrap()
+        .get(&url, &[])
+        .await
+        .unwrap_err();
+    assert!(matches!(untrusted, NetError::Tls(_)), "{untrusted:?}");
+    let trusted = HttpClient::new(scope.clone(), options(ca.pem.as_bytes()))
+        .unwrap()
+        .get(&url, &[])
+        .await
+        .unwrap();
+    assert_eq!(trusted.status, 200);
+    let err = HttpClient::new(scope, options(b"not a certificate")).unwrap_err();
+    assert!(matches!(err, NetError::Setup(_)), "{err:?}");
+    server.abort();
+}

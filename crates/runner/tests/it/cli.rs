@@ -73,7 +73,7 @@ fn demo_reports_the_lab_in_every_format_and_a_second_run_matches_the_baseline() 
     let report = read_json(&out.join("launchguard-report.json"));
     assert_eq!(
         report["run"]["agents"],
-        serde_json::json!(["health", "tls", "dns", "postgres", "logs"]),
+        serde_json::json!(["health", "http", "tls", "dns", "postgres", "logs"]),
         "the demo's database part ran: {first:?}"
     );
     let count = |report: &Value, statuses: &[&str]| {
@@ -217,6 +217,74 @@ fn demo_reports_the_lab_in_every_format_and_a_second_run_matches_the_baseline() 
         ],
         "the clean DNS zone"
     );
+    // The HTTP surface: each planted flaw fails on its site, the clean controls give nothing
+    // failing, and no site received more requests than its target's cap.
+    let http_failures: Vec<String> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["agent"] == "http" && f["status"] == "fail")
+        .map(|f| {
+            format!(
+                "{} {}",
+                f["check"].as_str().unwrap(),
+                f["target"]["id"].as_str().unwrap()
+            )
+        })
+        .collect();
+    for expected in [
+        "headers.csp.missing http:legacy",
+        "headers.csp.unsafe http:shop",
+        "headers.cache_sensitive http:shop",
+        "cookie.no_httponly http:shop",
+        "cookie.broad_domain http:shop",
+        "exposure.dotenv http:shop",
+        "exposure.git http:shop",
+        "exposure.sourcemap http:shop",
+        "exposure.debug http:shop",
+        "cors.origin_reflected_with_credentials http:api/cors:/v1/reflect-credentials",
+        "cors.null_origin_trusted http:api/cors:/v1/null",
+        "cors.suffix_match_bypass http:api/cors:/v1/suffix",
+        "cors.not_in_allowlist http:api/cors:/v1/regex",
+    ] {
+        assert!(
+            http_failures.iter().any(|f| f == expected),
+            "{expected} not in {http_failures:#?}"
+        );
+    }
+    assert!(
+        http_failures.iter().any(
+            |f| f.starts_with("exposure.secret http:shop/secret:secrets.supabase_service_role")
+        ),
+        "{http_failures:#?}"
+    );
+    let clean_http: Vec<String> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| {
+            let id = f["target"]["id"].as_str().unwrap();
+            id.starts_with("http:web") || id.starts_with("http:api/cors:/v1/me") || id == "http:api"
+        })
+        .filter(|f| f["status"] == "fail" || f["status"] == "error")
+        .map(|f| format!("{} {} {}", f["check"], f["target"]["id"], f["message"]))
+        .collect();
+    assert!(
+        clean_http.is_empty(),
+        "the clean HTTP controls: {clean_http:#?}"
+    );
+    for finding in report["findings"].as_array().unwrap() {
+        if finding["agent"] == "http"
+            && let Some(sent) = finding["evidence"]["requests_sent"].as_u64()
+        {
+            let cap = if finding["target"]["id"] == "http:api" {
+                200
+            } else {
+                150
+            };
+            assert!(sent <= cap, "{}: {sent} requests", finding["target"]["id"]);
+        }
+    }
     assert_eq!(status_of(&report, "health.status", "failing"), "fail");
     assert_eq!(status_of(&report, "health.slow", "slow"), "fail");
     assert_eq!(status_of(&report, "health.verbose", "verbose"), "fail");
@@ -715,6 +783,6 @@ fn a_demo_without_postgres_says_what_it_skipped_and_why() {
     let report = read_json(&out.join("launchguard-report.json"));
     assert_eq!(
         report["run"]["agents"],
-        serde_json::json!(["health", "tls", "dns", "logs"])
+        serde_json::json!(["health", "http", "tls", "dns", "logs"])
     );
 }

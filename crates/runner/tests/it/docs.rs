@@ -41,6 +41,7 @@ fn generated_docs_are_current() {
 fn crate_check_lists() -> Vec<(&'static str, Vec<&'static CheckDef>)> {
     vec![
         ("health", launchguard_http::health::CHECKS.to_vec()),
+        ("http", launchguard_http::surface::CHECKS.to_vec()),
         ("tls", launchguard_tls::CHECKS.to_vec()),
         ("dns", launchguard_dns::CHECKS.to_vec()),
         ("postgres", launchguard_pg::CHECKS.to_vec()),

@@ -1,0 +1,59 @@
+use launchguard_core::{CheckDef, Finding, Severity};
+
+use super::{all_through, allowlist, for_each_endpoint};
+use crate::surface::judge::listed;
+use crate::surface::{Check, Examined};
+
+pub(crate) static DEF: CheckDef = CheckDef {
+    id: "cors.origin_reflected",
+    agent: "http",
+    title: "Any origin may read the endpoint (without cookies)",
+    severity: Severity::Medium,
+    what: "Per CORS endpoint: fails when an arbitrary origin is echoed in Access-Control-Allow-Origin without \
+           `Access-Control-Allow-Credentials: true` (with it, cors.origin_reflected_with_credentials fails \
+           instead). Lists every probe origin that got through.",
+    why: "Every site can read the endpoint's answers from a visitor's browser: content behind IP allowlists or \
+          on an intranet, and any token the answer carries. Adding credentials later turns it critical.",
+    fix: "Compare the Origin against an exact allowlist and echo it only on a match (or send `*` deliberately \
+          for truly public, unauthenticated data).",
+    references: &["https://portswigger.net/web-security/cors"],
+};
+
+pub(crate) const CHECK: Check = Check { def: &DEF, judge };
+
+fn judge(x: &Examined<'_>) -> Vec<Finding> {
+    for_each_endpoint(x, |target, endpoint, verdict| match verdict.reflected() {
+        Some(false) => {
+            let origins = all_through(verdict);
+            Finding::fail(
+                &DEF,
+                target,
+                format!(
+                    "{} reflects any origin; {} probe(s) got through: {}",
+                    endpoint.url,
+                    origins.len(),
+                    listed(&origins, 10)
+                ),
+            )
+            .with_evidence("origins_through", origins)
+            .with_evidence("allowlist", allowlist(x))
+        }
+        Some(true) => Finding::skipped(
+            &DEF,
+            target,
+            "subsumed: reflected with credentials (see cors.origin_reflected_with_credentials)",
+        ),
+        None if verdict.answered == 0 => Finding::error(
+            &DEF,
+            target,
+            format!(
+                "not verified: no CORS probe was answered ({})",
+                verdict
+                    .failed
+                    .first()
+                    .map_or("no probe sent", |(_, r)| r.as_str())
+            ),
+        ),
+        None => Finding::pass(&DEF, target, "an arbitrary origin is not reflected"),
+    })
+}

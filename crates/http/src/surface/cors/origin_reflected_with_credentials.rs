@@ -1,0 +1,64 @@
+use launchguard_core::{CheckDef, Finding, Severity};
+
+use super::{all_through, allowlist, for_each_endpoint};
+use crate::surface::judge::listed;
+use crate::surface::{Check, Examined};
+
+pub(crate) static DEF: CheckDef = CheckDef {
+    id: "cors.origin_reflected_with_credentials",
+    agent: "http",
+    title: "Any origin may read the endpoint with the user's cookies",
+    severity: Severity::Critical,
+    what: "Per CORS endpoint: sends an arbitrary origin (`https://lg-<random>.invalid`) in a simple GET and in a \
+           preflight, and fails when Access-Control-Allow-Origin echoes it together with \
+           `Access-Control-Allow-Credentials: true`. The finding lists every probe origin that got through.",
+    why: "Any web page the victim visits can call the endpoint with the victim's session cookie and read the \
+          answer: their profile, their tenant's records, their API tokens. This is as bad as having no \
+          same-origin policy, and the MDN Observatory misses it.",
+    fix: "Compare the Origin against an exact allowlist (scheme, host and port) and echo it only on a match; \
+          never echo the request's Origin unconditionally, and never pair a dynamic origin with \
+          credentials without that check.",
+    references: &[
+        "https://portswigger.net/web-security/cors",
+        "https://developer.mozilla.org/en-US/docs/Web/HTTP/Guides/CORS#requests_with_credentials",
+    ],
+};
+
+pub(crate) const CHECK: Check = Check { def: &DEF, judge };
+
+fn judge(x: &Examined<'_>) -> Vec<Finding> {
+    for_each_endpoint(x, |target, endpoint, verdict| match verdict.reflected() {
+        Some(true) => {
+            let origins = all_through(verdict);
+            Finding::fail(
+                &DEF,
+                target,
+                format!(
+                    "{} reflects any origin with credentials; {} probe(s) got through: {}",
+                    endpoint.url,
+                    origins.len(),
+                    listed(&origins, 10)
+                ),
+            )
+            .with_evidence("origins_through", origins)
+            .with_evidence("allowlist", allowlist(x))
+        }
+        _ if verdict.answered == 0 => Finding::error(
+            &DEF,
+            target,
+            format!(
+                "not verified: no CORS probe was answered ({})",
+                verdict
+                    .failed
+                    .first()
+                    .map_or("no probe sent", |(_, r)| r.as_str())
+            ),
+        ),
+        Some(false) => Finding::pass(
+            &DEF,
+            target,
+            "any origin is reflected, but without credentials (see cors.origin_reflected)",
+        ),
+        None => Finding::pass(&DEF, target, "an arbitrary origin is not reflected"),
+    })
+}

@@ -7,10 +7,14 @@
 //! - [`tls_sites`]: the demo's HTTPS sites, one planted flaw each;
 //! - [`health`]: the demo's health endpoints;
 //! - [`logs`]: the demo's log files with planted secrets and look-alikes;
-//! - [`pg`]: a throwaway database loaded with the Supabase-like fixture.
+//! - [`pg`]: a throwaway database loaded with the Supabase-like fixture;
+//! - [`ratelimit`]: rate-limited, unlimited and misbehaving endpoints that count requests;
+//! - [`tenants`]: a multi-tenant API with one flaw per tenant selector and correct variants.
 
 pub mod health;
 pub mod logs;
 pub mod pg;
+pub mod ratelimit;
+pub mod tenants;
 pub mod tls;
 pub mod tls_sites;

@@ -8,6 +8,8 @@ use launchguard_core::{AgentKind, Registry};
 /// Every agent launchguard has, in report order. Adding an agent is one line here.
 pub static AGENTS: &[&dyn AgentKind] = &[
     &launchguard_http::health::AGENT,
+    &launchguard_http::ratelimit::AGENT,
+    &launchguard_http::tenants::AGENT,
     &launchguard_tls::AGENT,
     &launchguard_pg::AGENT,
     &launchguard_secrets::AGENT,

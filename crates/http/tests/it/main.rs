@@ -1,3 +1,6 @@
 //! The http crate's one integration test binary: agents against real servers on loopback.
 
 mod health;
+mod ratelimit;
+mod support;
+mod tenants;

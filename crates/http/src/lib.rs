@@ -5,6 +5,7 @@
 
 mod canary;
 pub mod health;
+pub mod postgrest;
 pub mod ratelimit;
 pub mod tenants;
 

@@ -10,6 +10,7 @@ pub static AGENTS: &[&dyn AgentKind] = &[
     &launchguard_http::health::AGENT,
     &launchguard_http::ratelimit::AGENT,
     &launchguard_http::tenants::AGENT,
+    &launchguard_http::postgrest::AGENT,
     &launchguard_tls::AGENT,
     &launchguard_pg::AGENT,
     &launchguard_secrets::AGENT,

@@ -76,6 +76,7 @@ pub async fn start() -> anyhow::Result<String> {
 
 [scope]
 hosts = ["127.0.0.1", "127.0.0.2", "localhost", "::1", "*.lab.test"]
+requests_per_host = 1000
 request_timeout_ms = 5000
 agent_deadline_secs = 60
 

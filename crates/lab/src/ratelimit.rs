@@ -157,7 +157,7 @@ pub async fn start() -> anyhow::Result<RateLimitLab> {
 }
 
 /// The `[ratelimit]` section the demo audits this lab with: one endpoint limited at 5 (expected
-/// 5, a clean control), one limited at 12 where 5 is expected (too lenient), and one unlimited.
+/// 5, a clean control), one limited at 8 where 5 is expected (too lenient), and one unlimited.
 pub fn demo_section(addr: SocketAddr) -> String {
     format!(
         r#"
@@ -172,14 +172,14 @@ method = "POST"
 body = '{{"email":"{{probe_user}}@invalid.example","password":"{{probe_user}}"}}'
 expected_limit = 5
 
-# Planted: limited only after 12 requests where 5 are expected, without Retry-After or IETF fields.
+# Planted: limited only after 8 requests where 5 are expected, and its 429 has no Retry-After.
 [[ratelimit.endpoints]]
 name = "signup"
-url = "http://{addr}/bare-limit/12"
+url = "http://{addr}/bare-limit/8"
 method = "POST"
 expected_limit = 5
 
-# Planted: never limited.
+# Planted: never limited, and advertises no limit.
 [[ratelimit.endpoints]]
 name = "password-reset"
 url = "http://{addr}/unlimited"

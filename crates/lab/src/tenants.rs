@@ -127,6 +127,30 @@ impl TenantLab {
     }
 }
 
+/// The demo's selectors: one flawed and one correct per kind, and a public one.
+pub const DEMO_SELECTORS: [(&str, &str, &str); 11] = [
+    ("flawed-header", "flawed", "header"),
+    ("correct-header", "correct", "header"),
+    ("flawed-subdomain", "flawed", "subdomain"),
+    ("correct-subdomain", "correct", "subdomain"),
+    ("flawed-cookie", "flawed", "cookie"),
+    ("correct-cookie", "correct", "cookie"),
+    ("flawed-path", "flawed", "path"),
+    ("correct-path", "correct", "path"),
+    ("flawed-query", "flawed", "query"),
+    ("correct-query", "correct", "query"),
+    ("public-query", "public", "query"),
+];
+
+/// The demo's `[tenants]` section, with comments saying what is planted.
+pub fn demo_section(lab: &TenantLab) -> String {
+    format!(
+        "\n# Planted: a multi-tenant API whose `flawed-*` selectors trust the tenant the client names over\n\
+         # the token's, and whose `public-query` needs no token at all; the `correct-*` selectors answer 403.\n{}",
+        lab.section(&DEMO_SELECTORS)
+    )
+}
+
 fn nonce() -> u128 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)

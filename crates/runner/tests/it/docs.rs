@@ -41,6 +41,9 @@ fn generated_docs_are_current() {
 fn crate_check_lists() -> Vec<(&'static str, Vec<&'static CheckDef>)> {
     vec![
         ("health", launchguard_http::health::CHECKS.to_vec()),
+        ("ratelimit", launchguard_http::ratelimit::CHECKS.to_vec()),
+        ("tenants", launchguard_http::tenants::CHECKS.to_vec()),
+        ("postgrest", launchguard_http::postgrest::CHECKS.to_vec()),
         ("tls", launchguard_tls::CHECKS.to_vec()),
         ("postgres", launchguard_pg::CHECKS.to_vec()),
         ("logs", launchguard_secrets::CHECKS.to_vec()),

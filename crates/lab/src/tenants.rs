@@ -53,6 +53,10 @@ struct Data {
     /// (tenant, note id) → body.
     notes: HashMap<(String, String), String>,
     requests: AtomicUsize,
+    /// Requests whose credentials belong to the selected tenant, to another one, or are absent.
+    own: AtomicUsize,
+    other: AtomicUsize,
+    anonymous: AtomicUsize,
 }
 
 /// The running multi-tenant API.
@@ -66,6 +70,16 @@ impl TenantLab {
     /// Requests the API received so far.
     pub fn requests(&self) -> usize {
         self.data.requests.load(Ordering::SeqCst)
+    }
+
+    /// Requests so far whose credentials belonged to the tenant they selected (controls), to
+    /// another tenant (cross-tenant attempts), and requests without credentials.
+    pub fn requests_by_asker(&self) -> (usize, usize, usize) {
+        (
+            self.data.own.load(Ordering::SeqCst),
+            self.data.other.load(Ordering::SeqCst),
+            self.data.anonymous.load(Ordering::SeqCst),
+        )
     }
 
     /// The environment variable that holds `tenant`'s token in [`TenantLab::section`].
@@ -198,6 +212,9 @@ pub async fn start(tenants: usize, resources: usize) -> anyhow::Result<TenantLab
         by_token,
         notes,
         requests: AtomicUsize::new(0),
+        own: AtomicUsize::new(0),
+        other: AtomicUsize::new(0),
+        anonymous: AtomicUsize::new(0),
     });
     let router = Router::new().fallback(answer).with_state(data.clone());
     let addr = crate::health::serve(router).await?;
@@ -262,6 +279,12 @@ async fn answer(State(data): State<Arc<Data>>, uri: Uri, headers: HeaderMap) -> 
         _ => return StatusCode::NOT_FOUND.into_response(),
     };
     let caller = token_tenant(&data, &headers);
+    let counter = match (caller, selected) {
+        (None, _) => &data.anonymous,
+        (Some(caller), Some(selected)) if caller == selected => &data.own,
+        (Some(_), _) => &data.other,
+    };
+    counter.fetch_add(1, Ordering::SeqCst);
     let tenant = match (variant, caller, selected) {
         ("public", _, Some(selected)) => selected,
         ("flawed", Some(_), Some(selected)) => selected,

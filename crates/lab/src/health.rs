@@ -25,7 +25,7 @@ fn verbose_body() -> String {
     )
 }
 
-async fn serve(router: Router) -> anyhow::Result<SocketAddr> {
+pub(crate) async fn serve(router: Router) -> anyhow::Result<SocketAddr> {
     let listener = TcpListener::bind("127.0.0.1:0")
         .await
         .context("cannot bind a loopback port for the lab")?;

@@ -10,12 +10,19 @@
 //! - [`http_sites`]: the demo's public HTTP surface: HTTPS sites with planted header, cookie, CORS,
 //!   exposure and bundle-secret flaws beside clean controls;
 //! - [`logs`]: the demo's log files with planted secrets and look-alikes;
-//! - [`pg`]: a throwaway database loaded with the Supabase-like fixture.
+//! - [`pg`]: a throwaway database loaded with the Supabase-like fixture;
+//! - [`postgrest`]: a PostgREST-compatible gateway (JWT, `SET LOCAL ROLE`, claims) over its own
+//!   database, with one table leaking to anon and one across tenants;
+//! - [`ratelimit`]: rate-limited, unlimited and misbehaving endpoints that count requests;
+//! - [`tenants`]: a multi-tenant API with one flaw per tenant selector and correct variants.
 
 pub mod dns;
 pub mod health;
 pub mod http_sites;
 pub mod logs;
 pub mod pg;
+pub mod postgrest;
+pub mod ratelimit;
+pub mod tenants;
 pub mod tls;
 pub mod tls_sites;

@@ -1,4 +1,4 @@
-//! HTTP as every agent does it: one GET at a time, in scope and within the budget, no redirect
+//! HTTP as every agent does it: one request at a time, in scope and within the budget, no redirect
 //! followed by the client, no system proxy, a capped body, names resolved by [`crate::lookup`].
 
 use std::sync::Arc;
@@ -155,16 +155,18 @@ impl HttpClient {
         url: &Url,
         headers: &[(HeaderName, HeaderValue)],
     ) -> Result<Response, NetError> {
-        self.send(Method::GET, url, headers).await
+        self.send(Method::GET, url, headers, None).await
     }
 
-    /// One request of any method (OPTIONS for a CORS preflight, HEAD), without a body, under the
-    /// same rules as [`HttpClient::get`].
+    /// One request of any method, with `headers` and an optional `body`, in scope and within the
+    /// budget (one request taken before anything is sent); the whole exchange, body included, is
+    /// bounded by the request timeout. Redirects are never followed.
     pub async fn send(
         &self,
         method: Method,
         url: &Url,
         headers: &[(HeaderName, HeaderValue)],
+        body: Option<Vec<u8>>,
     ) -> Result<Response, NetError> {
         self.scope.take_request(url)?;
         let limit = self.scope.timeouts.request + Duration::from_secs(1);
@@ -175,6 +177,9 @@ impl HttpClient {
             map.append(name.clone(), value.clone());
         }
         request = request.headers(map);
+        if let Some(body) = body {
+            request = request.body(body);
+        }
         let exchange = async {
             let mut response = request.send().await.map_err(|e| classify(&e, limit))?;
             let status = response.status().as_u16();

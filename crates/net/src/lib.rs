@@ -3,7 +3,8 @@
 //!
 //! - [`connect`]: a TCP connection to an address, in scope, paid from the host's budget, within
 //!   the connect timeout (the TLS agent's raw probes and inspection handshakes run over it);
-//! - [`HttpClient`]: one request at a time (GET, or any method through [`HttpClient::send`]), never following redirects, no system proxy, a capped body,
+//! - [`HttpClient`]: one request at a time ([`HttpClient::get`], or any method and a body with
+//!   [`HttpClient::send`]), never following redirects, no system proxy, a capped body,
 //!   names resolved by launchguard (pinned addresses first), and [`HttpClient::walk`] to follow
 //!   redirects one hop at a time, never out of scope;
 //! - [`NetError`]: one typed error from which every message and status is derived;

@@ -9,6 +9,9 @@ use launchguard_core::{AgentKind, Registry};
 pub static AGENTS: &[&dyn AgentKind] = &[
     &launchguard_http::health::AGENT,
     &launchguard_http::surface::AGENT,
+    &launchguard_http::ratelimit::AGENT,
+    &launchguard_http::tenants::AGENT,
+    &launchguard_http::postgrest::AGENT,
     &launchguard_tls::AGENT,
     &launchguard_dns::AGENT,
     &launchguard_pg::AGENT,

@@ -34,10 +34,25 @@ struct PostgresLab {
 /// What the lab thread hands back once everything listens.
 struct Started {
     config: String,
+    /// Credentials the configuration names (the tenant lab's tokens), handed in through the
+    /// [`Environment`].
+    credentials: Vec<(String, String)>,
     openssl_skipped: Option<String>,
     dns_skipped: Option<String>,
     postgres_url: Option<String>,
     postgres_skipped: Option<String>,
+}
+
+/// The rate-limit lab and the multi-tenant API: their config sections and the tenants' tokens.
+async fn start_http_labs() -> anyhow::Result<(String, Vec<(String, String)>)> {
+    let limits = launchguard_lab::ratelimit::start().await?;
+    let tenants = launchguard_lab::tenants::start(2, 2).await?;
+    let sections = format!(
+        "{}{}",
+        launchguard_lab::ratelimit::demo_section(limits.addr),
+        launchguard_lab::tenants::demo_section(&tenants)
+    );
+    Ok((sections, tenants.env_vars()))
 }
 
 pub fn demo(args: DemoArgs, color: bool) -> anyhow::Result<i32> {
@@ -78,6 +93,13 @@ pub fn demo(args: DemoArgs, color: bool) -> anyhow::Result<i32> {
                     return;
                 }
             };
+            let (services, credentials) = match start_http_labs().await {
+                Ok((sections, credentials)) => (format!("{services}{sections}"), credentials),
+                Err(e) => {
+                    let _ = started_tx.send(Err(e));
+                    return;
+                }
+            };
             let openssl_skipped = tls.openssl_skipped.clone();
             let (services, dns, dns_skipped) =
                 match launchguard_lab::dns::start_lab(&lab_dir.join("dns-lab")).await {
@@ -111,10 +133,11 @@ pub fn demo(args: DemoArgs, color: bool) -> anyhow::Result<i32> {
                     ),
                     openssl_skipped,
                     dns_skipped,
+                    credentials,
                     postgres_url: Some(pg.url.clone()),
                     postgres_skipped: None,
                 },
-                Err(reason) => Started { config: services, openssl_skipped, dns_skipped, postgres_url: None, postgres_skipped: Some(reason.clone()) },
+                Err(reason) => Started { config: services, credentials, openssl_skipped, dns_skipped, postgres_url: None, postgres_skipped: Some(reason.clone()) },
             };
             let _ = started_tx.send(Ok(started));
             let _ = stop_rx.await;
@@ -156,6 +179,9 @@ pub fn demo(args: DemoArgs, color: bool) -> anyhow::Result<i32> {
         }
     }
     let mut env = Environment::process();
+    for (name, value) in started.credentials {
+        env = env.with_var(name, value);
+    }
     if let Some(url) = started.postgres_url {
         env = env.with_var(LAB_DATABASE_URL_VAR, url);
     }

@@ -141,7 +141,7 @@ impl<'a> Fetcher<'a> {
         self.take()?;
         let response = self
             .client
-            .send(method, url, headers)
+            .send(method, url, headers, None)
             .await
             .map_err(|e| e.to_string())?;
         self.paid(&response);

@@ -224,7 +224,7 @@ async fn any_method_and_headers_go_out_as_given() {
         reqwest::header::HeaderValue::from_static("https://lg-probe.invalid"),
     );
     let response = http
-        .send(launchguard_net::Method::OPTIONS, &url, &[origin])
+        .send(launchguard_net::Method::OPTIONS, &url, &[origin], None)
         .await
         .unwrap();
     assert_eq!(response.status, 204);
@@ -293,4 +293,48 @@ async fn extra_roots_are_trusted_and_bad_ones_are_a_setup_error() {
     let err = HttpClient::new(scope, options(b"not a certificate")).unwrap_err();
     assert!(matches!(err, NetError::Setup(_)), "{err:?}");
     server.abort();
+}
+
+#[tokio::test]
+async fn send_carries_any_method_headers_and_body_and_pays_one_request() {
+    use axum::body::Bytes;
+    use axum::http::{HeaderMap as AxumHeaders, Method as AxumMethod};
+    use launchguard_net::Method;
+    use reqwest::header::{HeaderName, HeaderValue};
+
+    let router = axum::Router::new().fallback(
+        |method: AxumMethod, headers: AxumHeaders, body: Bytes| async move {
+            let probe = headers
+                .get("x-probe")
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("-")
+                .to_owned();
+            format!("{method} {probe} {}", String::from_utf8_lossy(&body))
+        },
+    );
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
+    let scope = scope(&["127.0.0.1"], 3);
+    let http = client(&scope, 1_000);
+    let url = Url::parse(&format!("http://{addr}/rows")).unwrap();
+    let header = [(
+        HeaderName::from_static("x-probe"),
+        HeaderValue::from_static("lg"),
+    )];
+    let posted = http
+        .send(Method::POST, &url, &header, Some(b"{\"a\":1}".to_vec()))
+        .await
+        .unwrap();
+    assert_eq!(String::from_utf8_lossy(&posted.body), "POST lg {\"a\":1}");
+    let deleted = http.send(Method::DELETE, &url, &[], None).await.unwrap();
+    assert_eq!(String::from_utf8_lossy(&deleted.body), "DELETE - ");
+    let got = http.get(&url, &header).await.unwrap();
+    assert_eq!(String::from_utf8_lossy(&got.body), "GET lg ");
+    assert_eq!(scope.requests_spent("127.0.0.1"), 3);
+    let err = http
+        .send(Method::PATCH, &url, &[], Some(Vec::new()))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, NetError::BudgetSpent(_)), "{err}");
 }

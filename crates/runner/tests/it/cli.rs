@@ -73,7 +73,16 @@ fn demo_reports_the_lab_in_every_format_and_a_second_run_matches_the_baseline() 
     let report = read_json(&out.join("launchguard-report.json"));
     assert_eq!(
         report["run"]["agents"],
-        serde_json::json!(["health", "http", "tls", "dns", "postgres", "logs"]),
+        serde_json::json!([
+            "health",
+            "http",
+            "ratelimit",
+            "tenants",
+            "tls",
+            "dns",
+            "postgres",
+            "logs"
+        ]),
         "the demo's database part ran: {first:?}"
     );
     let count = |report: &Value, statuses: &[&str]| {
@@ -298,6 +307,84 @@ fn demo_reports_the_lab_in_every_format_and_a_second_run_matches_the_baseline() 
         );
     }
 
+    // The rate-limit part: the limited control passes, the planted endpoints fail, and each burst
+    // stayed within its budget.
+    let finding = |check: &str, target: &str| -> Value {
+        report["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["check"] == check && f["target"]["id"] == target)
+            .unwrap_or_else(|| panic!("no {check} on {target}"))
+            .clone()
+    };
+    for check in [
+        "ratelimit.absent",
+        "ratelimit.too_lenient",
+        "ratelimit.no_retry_after",
+        "ratelimit.headers_missing",
+    ] {
+        assert_eq!(
+            finding(check, "ratelimit:login")["status"],
+            "pass",
+            "{check}"
+        );
+    }
+    assert_eq!(
+        finding("ratelimit.too_lenient", "ratelimit:signup")["status"],
+        "fail"
+    );
+    assert_eq!(
+        finding("ratelimit.too_lenient", "ratelimit:signup")["evidence"]["allowed_before_limit"],
+        8
+    );
+    assert_eq!(
+        finding("ratelimit.no_retry_after", "ratelimit:signup")["status"],
+        "fail"
+    );
+    assert_eq!(
+        finding("ratelimit.absent", "ratelimit:password-reset")["status"],
+        "fail"
+    );
+    assert_eq!(
+        finding("ratelimit.absent", "ratelimit:password-reset")["evidence"]["requests_sent"],
+        10
+    );
+    assert_eq!(
+        finding("ratelimit.headers_missing", "ratelimit:password-reset")["status"],
+        "fail"
+    );
+    // The tenants part: each flawed selector proved by the other tenant's canary, nothing on the
+    // correct ones.
+    for kind in ["header", "subdomain", "cookie", "path", "query"] {
+        let check = format!("tenant.cross_access.{kind}");
+        let flawed = finding(&check, &format!("tenants:probes/flawed-{kind}"));
+        assert_eq!(flawed["status"], "fail", "{flawed:#}");
+        assert!(
+            flawed["evidence"]["canary_offset"].is_number(),
+            "{flawed:#}"
+        );
+        let correct = format!("tenants:probes/correct-{kind}");
+        for check in [
+            check.as_str(),
+            "tenant.http_control_failed",
+            "tenant.unauthenticated_access",
+        ] {
+            assert_eq!(
+                finding(check, &correct)["status"],
+                "pass",
+                "{check} {correct}"
+            );
+        }
+    }
+    assert_eq!(
+        finding(
+            "tenant.unauthenticated_access",
+            "tenants:probes/public-query"
+        )["status"],
+        "fail"
+    );
+
     // Schemas: ours for JSON, the official one for SARIF.
     let schema = read_json(&workspace_root().join("docs/report.schema.json"));
     assert_valid(&schema, &report, "the demo JSON report");
@@ -332,6 +419,12 @@ fn demo_reports_the_lab_in_every_format_and_a_second_run_matches_the_baseline() 
         assert!(
             !text.contains(PLANTED_DB_PASSWORD),
             "{name} contains the planted secret"
+        );
+        // The tenant lab's tokens (random per run) appear only redacted: at most their first 4
+        // characters.
+        assert!(
+            !text.contains("lg-lab-token"),
+            "{name} contains a tenant token"
         );
     }
     assert!(
@@ -783,6 +876,14 @@ fn a_demo_without_postgres_says_what_it_skipped_and_why() {
     let report = read_json(&out.join("launchguard-report.json"));
     assert_eq!(
         report["run"]["agents"],
-        serde_json::json!(["health", "http", "tls", "dns", "logs"])
+        serde_json::json!([
+            "health",
+            "http",
+            "ratelimit",
+            "tenants",
+            "tls",
+            "dns",
+            "logs"
+        ])
     );
 }

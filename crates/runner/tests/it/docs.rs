@@ -42,6 +42,9 @@ fn crate_check_lists() -> Vec<(&'static str, Vec<&'static CheckDef>)> {
     vec![
         ("health", launchguard_http::health::CHECKS.to_vec()),
         ("http", launchguard_http::surface::CHECKS.to_vec()),
+        ("ratelimit", launchguard_http::ratelimit::CHECKS.to_vec()),
+        ("tenants", launchguard_http::tenants::CHECKS.to_vec()),
+        ("postgrest", launchguard_http::postgrest::CHECKS.to_vec()),
         ("tls", launchguard_tls::CHECKS.to_vec()),
         ("dns", launchguard_dns::CHECKS.to_vec()),
         ("postgres", launchguard_pg::CHECKS.to_vec()),

@@ -187,9 +187,21 @@ pub fn assemble(
     suppressions: &[Suppression],
     run: RunInfo,
 ) -> Report {
+    // The one redaction pass every finding of every agent goes through before any renderer.
+    findings
+        .iter_mut()
+        .for_each(launchguard_secrets::redact_finding);
     let mut gone = previous
         .map(|prev| baseline::apply_baseline(&mut findings, prev))
         .unwrap_or_default();
+    for list in [
+        &mut gone.resolved,
+        &mut gone.not_rechecked,
+        &mut gone.no_longer_audited,
+    ] {
+        list.iter_mut()
+            .for_each(launchguard_secrets::redact_finding);
+    }
     let suppression_notes = baseline::apply_suppressions(
         findings.iter_mut().chain(gone.not_rechecked.iter_mut()),
         suppressions,
@@ -266,8 +278,19 @@ fn emit(
 
 /// `launchguard diff OLD NEW`.
 pub fn diff(args: DiffArgs, color: bool) -> anyhow::Result<i32> {
-    let old = baseline::load_report(&args.old).map_err(|e| usage(format!("{e:#}")))?;
-    let new = baseline::load_report(&args.new).map_err(|e| usage(format!("{e:#}")))?;
+    let mut old = baseline::load_report(&args.old).map_err(|e| usage(format!("{e:#}")))?;
+    let mut new = baseline::load_report(&args.new).map_err(|e| usage(format!("{e:#}")))?;
+    for report in [&mut old, &mut new] {
+        for list in [
+            &mut report.findings,
+            &mut report.resolved,
+            &mut report.not_rechecked,
+            &mut report.no_longer_audited,
+        ] {
+            list.iter_mut()
+                .for_each(launchguard_secrets::redact_finding);
+        }
+    }
     let diff = baseline::diff(&args.old, &old, &args.new, &new);
     let text = match args.format {
         CatalogFormat::Json => report::json::render_diff(&diff)?,

@@ -186,7 +186,13 @@ async fn probe(client: &HttpClient, env: &Environment, endpoint: &Endpoint) -> O
             elapsed: response.elapsed,
             location: response
                 .header("location")
-                .map(|l| l.chars().take(200).collect()),
+                // Redacted before it is cut, so no piece of a secret outlives the cut.
+                .map(|l| {
+                    launchguard_secrets::redact_text(l)
+                        .chars()
+                        .take(200)
+                        .collect()
+                }),
             body: response.body,
             truncated: response.truncated,
         }),

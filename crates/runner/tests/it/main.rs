@@ -5,6 +5,7 @@ mod cli;
 mod docs;
 mod formats;
 mod hostile;
+mod leaks;
 mod scan_logs;
 mod support;
 mod weekly;

@@ -112,6 +112,9 @@ pub fn run_and_report(
         let progress = show_progress.then(|| indicatif::ProgressBar::new(0));
         crate::orchestrate::run_agents(agents, scope, cancel, progress).await
     });
+    // Agents past their deadline may leave a blocking read behind (a log on a hung network
+    // file system): never wait for it, the report is written without it and the process exits.
+    runtime.shutdown_background();
     let finished_at = Utc::now();
     let report = assemble(
         findings,

@@ -16,4 +16,6 @@ pub use config::LogsConfig;
 pub use engine::{Encoding, Hit, Scanner};
 pub use redact::{redact_finding, redact_text};
 pub use rules::{CHECKS, RULES};
-pub use scan::{Location, Occurrence, ScanOptions, ScanReport, Unscanned, scan_paths};
+pub use scan::{
+    Location, Occurrence, ScanOptions, ScanReport, Stop, Unscanned, scan_paths, scan_paths_until,
+};

@@ -2,6 +2,7 @@
 //! loopback, report formats, weekly-audit flows and generated docs.
 
 mod cli;
+mod corpus;
 mod docs;
 mod faults;
 mod formats;

@@ -129,7 +129,7 @@ fn mutations(valid: &[u8], truncations: usize, flips: usize, seed: u64) -> Vec<(
     out
 }
 
-fn run_info() -> RunInfo {
+pub fn run_info() -> RunInfo {
     RunInfo {
         started_at: Utc.with_ymd_and_hms(2026, 11, 26, 3, 0, 0).unwrap(),
         finished_at: Utc.with_ymd_and_hms(2026, 11, 26, 3, 0, 2).unwrap(),
@@ -144,7 +144,7 @@ fn run_info() -> RunInfo {
     }
 }
 
-const FORMATS: [ReportFormat; 5] = [
+pub const FORMATS: [ReportFormat; 5] = [
     ReportFormat::Json,
     ReportFormat::Sarif,
     ReportFormat::Junit,

@@ -8,6 +8,7 @@ mod faults;
 mod formats;
 mod hostile;
 mod leaks;
+mod properties;
 mod scan_logs;
 mod support;
 mod weekly;

@@ -83,16 +83,15 @@ fn resetting_server() -> SocketAddr {
             );
             let _ = stream.flush();
             std::thread::sleep(Duration::from_millis(50));
-            let socket = socket2_linger_zero(&stream);
+            linger_zero(&stream);
             drop(stream);
-            drop(socket);
         }
     });
     addr
 }
 
 /// Sets SO_LINGER to zero so that closing the socket sends a reset.
-fn socket2_linger_zero(stream: &std::net::TcpStream) {
+fn linger_zero(stream: &std::net::TcpStream) {
     use std::os::fd::AsRawFd;
     let linger = libc::linger {
         l_onoff: 1,

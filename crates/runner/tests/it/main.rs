@@ -6,6 +6,7 @@ mod corpus;
 mod docs;
 mod faults;
 mod formats;
+mod harm;
 mod hostile;
 mod leaks;
 mod properties;

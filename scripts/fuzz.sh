@@ -27,7 +27,12 @@ cargo +nightly fuzz --version >/dev/null 2>&1 || {
 }
 
 targets=$(cargo +nightly fuzz list --fuzz-dir fuzz)
-cargo +nightly fuzz build --fuzz-dir fuzz -s "$sanitizer" --target-dir "$target_dir" >/dev/null
+build_log="$(mktemp)"
+if ! cargo +nightly fuzz build --fuzz-dir fuzz -s "$sanitizer" --target-dir "$target_dir" >"$build_log" 2>&1; then
+  cat "$build_log" >&2
+  exit 1
+fi
+rm -f "$build_log"
 
 status=0
 printf '%-14s %12s %8s %s\n' target executions seconds findings

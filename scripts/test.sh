@@ -94,6 +94,18 @@ cargo fmt --all -- --check
 say "cargo clippy"
 cargo clippy --workspace --all-targets --locked -- -D warnings
 
+say "cargo deny (advisories, licences, bans: one crypto provider, no OpenSSL; sources)"
+if cargo deny --version >/dev/null 2>&1; then
+  if cargo deny fetch db >/dev/null 2>&1; then
+    cargo deny --log-level error check advisories bans licenses sources
+  else
+    echo "note: the RustSec advisory database cannot be fetched (no network?): checking bans, licences and sources only"
+    cargo deny --log-level error check bans licenses sources
+  fi
+else
+  die "cargo-deny is not installed (cargo install --locked cargo-deny; .ci/run installs it)"
+fi
+
 say "tests (includes the generated-docs and snapshot checks)"
 if cargo nextest --version >/dev/null 2>&1; then
   cargo nextest run --workspace --locked --no-fail-fast

@@ -86,12 +86,19 @@ impl Environment {
         self
     }
 
+    /// The value of `name`. Variables a configuration names hold credentials: every value read
+    /// is remembered so that reports, logs and errors never show it (see
+    /// [`crate::redact::hide_credentials`]).
     pub fn var(&self, name: &str) -> Result<String, EnvVarError> {
         if let Some(value) = self.overrides.get(name) {
+            crate::redact::register_credential(value);
             return Ok(value.clone());
         }
         match std::env::var(name) {
-            Ok(value) => Ok(value),
+            Ok(value) => {
+                crate::redact::register_credential(&value);
+                Ok(value)
+            }
             Err(std::env::VarError::NotPresent) => Err(EnvVarError::NotSet(name.to_owned())),
             Err(std::env::VarError::NotUnicode(_)) => Err(EnvVarError::NotUnicode(name.to_owned())),
         }

@@ -89,13 +89,7 @@ pub async fn serve_zones(bind: SocketAddr, zones: &[Zone]) -> anyhow::Result<Zon
         .map_err(|e| anyhow::anyhow!("zone {}: {e}", zone.origin))?;
         catalog.upsert(LowerName::new(&origin), vec![Arc::new(handler)]);
     }
-    let udp = UdpSocket::bind(bind)
-        .await
-        .with_context(|| format!("cannot bind UDP {bind}"))?;
-    let addr = udp.local_addr()?;
-    let tcp = TcpListener::bind(addr)
-        .await
-        .with_context(|| format!("cannot bind TCP {addr}"))?;
+    let (udp, tcp, addr) = bind_pair(bind).await?;
     let mut server = Server::new(catalog);
     server.register_socket(udp);
     server.register_listener(tcp, Duration::from_secs(5), 65_535);
@@ -103,6 +97,25 @@ pub async fn serve_zones(bind: SocketAddr, zones: &[Zone]) -> anyhow::Result<Zon
         addr,
         _server: server,
     })
+}
+
+/// A UDP socket and a TCP listener on the same port of `bind`'s address. With port 0, a port
+/// whose TCP side another process took between the two binds is given up for another one.
+async fn bind_pair(bind: SocketAddr) -> anyhow::Result<(UdpSocket, TcpListener, SocketAddr)> {
+    let attempts = if bind.port() == 0 { 50 } else { 1 };
+    let mut last = None;
+    for _ in 0..attempts {
+        let udp = UdpSocket::bind(bind)
+            .await
+            .with_context(|| format!("cannot bind UDP {bind}"))?;
+        let addr = udp.local_addr()?;
+        match TcpListener::bind(addr).await {
+            Ok(tcp) => return Ok((udp, tcp, addr)),
+            Err(e) => last = Some((addr, e)),
+        }
+    }
+    let (addr, error) = last.expect("at least one attempt");
+    Err(anyhow::Error::new(error).context(format!("cannot bind TCP {addr}")))
 }
 
 /// A UDP and TCP port on `ip` that is free on both (the same number for every address listed).

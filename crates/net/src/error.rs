@@ -32,6 +32,10 @@ pub enum NetError {
     /// The connection could not be made or was lost for another reason.
     #[error("could not connect: {0}")]
     Connect(String),
+    /// An answer began (status line and headers) but its body was cut off (a reset, a close
+    /// before the announced length, a broken chunk): nothing may be judged on half an answer.
+    #[error("the answer (HTTP {status}) was cut off before its body ended: {reason}")]
+    CutOff { status: u16, reason: String },
     /// launchguard could not set up the client (a local problem, not the peer's).
     #[error("could not set up the HTTP client: {0}")]
     Setup(String),

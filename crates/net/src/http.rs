@@ -196,7 +196,17 @@ impl HttpClient {
                 .collect();
             let mut body = Vec::new();
             let mut truncated = false;
-            while let Some(chunk) = response.chunk().await.map_err(|e| classify(&e, limit))? {
+            let cut_off = |e: reqwest::Error| match classify(&e, limit) {
+                timeout @ NetError::Timeout(_) => timeout,
+                other => NetError::CutOff {
+                    status,
+                    reason: match other {
+                        NetError::Connect(reason) | NetError::Protocol(reason) => reason,
+                        other => other.to_string(),
+                    },
+                },
+            };
+            while let Some(chunk) = response.chunk().await.map_err(cut_off)? {
                 let room = self.body_cap - body.len();
                 if chunk.len() > room {
                     body.extend_from_slice(&chunk[..room]);

@@ -245,6 +245,9 @@ pub fn run_and_report(
         crate::orchestrate::run_agents(agents, scope, cancel, progress).await
     });
     crate::correlate::caa_against_certificates(&mut findings);
+    // Agents past their deadline may leave a blocking read behind (a log on a hung network
+    // file system): never wait for it, the report is written without it and the process exits.
+    runtime.shutdown_background();
     let finished_at = Utc::now();
     if let Some(selection) = run.selection {
         findings.retain(|f| selection.contains(f.check.as_str()));
@@ -319,9 +322,21 @@ pub fn assemble(
     suppressions: &[Suppression],
     run: RunInfo,
 ) -> Report {
+    // The one redaction pass every finding of every agent goes through before any renderer.
+    findings
+        .iter_mut()
+        .for_each(launchguard_secrets::redact_finding);
     let mut gone = previous
         .map(|prev| baseline::apply_baseline(&mut findings, prev))
         .unwrap_or_default();
+    for list in [
+        &mut gone.resolved,
+        &mut gone.not_rechecked,
+        &mut gone.no_longer_audited,
+    ] {
+        list.iter_mut()
+            .for_each(launchguard_secrets::redact_finding);
+    }
     let suppression_notes = baseline::apply_suppressions(
         findings.iter_mut().chain(gone.not_rechecked.iter_mut()),
         suppressions,
@@ -450,8 +465,19 @@ pub fn diff(args: DiffArgs, color: bool) -> anyhow::Result<i32> {
     let format = args
         .format
         .require("diff", &[F::Terminal, F::Json, F::Markdown])?;
-    let old = baseline::load_report(&args.old).map_err(|e| usage(format!("{e:#}")))?;
-    let new = baseline::load_report(&args.new).map_err(|e| usage(format!("{e:#}")))?;
+    let mut old = baseline::load_report(&args.old).map_err(|e| usage(format!("{e:#}")))?;
+    let mut new = baseline::load_report(&args.new).map_err(|e| usage(format!("{e:#}")))?;
+    for report in [&mut old, &mut new] {
+        for list in [
+            &mut report.findings,
+            &mut report.resolved,
+            &mut report.not_rechecked,
+            &mut report.no_longer_audited,
+        ] {
+            list.iter_mut()
+                .for_each(launchguard_secrets::redact_finding);
+        }
+    }
     let diff = baseline::diff(&args.old, &old, &args.new, &new);
     let text = match format {
         F::Json => report::json::render_diff(&diff)?,

@@ -7,6 +7,7 @@ pub mod catalog;
 pub mod cli;
 pub mod correlate;
 pub mod demo;
+pub mod logging;
 pub mod merge;
 pub mod orchestrate;
 pub mod reference;
@@ -43,7 +44,7 @@ pub fn main() -> ExitCode {
             return ExitCode::from(if e.use_stderr() { EXIT_USAGE as u8 } else { 0 });
         }
     };
-    init_logging(cli.verbose);
+    logging::init(cli.verbose);
     let color = match cli.color {
         ColorChoice::Always => true,
         ColorChoice::Never => false,
@@ -62,7 +63,10 @@ pub fn main() -> ExitCode {
                 return ExitCode::SUCCESS;
             }
             // Errors quote files, peers and arguments: through the one door to a terminal.
-            report::escape::print_stderr(&format!("error: {error:#}\n"));
+            // ... and through the redaction every finding gets: an error can quote a peer's answer.
+            report::escape::print_stderr(&launchguard_secrets::redact_text(&format!(
+                "error: {error:#}\n"
+            )));
             let code = if error.downcast_ref::<UsageError>().is_some() {
                 EXIT_USAGE
             } else {
@@ -71,23 +75,6 @@ pub fn main() -> ExitCode {
             ExitCode::from(code as u8)
         }
     }
-}
-
-fn init_logging(verbosity: u8) {
-    let default = match verbosity {
-        0 => "warn",
-        1 => "warn,launchguard=info,launchguard_core=info,launchguard_http=info",
-        _ => "info,launchguard=debug,launchguard_core=debug,launchguard_http=debug",
-    };
-    let filter = std::env::var("LAUNCHGUARD_LOG")
-        .ok()
-        .and_then(|f| tracing_subscriber::EnvFilter::try_new(f).ok())
-        .unwrap_or_else(|| tracing_subscriber::EnvFilter::new(default));
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .with_ansi(std::io::stderr().is_terminal())
-        .try_init();
 }
 
 fn run(command: Command, color: bool) -> anyhow::Result<i32> {

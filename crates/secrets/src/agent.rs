@@ -13,7 +13,7 @@ use crate::config::LogsConfig;
 
 use crate::engine::Scanner;
 use crate::rules::{CHECKS, RULES, UNSCANNED};
-use crate::scan::{ScanOptions, ScanReport, scan_paths};
+use crate::scan::{ScanOptions, ScanReport, Stop, scan_paths_until};
 
 fn check(rule: &str) -> &'static CheckDef {
     RULES
@@ -170,11 +170,22 @@ impl Agent for LogsAgent {
 
     fn run<'a>(&'a self, ctx: &'a AgentContext) -> AgentFuture<'a> {
         Box::pin(async move {
+            // The scan runs on a blocking thread the runner cannot cancel: it stops itself at the
+            // deadline, and when this future is dropped (deadline, interrupt), through the guard.
+            // It stops a little before the deadline, so that what it found still gets reported.
+            let deadline = ctx.deadline.into_std();
+            let stop = Stop::at(
+                deadline
+                    .checked_sub(std::time::Duration::from_millis(250))
+                    .filter(|early| *early > std::time::Instant::now())
+                    .unwrap_or(deadline),
+            );
+            let _guard = RaiseOnDrop(stop.clone());
             for (path, target) in &self.roots {
                 tracing::info!(path = %path.display(), "scanning logs");
-                let (path, options) = (path.clone(), self.options.clone());
+                let (path, options, stop) = (path.clone(), self.options.clone(), stop.clone());
                 let scanned = tokio::task::spawn_blocking(move || {
-                    scan_paths(&[path], &options, &Scanner::new())
+                    scan_paths_until(&[path], &options, &Scanner::new(), &stop)
                 })
                 .await;
                 match scanned {
@@ -192,5 +203,14 @@ impl Agent for LogsAgent {
                 }
             }
         })
+    }
+}
+
+/// Stops a scan when the agent's future is dropped.
+struct RaiseOnDrop(Stop);
+
+impl Drop for RaiseOnDrop {
+    fn drop(&mut self) {
+        self.0.raise();
     }
 }

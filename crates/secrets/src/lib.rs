@@ -6,6 +6,7 @@
 pub mod agent;
 mod config;
 pub mod engine;
+pub mod redact;
 pub mod rules;
 pub mod scan;
 pub mod validate;
@@ -13,5 +14,8 @@ pub mod validate;
 pub use agent::{AGENT, LogsAgent, LogsSpec, findings};
 pub use config::LogsConfig;
 pub use engine::{Encoding, Hit, Scanner};
+pub use redact::{redact_finding, redact_text};
 pub use rules::{CHECKS, RULES};
-pub use scan::{Location, Occurrence, ScanOptions, ScanReport, Unscanned, scan_paths};
+pub use scan::{
+    Location, Occurrence, ScanOptions, ScanReport, Stop, Unscanned, scan_paths, scan_paths_until,
+};

@@ -12,8 +12,9 @@ use std::fs::File;
 use std::io::{self, BufRead, BufReader, Read, Seek, SeekFrom, Write};
 use std::os::unix::fs::{FileTypeExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
 
 use globset::{Glob, GlobSet, GlobSetBuilder};
 use launchguard_core::{Redacted, Severity};
@@ -50,6 +51,47 @@ impl Default for ScanOptions {
             exclude: Vec::new(),
             threads: 0,
             max_expansion: 200,
+        }
+    }
+}
+
+/// When a scan must stop: a deadline, or a flag its owner raises (the `[logs]` agent raises it
+/// when the runner drops it at the agent's deadline or on an interrupt). Checked after every
+/// buffer (at most 4 MiB) and before every input, so a scan ends promptly with what it read,
+/// and every input it did not finish is listed as unscanned.
+#[derive(Debug, Clone, Default)]
+pub struct Stop {
+    deadline: Option<Instant>,
+    raised: Arc<AtomicBool>,
+}
+
+impl Stop {
+    /// A scan that runs to the end.
+    pub fn never() -> Self {
+        Stop::default()
+    }
+
+    /// A scan that stops at `deadline`.
+    pub fn at(deadline: Instant) -> Self {
+        Stop {
+            deadline: Some(deadline),
+            raised: Arc::default(),
+        }
+    }
+
+    /// Stops the scan (from another thread).
+    pub fn raise(&self) {
+        self.raised.store(true, Ordering::Relaxed);
+    }
+
+    /// Why the scan must stop now, if it must.
+    fn reason(&self) -> Option<&'static str> {
+        if self.raised.load(Ordering::Relaxed) {
+            Some("the scan was stopped (the agent's deadline passed or the run was interrupted)")
+        } else if self.deadline.is_some_and(|d| Instant::now() >= d) {
+            Some("the scan was stopped at the agent's deadline")
+        } else {
+            None
         }
     }
 }
@@ -598,6 +640,7 @@ fn scan_stream(
     limit: Option<u64>,
     scanner: &Scanner,
     result: &mut JobResult,
+    stop: &Stop,
 ) -> Result<(), String> {
     stream(reader, limit, scanner, &mut |stretch| {
         let Stretch {
@@ -619,12 +662,24 @@ fn scan_stream(
         }
         result.newlines += memchr_iter(b'\n', &data[from..to]).count() as u64;
         result.bytes += (to - from) as u64;
-        Ok(())
+        match stop.reason() {
+            Some(reason) => Err(format!("not read in full: {reason}")),
+            None => Ok(()),
+        }
     })
 }
 
-fn run_job(job: &Job, scanner: &Scanner, options: &ScanOptions) -> (String, JobResult) {
+fn run_job(
+    job: &Job,
+    scanner: &Scanner,
+    options: &ScanOptions,
+    stop: &Stop,
+) -> (String, JobResult) {
     let mut result = JobResult::default();
+    if let Some(reason) = stop.reason() {
+        result.problem = Some(format!("not read: {reason} before it was reached"));
+        return (job_name(job), result);
+    }
     match open(job, options) {
         Ok(Opened {
             name,
@@ -632,19 +687,22 @@ fn run_job(job: &Job, scanner: &Scanner, options: &ScanOptions) -> (String, JobR
             limit,
             ..
         }) => {
-            if let Err(problem) = scan_stream(&mut stream, limit, scanner, &mut result) {
+            if let Err(problem) = scan_stream(&mut stream, limit, scanner, &mut result, stop) {
                 result.problem = Some(problem);
             }
             (name, result)
         }
         Err(problem) => {
-            let name = match job {
-                Job::Stdin => "-".to_owned(),
-                Job::File { path } | Job::Region { path, .. } => path.display().to_string(),
-            };
             result.problem = Some(problem);
-            (name, result)
+            (job_name(job), result)
         }
+    }
+}
+
+fn job_name(job: &Job) -> String {
+    match job {
+        Job::Stdin => "-".to_owned(),
+        Job::File { path } | Job::Region { path, .. } => path.display().to_string(),
     }
 }
 
@@ -653,6 +711,17 @@ pub fn scan_paths(
     paths: &[PathBuf],
     options: &ScanOptions,
     scanner: &Scanner,
+) -> Result<ScanReport, String> {
+    scan_paths_until(paths, options, scanner, &Stop::never())
+}
+
+/// [`scan_paths`] that ends at `stop`, keeping what it found; every input not read in full by
+/// then is listed in [`ScanReport::unscanned`].
+pub fn scan_paths_until(
+    paths: &[PathBuf],
+    options: &ScanOptions,
+    scanner: &Scanner,
+    stop: &Stop,
 ) -> Result<ScanReport, String> {
     let mut report = ScanReport::default();
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
@@ -673,7 +742,7 @@ pub fn scan_paths(
                 loop {
                     let i = next.fetch_add(1, Ordering::Relaxed);
                     let Some(job) = jobs.get(i) else { break };
-                    let outcome = run_job(job, scanner, options);
+                    let outcome = run_job(job, scanner, options, stop);
                     *results[i].lock().unwrap_or_else(|p| p.into_inner()) = Some(outcome);
                 }
             });
@@ -699,11 +768,17 @@ pub fn scan_paths(
             report.files_scanned += 1;
         }
         if let Some(reason) = result.problem {
-            report.unscanned.push(Unscanned {
-                file: name.clone(),
-                reason,
-                bytes_scanned: result.bytes,
-            });
+            // The regions of one split file are one input to a reader.
+            match report.unscanned.last_mut() {
+                Some(last) if last.file == name && matches!(job, Job::Region { .. }) => {
+                    last.bytes_scanned += result.bytes;
+                }
+                _ => report.unscanned.push(Unscanned {
+                    file: name.clone(),
+                    reason,
+                    bytes_scanned: result.bytes,
+                }),
+            }
         }
         let mut result_hits = result.hits;
         for key in result.order {

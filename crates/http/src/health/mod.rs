@@ -18,7 +18,7 @@ use launchguard_core::config::{EnvVarError, Environment, Invalid, SectionContext
 use launchguard_core::{
     Agent, AgentContext, AgentFuture, AgentSpec, CheckDef, Finding, Registration, Target,
 };
-use launchguard_net::{HttpClient, HttpOptions};
+use launchguard_net::{HttpClient, HttpOptions, NetError};
 use reqwest::header::{HeaderName, HeaderValue};
 use tokio::time::Instant;
 use url::Url;
@@ -60,7 +60,8 @@ pub(crate) struct Answer {
 /// The result of trying one endpoint.
 #[derive(Debug)]
 pub(crate) enum Outcome {
-    /// Not attempted (out of scope, budget spent, a credential variable unset): nothing verified.
+    /// Nothing verified: not attempted (out of scope, budget spent, a credential variable unset),
+    /// or an answer cut off mid-body.
     NotAttempted(String),
     /// Attempted, no HTTP answer: refused, DNS, TLS, timeout or not HTTP.
     Unreachable {
@@ -199,11 +200,19 @@ async fn probe(client: &HttpClient, env: &Environment, endpoint: &Endpoint) -> O
             elapsed: response.elapsed,
             location: response
                 .header("location")
-                .map(|l| l.chars().take(200).collect()),
+                // Redacted before it is cut, so no piece of a secret outlives the cut.
+                .map(|l| {
+                    launchguard_secrets::redact_text(l)
+                        .chars()
+                        .take(200)
+                        .collect()
+                }),
             body: response.body,
             truncated: response.truncated,
         }),
-        Err(e) if e.not_attempted() => Outcome::NotAttempted(e.to_string()),
+        Err(e) if e.not_attempted() || matches!(e, NetError::CutOff { .. }) => {
+            Outcome::NotAttempted(e.to_string())
+        }
         Err(e) => Outcome::Unreachable {
             reason: e.to_string(),
             elapsed: started.elapsed(),

@@ -119,16 +119,22 @@ fn is_internal_v6(ip: Ipv6Addr) -> bool {
     (ip.segments()[0] & 0xfe00) == 0xfc00
 }
 
+/// What a report may show of a matched text: secrets and credentials redacted first, over the
+/// whole match, so that shortening can never leave a piece of a secret the rules no longer know.
+fn example(matched: &str) -> String {
+    shorten(&launchguard_secrets::redact_text(matched))
+}
+
 /// A connection string with its password replaced by its redacted form.
 fn redact_connection_string(raw: &str) -> String {
     match url::Url::parse(raw) {
         Ok(url) => match url.password() {
-            Some(password) => shorten(&raw.replacen(
+            Some(password) => raw.replacen(
                 &format!(":{password}@"),
                 &format!(":<{}>@", Redacted::new(password)),
                 1,
-            )),
-            None => shorten(raw),
+            ),
+            None => raw.to_owned(),
         },
         Err(_) => {
             let scheme = raw.split("://").next().unwrap_or("");
@@ -158,7 +164,7 @@ pub(crate) fn find_leaks(body: &str) -> Vec<Leak> {
         patterns
             .iter()
             .flat_map(|p| p.find_iter(body))
-            .map(|m| shorten(m.as_str()))
+            .map(|m| example(m.as_str()))
             .collect()
     };
 
@@ -190,7 +196,7 @@ pub(crate) fn find_leaks(body: &str) -> Vec<Leak> {
         "connection_string",
         CONNECTION_STRING
             .find_iter(body)
-            .map(|m| redact_connection_string(m.as_str()))
+            .map(|m| example(&redact_connection_string(m.as_str())))
             .collect(),
     );
     leaks

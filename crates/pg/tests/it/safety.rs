@@ -169,6 +169,8 @@ async fn killing_the_probe_backend_mid_run_fails_closed() {
     };
 
     let admin = admin_client(&lab).await;
+    let checksums = admin_client(&lab).await;
+    let before = snapshot(&checksums).await;
     let database = lab.database.clone();
     let killer = tokio::spawn(async move {
         for _ in 0..5000 {
@@ -194,6 +196,8 @@ async fn killing_the_probe_backend_mid_run_fails_closed() {
         killer.await.unwrap(),
         "the probe backend was never seen running a probe"
     );
+    // The killed transaction rolled back: not a row or sequence changed.
+    assert_eq!(before, snapshot(&checksums).await);
     let dynamic = [
         "probe.control_failed",
         "tenant.cross_read",

@@ -381,6 +381,13 @@ pub fn summarize(
 /// Writes `bytes` to `path` through a temporary file in the same directory and a rename, so that
 /// a reader never sees half a report.
 pub fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    staged(path, bytes)?.persist(path).map_err(|e| e.error)?;
+    Ok(())
+}
+
+/// `bytes` written and synced to a temporary file beside `path`, ready to be renamed over it;
+/// dropped unrenamed, it is removed.
+fn staged(path: &Path, bytes: &[u8]) -> std::io::Result<tempfile::NamedTempFile> {
     let dir = path
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
@@ -397,8 +404,7 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
         file.as_file()
             .set_permissions(std::fs::Permissions::from_mode(0o644))?;
     }
-    file.persist(path).map_err(|e| e.error)?;
-    Ok(())
+    Ok(file)
 }
 
 /// Renders one format as everyone sees it by default.
@@ -441,14 +447,23 @@ pub fn write_files(
     use anyhow::Context;
     std::fs::create_dir_all(dir)
         .with_context(|| format!("cannot create the output directory {}", dir.display()))?;
-    let mut written = Vec::new();
+    // Every file is written in full before any replaces its predecessor: a disk that fills
+    // midway leaves last run's reports (a baseline among them) all in place, never a mix.
+    let mut staged_files = Vec::new();
     for format in formats {
         let Some(name) = format.file_name() else {
             continue;
         };
         let path = dir.join(name);
         let text = render_view(*format, report, registry, view)?;
-        write_atomically(&path, text.as_bytes())
+        let file = staged(&path, text.as_bytes())
+            .with_context(|| format!("cannot write {}", path.display()))?;
+        staged_files.push((path, file));
+    }
+    let mut written = Vec::new();
+    for (path, file) in staged_files {
+        file.persist(&path)
+            .map_err(|e| e.error)
             .with_context(|| format!("cannot write {}", path.display()))?;
         written.push(path);
     }

@@ -263,7 +263,7 @@ fn demo_reports_the_lab_in_every_format_and_a_second_run_matches_the_baseline() 
     }
     assert!(
         http_failures.iter().any(
-            |f| f.starts_with("exposure.secret http:shop/secret:secrets.supabase_service_role")
+            |f| f.starts_with("exposure.secret http:shop/leak/secrets.supabase_service_role/")
         ),
         "{http_failures:#?}"
     );

@@ -2,10 +2,15 @@
 //! loopback, report formats, weekly-audit flows and generated docs.
 
 mod cli;
+mod corpus;
 mod docs;
 mod fanout;
+mod faults;
 mod formats;
+mod harm;
 mod hostile;
+mod leaks;
+mod properties;
 mod scan_logs;
 mod support;
 mod weekly;

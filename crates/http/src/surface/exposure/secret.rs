@@ -42,7 +42,9 @@ fn judge(x: &Examined<'_>) -> Vec<Finding> {
             if !rule.id.starts_with("secrets.") {
                 continue;
             }
-            let key = format!("{}:{}", rule.id, hit.redacted.fingerprint);
+            // Shaped so that no secret rule mistakes it for an assignment: target IDs are redacted
+            // like every other text of a finding.
+            let key = format!("{}/{}", rule.id, hit.redacted.fingerprint);
             if seen.contains(&key) {
                 continue;
             }
@@ -51,7 +53,7 @@ fn judge(x: &Examined<'_>) -> Vec<Finding> {
             let place = format!("{url}:{line}:{column}");
             let target = x
                 .target
-                .child(&format!("secret:{key}"), TargetKind::Url, place.clone());
+                .child(&format!("leak/{key}"), TargetKind::Url, place.clone());
             let finding = if hit.severity == Severity::Info {
                 Finding::pass(
                     &DEF,

@@ -461,6 +461,29 @@ pub fn env_var_name(variable: &Spanned<String>) -> Result<(), Invalid> {
     }
 }
 
+/// `headers_from_env` as written (header name to the variable holding its value), checked: HTTP
+/// header names, and names of variables rather than credentials.
+pub fn headers_from_env(
+    headers: &BTreeMap<String, Spanned<String>>,
+) -> Result<Vec<(String, String)>, Invalid> {
+    let mut checked = Vec::new();
+    for (header, variable) in headers {
+        let valid_name = !header.is_empty()
+            && header
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+        if !valid_name {
+            return Err(Invalid::at(
+                variable,
+                format!("`{}` is not an HTTP header name", header.escape_debug()),
+            ));
+        }
+        env_var_name(variable)?;
+        checked.push((header.clone(), variable.get_ref().clone()));
+    }
+    Ok(checked)
+}
+
 /// At most `max` characters of `text`, with an ellipsis when cut.
 pub fn shorten(text: &str, max: usize) -> String {
     let mut chars = text.chars();

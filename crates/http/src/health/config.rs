@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 use std::num::NonZeroU64;
 use std::time::Duration;
 
-use launchguard_core::config::{Invalid, SectionContext, env_var_name, unique_names};
+use launchguard_core::config::{Invalid, SectionContext, headers_from_env, unique_names};
 use launchguard_core::{Target, TargetKind};
 use schemars::JsonSchema;
 use serde::Deserialize;
@@ -77,21 +77,7 @@ pub(super) fn validate(
                 "the URL carries credentials; put them in an environment variable and name it in headers_from_env",
             ));
         }
-        let mut headers_from_env = Vec::new();
-        for (header, variable) in &endpoint.headers_from_env {
-            let valid_name = !header.is_empty()
-                && header
-                    .bytes()
-                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
-            if !valid_name {
-                return Err(Invalid::at(
-                    variable,
-                    format!("`{}` is not an HTTP header name", header.escape_debug()),
-                ));
-            }
-            env_var_name(variable)?;
-            headers_from_env.push((header.clone(), variable.get_ref().clone()));
-        }
+        let headers_from_env = headers_from_env(&endpoint.headers_from_env)?;
         let target = Target::new(
             format!("health:{}", endpoint.name.get_ref()),
             TargetKind::Url,

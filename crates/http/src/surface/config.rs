@@ -5,7 +5,7 @@ use std::net::IpAddr;
 use std::num::{NonZeroU32, NonZeroU64};
 use std::path::PathBuf;
 
-use launchguard_core::config::{Invalid, SectionContext, env_var_name, unique_names};
+use launchguard_core::config::{Invalid, SectionContext, headers_from_env, unique_names};
 use launchguard_core::{Target, TargetKind};
 use schemars::JsonSchema;
 use serde::Deserialize;
@@ -196,21 +196,7 @@ pub(super) fn validate(
                 })?;
             health_urls.push(joined);
         }
-        let mut headers_from_env = Vec::new();
-        for (header, variable) in &target.headers_from_env {
-            let valid_name = !header.is_empty()
-                && header
-                    .bytes()
-                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
-            if !valid_name {
-                return Err(Invalid::at(
-                    variable,
-                    format!("`{}` is not an HTTP header name", header.escape_debug()),
-                ));
-            }
-            env_var_name(variable)?;
-            headers_from_env.push((header.clone(), variable.get_ref().clone()));
-        }
+        let headers_from_env = headers_from_env(&target.headers_from_env)?;
         let declared = Target::new(
             format!("http:{}", target.name.get_ref()),
             TargetKind::Url,

@@ -483,7 +483,6 @@ pub fn openssl_legacy_server(
     host: &str,
     max_protocol: Option<&str>,
 ) -> Result<OpensslServer, String> {
-    use std::io::BufRead;
     use std::process::{Command, Stdio};
 
     let (cert, key) = (
@@ -507,20 +506,34 @@ pub fn openssl_legacy_server(
     if !made.success() {
         return Err("openssl could not make the legacy certificate".into());
     }
-    // Port 0: s_server binds a free port itself and prints `ACCEPT 127.0.0.1:PORT`.
+    let mut args = vec!["-min_protocol", "TLSv1", "-cipher", "ALL:eNULL:@SECLEVEL=0"];
+    if let Some(max) = max_protocol {
+        args.extend(["-max_protocol", max]);
+    }
+    openssl_s_server(&[], &cert, &key, &args)
+}
+
+/// Starts `openssl s_server -www` on a free loopback port with the certificate and key files
+/// `cert` and `key` (with `format`, e.g. `["-certform", "DER", "-keyform", "DER"]`, when not PEM)
+/// and extra `args` (protocols, suites, `-cert_chain`). It binds port 0 itself and reports the
+/// port it got, so there is no port race.
+pub fn openssl_s_server(
+    format: &[&str],
+    cert: &std::path::Path,
+    key: &std::path::Path,
+    args: &[&str],
+) -> Result<OpensslServer, String> {
+    use std::io::BufRead;
+    use std::process::{Command, Stdio};
+
     let mut child = Command::new("openssl")
         .args(["s_server", "-accept", "127.0.0.1:0", "-www"])
-        .args(["-min_protocol", "TLSv1", "-cipher", "ALL:eNULL:@SECLEVEL=0"])
-        .args(
-            max_protocol
-                .map(|max| ["-max_protocol", max])
-                .into_iter()
-                .flatten(),
-        )
+        .args(format)
         .arg("-cert")
-        .arg(&cert)
+        .arg(cert)
         .arg("-key")
-        .arg(&key)
+        .arg(key)
+        .args(args)
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::null())

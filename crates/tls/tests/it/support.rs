@@ -24,7 +24,7 @@ pub struct Lab {
     targets: Vec<String>,
     tasks: Vec<tokio::task::JoinHandle<()>>,
     servers: Vec<lab::OpensslServer>,
-    peers: Vec<OpensslPeer>,
+    peers: Vec<lab::OpensslServer>,
 }
 
 impl Drop for Lab {
@@ -248,24 +248,10 @@ pub async fn bind() -> (TcpListener, SocketAddr) {
     (listener, addr)
 }
 
-/// A running `openssl s_server` with a lab certificate, stopped when dropped.
-pub struct OpensslPeer {
-    child: std::process::Child,
-    pub port: u16,
-}
-
-impl Drop for OpensslPeer {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
 impl Lab {
     /// A real `openssl s_server` on a free loopback port presenting `leaf` (issued by the lab
     /// intermediate) and the intermediate, with `args` (protocol and cipher options) added.
     pub fn openssl_peer(&mut self, leaf: &Leaf, args: &[&str]) -> u16 {
-        use std::io::BufRead;
         which_openssl();
         let dir = self.dir.path();
         let (cert, key, chain) = (
@@ -276,44 +262,15 @@ impl Lab {
         std::fs::write(&cert, &leaf.cert).unwrap();
         std::fs::write(&key, &leaf.key_pkcs8).unwrap();
         std::fs::write(&chain, &self.intermediate.pem).unwrap();
-        // Port 0: s_server binds a free port itself and prints `ACCEPT 127.0.0.1:PORT`.
-        let mut child = std::process::Command::new("openssl")
-            .args(["s_server", "-accept", "127.0.0.1:0", "-www"])
-            .args(["-certform", "DER", "-keyform", "DER"])
-            .arg("-cert")
-            .arg(&cert)
-            .arg("-key")
-            .arg(&key)
-            .arg("-cert_chain")
-            .arg(&chain)
-            .args(args)
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("openssl s_server starts");
-        let stdout = child.stdout.take().expect("piped");
-        let (port_tx, port_rx) = std::sync::mpsc::channel();
-        std::thread::spawn(move || {
-            let mut lines = std::io::BufReader::new(stdout).lines();
-            for line in lines.by_ref().map_while(Result::ok) {
-                if let Some(port) = line
-                    .strip_prefix("ACCEPT ")
-                    .and_then(|addr| addr.rsplit_once(':'))
-                    .and_then(|(_, port)| port.trim().parse::<u16>().ok())
-                {
-                    let _ = port_tx.send(port);
-                    break;
-                }
-            }
-            // Keep draining so that s_server never blocks on a full pipe.
-            for _ in lines {}
-        });
-        // Dropped (and the child killed) if the port never comes.
-        let mut peer = OpensslPeer { child, port: 0 };
-        peer.port = port_rx
-            .recv_timeout(Duration::from_secs(10))
-            .expect("openssl s_server reports its port");
+        let mut with_chain = vec!["-cert_chain", chain.to_str().expect("a UTF-8 temp path")];
+        with_chain.extend_from_slice(args);
+        let peer = lab::openssl_s_server(
+            &["-certform", "DER", "-keyform", "DER"],
+            &cert,
+            &key,
+            &with_chain,
+        )
+        .expect("openssl s_server starts and reports its port");
         let port = peer.port;
         self.peers.push(peer);
         port

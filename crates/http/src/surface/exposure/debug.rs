@@ -4,7 +4,7 @@ use launchguard_core::{CheckDef, Finding, Severity};
 use launchguard_net::Response;
 use regex::Regex;
 
-use super::{Exposure, conclude, soft_404};
+use super::{Exposure, conclude, soft_404, tally_paths};
 use crate::surface::{Check, Examined};
 
 pub(crate) static DEF: CheckDef = CheckDef {
@@ -76,28 +76,16 @@ pub(crate) fn signature(response: &Response) -> Option<&'static str> {
 
 fn judge(x: &Examined<'_>) -> Vec<Finding> {
     let surface = x.surface;
-    let mut found = Vec::new();
-    let mut failed = Vec::new();
-    let mut tried = 0;
-    for path in surface
-        .paths
-        .iter()
-        .filter(|p| p.exposure == Exposure::Debug)
-    {
-        tried += 1;
-        match &path.probe.answer {
-            Err(reason) => failed.push(format!("{}: {reason}", path.probe.url)),
-            // Debug pages answer 500 as often as 200: any status counts, but not the not-found page.
-            Ok(response) => {
-                if let Some(name) = Some(response)
-                    .filter(|r| !soft_404(&path.probe.url, r, &surface.baseline))
-                    .and_then(signature)
-                {
-                    found.push((format!("{} ({name})", path.probe.url), Severity::High));
-                }
-            }
-        }
-    }
+    // Debug pages answer 500 as often as 200: any status counts, but not the not-found page.
+    let mut tally = tally_paths(x, Exposure::Debug, |probe| {
+        let name = probe
+            .answer
+            .as_ref()
+            .ok()
+            .filter(|r| !soft_404(&probe.url, r, &surface.baseline))
+            .and_then(signature)?;
+        Some((format!("{} ({name})", probe.url), Severity::High))
+    });
     // Pages that are public whatever their status: the page, the not-found page, health bodies.
     let mut public: Vec<(&url::Url, &Response)> =
         surface.hops.iter().map(|h| (&h.url, &h.response)).collect();
@@ -111,15 +99,15 @@ fn judge(x: &Examined<'_>) -> Vec<Finding> {
             .filter_map(|p| p.ok().map(|r| (&p.url, r))),
     );
     for (url, response) in public {
-        tried += 1;
+        tally.tried += 1;
         if let Some(name) = signature(response) {
-            found.push((
+            tally.found.push((
                 format!("{url} ({name}, HTTP {})", response.status),
                 Severity::High,
             ));
         }
     }
-    conclude(&DEF, x, found, failed, tried)
+    conclude(&DEF, x, tally)
 }
 
 #[cfg(test)]

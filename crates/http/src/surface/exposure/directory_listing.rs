@@ -1,7 +1,7 @@
 use launchguard_core::{CheckDef, Finding, Severity};
 use launchguard_net::Response;
 
-use super::{Exposure, conclude, real_answer};
+use super::{Exposure, conclude, real_answer, tally_paths};
 use crate::surface::{Check, Examined};
 
 pub(crate) static DEF: CheckDef = CheckDef {
@@ -35,29 +35,16 @@ fn listing(response: &Response) -> bool {
 
 fn judge(x: &Examined<'_>) -> Vec<Finding> {
     let surface = x.surface;
-    let mut found = Vec::new();
-    let mut failed = Vec::new();
-    let mut tried = 0;
-    for path in surface
-        .paths
-        .iter()
-        .filter(|p| p.exposure == Exposure::Listing)
-    {
-        tried += 1;
-        match &path.probe.answer {
-            Err(reason) => failed.push(format!("{}: {reason}", path.probe.url)),
-            Ok(_) => {
-                if real_answer(&path.probe, &surface.baseline).is_some_and(listing) {
-                    found.push((path.probe.url.to_string(), Severity::Medium));
-                }
-            }
-        }
-    }
+    let mut tally = tally_paths(x, Exposure::Listing, |probe| {
+        real_answer(probe, &surface.baseline)
+            .is_some_and(listing)
+            .then(|| (probe.url.to_string(), Severity::Medium))
+    });
     if let Ok(hop) = surface.page() {
-        tried += 1;
+        tally.tried += 1;
         if (200..300).contains(&hop.response.status) && listing(&hop.response) {
-            found.push((hop.url.to_string(), Severity::Medium));
+            tally.found.push((hop.url.to_string(), Severity::Medium));
         }
     }
-    conclude(&DEF, x, found, failed, tried)
+    conclude(&DEF, x, tally)
 }

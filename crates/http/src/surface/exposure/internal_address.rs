@@ -4,7 +4,7 @@ use std::sync::LazyLock;
 use launchguard_core::{CheckDef, Finding, Severity};
 use regex::Regex;
 
-use super::{Part, conclude, line_and_column, public_bodies};
+use super::{Part, Tally, conclude, line_and_column, public_bodies};
 use crate::surface::judge::page;
 use crate::surface::{Check, Examined};
 
@@ -96,7 +96,15 @@ fn judge(x: &Examined<'_>) -> Vec<Finding> {
             }
         }
     }
-    conclude(&DEF, x, found, Vec::new(), bodies.len())
+    conclude(
+        &DEF,
+        x,
+        Tally {
+            found,
+            failed: Vec::new(),
+            tried: bodies.len(),
+        },
+    )
 }
 
 #[cfg(test)]

@@ -99,6 +99,36 @@ pub(crate) fn real_answer<'a>(probe: &'a Probe, baseline: &Probe) -> Option<&'a 
         .filter(|r| (200..300).contains(&r.status) && !soft_404(&probe.url, r, baseline))
 }
 
+/// What a check saw on its fixed paths: the places it recognised, the requests that failed, and
+/// how many answers it looked at.
+pub(crate) struct Tally {
+    pub found: Vec<(String, Severity)>,
+    pub failed: Vec<String>,
+    pub tried: usize,
+}
+
+/// Looks at every path of `exposure`: a request that failed is counted as failed, an answer that
+/// `recognise` names (as a place and a severity) is found.
+pub(crate) fn tally_paths(
+    x: &Examined<'_>,
+    exposure: Exposure,
+    recognise: impl Fn(&Probe) -> Option<(String, Severity)>,
+) -> Tally {
+    let mut tally = Tally {
+        found: Vec::new(),
+        failed: Vec::new(),
+        tried: 0,
+    };
+    for path in x.surface.paths.iter().filter(|p| p.exposure == exposure) {
+        tally.tried += 1;
+        match &path.probe.answer {
+            Err(reason) => tally.failed.push(format!("{}: {reason}", path.probe.url)),
+            Ok(_) => tally.found.extend(recognise(&path.probe)),
+        }
+    }
+    tally
+}
+
 /// The common judge of the fixed-path checks: every path of `exposure` whose real answer
 /// `validate` recognises fails the check; paths that could not be fetched make it `error` when
 /// nothing was found.
@@ -108,32 +138,20 @@ pub(crate) fn judge_paths(
     exposure: Exposure,
     validate: fn(&Response) -> Option<(String, Severity)>,
 ) -> Vec<Finding> {
-    let mut found: Vec<(String, Severity)> = Vec::new();
-    let mut failed: Vec<String> = Vec::new();
-    let mut tried = 0;
-    for path in x.surface.paths.iter().filter(|p| p.exposure == exposure) {
-        tried += 1;
-        if let Err(reason) = &path.probe.answer {
-            failed.push(format!("{}: {reason}", path.probe.url));
-            continue;
-        }
-        if let Some(response) = real_answer(&path.probe, &x.surface.baseline)
-            && let Some((detail, severity)) = validate(response)
-        {
-            found.push((format!("{} ({detail})", path.probe.url), severity));
-        }
-    }
-    conclude(def, x, found, failed, tried)
+    let tally = tally_paths(x, exposure, |probe| {
+        let (detail, severity) = validate(real_answer(probe, &x.surface.baseline)?)?;
+        Some((format!("{} ({detail})", probe.url), severity))
+    });
+    conclude(def, x, tally)
 }
 
 /// One finding from what a check found, what it could not fetch and how much it tried.
-pub(crate) fn conclude(
-    def: &CheckDef,
-    x: &Examined<'_>,
-    found: Vec<(String, Severity)>,
-    failed: Vec<String>,
-    tried: usize,
-) -> Vec<Finding> {
+pub(crate) fn conclude(def: &CheckDef, x: &Examined<'_>, tally: Tally) -> Vec<Finding> {
+    let Tally {
+        found,
+        failed,
+        tried,
+    } = tally;
     if !found.is_empty() {
         let severity = found.iter().map(|(_, s)| *s).max().unwrap_or(def.severity);
         let places: Vec<String> = found.into_iter().map(|(place, _)| place).collect();

@@ -1,7 +1,7 @@
 use launchguard_core::{CheckDef, Finding, Severity};
 use launchguard_net::Response;
 
-use super::{conclude, real_answer};
+use super::{Tally, conclude, real_answer};
 use crate::surface::judge::page;
 use crate::surface::{Check, Examined};
 
@@ -62,5 +62,13 @@ fn judge(x: &Examined<'_>) -> Vec<Finding> {
             "the page loads no same-origin script",
         )];
     }
-    conclude(&DEF, x, found, failed, surface.maps.len())
+    conclude(
+        &DEF,
+        x,
+        Tally {
+            found,
+            failed,
+            tried: surface.maps.len(),
+        },
+    )
 }

@@ -108,7 +108,9 @@ async fn truncated_answers_fall_back_to_tcp_and_a_closed_tcp_is_an_error() {
         response.to_vec().ok()
     })
     .await;
-    every_check_errors(server, "TCP answer ended early").await;
+    // The peer closes each TCP connection at once: the client sees that either as an answer that
+    // ended early or, when the close wins the race, as a failed write.
+    every_check_errors(server, "TCP").await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -18,9 +18,14 @@ use crate::support::{audit, by_check, status};
 /// A UDP peer that answers each datagram with whatever `reply` makes of it, and a TCP listener
 /// on the same port that accepts and closes.
 async fn peer(bind: &str, reply: fn(&[u8]) -> Option<Vec<u8>>) -> SocketAddr {
-    let udp = UdpSocket::bind(bind).await.unwrap();
-    let addr = udp.local_addr().unwrap();
-    let tcp = TcpListener::bind(addr).await.unwrap();
+    // UDP and TCP on one port: a port whose TCP side another test took in between is given up.
+    let (udp, tcp, addr) = loop {
+        let udp = UdpSocket::bind(bind).await.unwrap();
+        let addr = udp.local_addr().unwrap();
+        if let Ok(tcp) = TcpListener::bind(addr).await {
+            break (udp, tcp, addr);
+        }
+    };
     tokio::spawn(async move {
         let mut buffer = vec![0u8; 4096];
         while let Ok((n, from)) = udp.recv_from(&mut buffer).await {

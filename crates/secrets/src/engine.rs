@@ -3,12 +3,13 @@
 //! 1. One case-sensitive, non-overlapping Aho-Corasick pass (SIMD-prefiltered) finds rule
 //!    keywords; each keyword marks its line (or, on very long lines, a window around it) with the
 //!    rules it belongs to, including those of the keywords it contains. Rules without keywords
-//!    mark lines from a byte anchor found with `memchr` (`@`, `+`) or a skipping digit-run search.
+//!    mark lines from a byte anchor found with `memchr` (`@`, `+`) or a card-like digit run.
 //! 2. Only those rules' regexes run on only those lines; validators confirm or reclassify.
 //! 3. Candidate lines with escapes (`\n`, `\/`, `\u`) or percent-encoding are decoded and
 //!    scanned again.
-//! 4. Base64 tokens long enough to hold a secret (found like digit runs, by sampling) are decoded,
-//!    within a budget per line, and when the result is text it is scanned by the same rules.
+//! 4. Base64 tokens long enough to hold a secret are decoded, within a budget per line, and when
+//!    the result is text it is scanned by the same rules. Digit runs and base64 tokens are found
+//!    in one SIMD pass ([`crate::runs`]).
 //! 5. A BEGIN line of a private key pulls in the following lines, prefixes stripped, up to END.
 
 use std::collections::HashSet;
@@ -19,12 +20,11 @@ use launchguard_core::{Redacted, Severity};
 use memchr::{memchr, memmem, memrchr};
 
 use crate::rules::{Anchor, Assignment, RULES, Rule};
+use crate::runs;
 use crate::validate::{Validator, Verdict, validate};
 
 /// Decoded lines are rescanned at most this deep (escapes of escapes, base64 in JSON).
 const MAX_DECODE_DEPTH: u8 = 2;
-/// Base64 tokens shorter than this cannot hold a secret worth decoding (24 bytes decoded).
-const BASE64_MIN: usize = 32;
 /// At most this many bytes are decoded from base64 per line (or long-line window).
 const BASE64_BUDGET: usize = 64 * 1024;
 /// The marker bit of base64 candidates among the rule bits.
@@ -210,6 +210,7 @@ impl Scanner {
                 (bits != 0).then(|| (m.start(), m.end(), bits))
             })
             .collect();
+        let mut card_bits = 0u64;
         for &(rule, anchor) in &self.anchored {
             let bit = 1u64 << rule;
             match anchor {
@@ -218,15 +219,22 @@ impl Scanner {
                         .filter(|&at| anchor_plausible(data, end, at))
                         .map(|at| (at, at + 1, bit)),
                 ),
-                Anchor::Digits => {
-                    digit_runs(data, end, |start, stop| marks.push((start, stop, bit)))
-                }
+                Anchor::Digits => card_bits |= bit,
             }
         }
-        if depth < MAX_DECODE_DEPTH {
-            base64_runs(data, end, |start, stop| {
-                marks.push((start, stop, BASE64_BIT))
-            });
+        let wanted = runs::Wanted {
+            base64: depth < MAX_DECODE_DEPTH,
+            card_digits: card_bits != 0,
+        };
+        if wanted.base64 || wanted.card_digits {
+            let mut base64 = Vec::new();
+            runs::find(
+                &data[..end],
+                wanted,
+                |start, stop| base64.push((start, stop, BASE64_BIT)),
+                |start, stop| marks.push((start, stop, card_bits)),
+            );
+            marks.extend(base64);
         }
         marks.sort_unstable_by_key(|m| m.0);
         let mut pending = None;
@@ -340,9 +348,16 @@ impl Scanner {
     ) {
         let mut budget = BASE64_BUDGET;
         let mut tokens = Vec::new();
-        base64_runs(&data[region.clone()], region.len(), |start, stop| {
-            tokens.push(region.start + start..region.start + stop)
-        });
+        let wanted = runs::Wanted {
+            base64: true,
+            card_digits: false,
+        };
+        runs::find(
+            &data[region.clone()],
+            wanted,
+            |start, stop| tokens.push(region.start + start..region.start + stop),
+            |_, _| {},
+        );
         for token in tokens {
             if budget == 0 {
                 break;
@@ -491,131 +506,6 @@ impl Default for Scanner {
         Scanner::new()
     }
 }
-
-/// Byte classes for the digit-run search: 1 digit, 2 separator (space or dash), 0 other.
-const DIGIT_CLASS: [u8; 256] = {
-    let mut table = [0u8; 256];
-    let mut b = b'0';
-    while b <= b'9' {
-        table[b as usize] = 1;
-        b += 1;
-    }
-    table[b' ' as usize] = 2;
-    table[b'-' as usize] = 2;
-    table
-};
-
-/// Card-like digit runs: 13 to 19 digits, optionally separated by spaces or dashes, reported as
-/// (start, end). Samples every 13th byte: such a run covers every sample point it spans, and a
-/// sample that falls on one of its separators has a digit beside it.
-fn digit_runs(data: &[u8], end: usize, mut emit: impl FnMut(usize, usize)) {
-    let data = &data[..end];
-    let mut i = 12;
-    while i < data.len() {
-        let sampled = match DIGIT_CLASS[data[i] as usize] {
-            1 => true,
-            2 => {
-                DIGIT_CLASS[data[i - 1] as usize] == 1
-                    || data
-                        .get(i + 1)
-                        .is_some_and(|b| DIGIT_CLASS[*b as usize] == 1)
-            }
-            _ => false,
-        };
-        if !sampled {
-            i += 13;
-            continue;
-        }
-        // One pass each way measures the run and counts its digits.
-        let (mut before, mut digits) = (0usize, 0usize);
-        for &b in data[..i].iter().rev() {
-            match DIGIT_CLASS[b as usize] {
-                0 => break,
-                class => digits += usize::from(class == 1),
-            }
-            before += 1;
-        }
-        let mut after = 0usize;
-        for &b in &data[i..] {
-            match DIGIT_CLASS[b as usize] {
-                0 => break,
-                class => digits += usize::from(class == 1),
-            }
-            after += 1;
-        }
-        let (start, stop) = (i - before, i + after);
-        // A card number is a whole run, not a slice of a longer number.
-        if (13..=19).contains(&digits) {
-            emit(start, stop);
-        }
-        i = stop + 13;
-    }
-}
-
-/// Base64 tokens that can hold a secret, reported as (start, end): runs of at least
-/// [`BASE64_MIN`] characters of one base64 alphabet (standard or URL-safe, `=` padding), holding
-/// upper- and lower-case letters (hex digests, lower-case paths and UUIDs are not base64 text).
-/// Samples every [`BASE64_MIN`]th byte, as [`digit_runs`] does.
-fn base64_runs(data: &[u8], end: usize, mut emit: impl FnMut(usize, usize)) {
-    let data = &data[..end];
-    let mut i = BASE64_MIN - 1;
-    while i < data.len() {
-        if BASE64_CLASS[data[i] as usize] == 0 {
-            i += BASE64_MIN;
-            continue;
-        }
-        let mut classes = 0u8;
-        let mut start = i;
-        while start > 0 && BASE64_CLASS[data[start - 1] as usize] != 0 {
-            start -= 1;
-            classes |= BASE64_CLASS[data[start] as usize];
-        }
-        let mut stop = i;
-        while stop < data.len() && BASE64_CLASS[data[stop] as usize] != 0 {
-            classes |= BASE64_CLASS[data[stop] as usize];
-            stop += 1;
-        }
-        for _ in 0..2 {
-            if data.get(stop) == Some(&b'=') {
-                stop += 1;
-            }
-        }
-        let one_alphabet =
-            classes & (STANDARD_ONLY | URL_SAFE_ONLY) != STANDARD_ONLY | URL_SAFE_ONLY;
-        if stop - start >= BASE64_MIN && classes & (UPPER | LOWER) == UPPER | LOWER && one_alphabet
-        {
-            emit(start, stop);
-        }
-        i = stop + BASE64_MIN;
-    }
-}
-
-const UPPER: u8 = 1;
-const LOWER: u8 = 2;
-const DIGIT: u8 = 4;
-const STANDARD_ONLY: u8 = 8;
-const URL_SAFE_ONLY: u8 = 16;
-
-/// Base64 character classes (0: not base64).
-const BASE64_CLASS: [u8; 256] = {
-    let mut table = [0u8; 256];
-    let mut b = 0;
-    while b < 26 {
-        table[(b'A' + b) as usize] = UPPER;
-        table[(b'a' + b) as usize] = LOWER;
-        b += 1;
-    }
-    let mut d = b'0';
-    while d <= b'9' {
-        table[d as usize] = DIGIT;
-        d += 1;
-    }
-    table[b'+' as usize] = STANDARD_ONLY;
-    table[b'/' as usize] = STANDARD_ONLY;
-    table[b'-' as usize] = URL_SAFE_ONLY;
-    table[b'_' as usize] = URL_SAFE_ONLY;
-    table
-};
 
 /// Decodes a base64 token (at most `budget` bytes, which it uses up) when the result is text:
 /// printable ASCII and line breaks, as configuration dumps and encoded headers are.
@@ -986,7 +876,10 @@ mod tests {
                 "{line}"
             );
             let token = &line[hits[0].mask.clone()];
-            assert!(!token.contains(' ') && token.len() >= BASE64_MIN, "{token}");
+            assert!(
+                !token.contains(' ') && token.len() >= crate::runs::BASE64_MIN,
+                "{token}"
+            );
         }
         let harmless = STANDARD.encode(r#"{"theme":"dark","locale":"en-GB","session_ttl":3600}"#);
         assert_eq!(ids(&format!("prefs blob={harmless}")), Vec::<&str>::new());

@@ -8,6 +8,7 @@ mod config;
 pub mod engine;
 pub mod redact;
 pub mod rules;
+mod runs;
 pub mod scan;
 pub mod validate;
 

@@ -42,26 +42,34 @@ pub fn find(
     };
     // Window ends are found in the block before the one just classified, so that the masks of
     // the blocks on both sides measure nearly every run without going back to the bytes.
-    let mut middle = Members::default();
-    let mut ends = Members::default();
+    let (mut before, mut middle) = (Members::default(), Members::default());
+    let mut ends = Ends::default();
     let mut step = |block: &[u8; 64], offset: usize| {
         let after = Members::of(block);
+        if ends.base64 != 0 {
+            ends.base64 = mixed_case_runs(&before, &middle, &after, ends.base64);
+        }
         if ends.base64 | ends.card != 0 {
             measure.runs(offset.wrapping_sub(64), ends, &mut base64, &mut digits);
         }
-        ends = Members {
+        // Consecutive window ends are one run: its first window in the block stands for it.
+        let first = |ends: u64| ends & !(ends << 1);
+        ends = Ends {
             base64: if wanted.base64 {
-                long_run_ends::<BASE64_MIN>(middle.base64, after.base64)
+                first(long_run_ends::<BASE64_MIN>(middle.base64, after.base64))
             } else {
                 0
             },
             card: if wanted.card_digits {
-                long_run_ends::<{ *CARD_DIGITS.start() }>(middle.card, after.card)
+                first(long_run_ends::<{ *CARD_DIGITS.start() }>(
+                    middle.card,
+                    after.card,
+                ))
             } else {
                 0
             },
         };
-        middle = after;
+        (before, middle) = (middle, after);
     };
     let mut blocks = data.chunks_exact(64);
     let mut offset = 0;
@@ -86,11 +94,20 @@ fn padded(bytes: &[u8]) -> [u8; 64] {
     block
 }
 
-/// The classes that find runs, bit `i` for byte `i` of a block; or the ends of long runs.
+/// The classes that find runs, bit `i` for byte `i` of a block.
 #[derive(Default, Clone, Copy)]
 struct Members {
     base64: u64,
+    upper: u64,
+    lower: u64,
     /// Digits, spaces and dashes.
+    card: u64,
+}
+
+/// Where windows of long runs end in a block.
+#[derive(Default, Clone, Copy)]
+struct Ends {
+    base64: u64,
     card: u64,
 }
 
@@ -101,16 +118,19 @@ impl Members {
         for (lane, bytes) in block.chunks_exact(16).enumerate() {
             let x = lanes(bytes);
             let splat = |b: u8| i8x16::splat(b as i8);
-            let digit = x.simd_gt(splat(b'0' - 1)) & x.simd_lt(splat(b'9' + 1));
-            let folded = x | splat(0x20);
-            let letter = folded.simd_gt(splat(b'a' - 1)) & folded.simd_lt(splat(b'z' + 1));
+            let within = |low: u8, high: u8| x.simd_gt(splat(low - 1)) & x.simd_lt(splat(high + 1));
+            let digit = within(b'0', b'9');
+            let upper = within(b'A', b'Z');
+            let lower = within(b'a', b'z');
             let dash = x.simd_eq(splat(b'-'));
             let symbol =
                 dash | x.simd_eq(splat(b'_')) | x.simd_eq(splat(b'+')) | x.simd_eq(splat(b'/'));
-            let card = digit | dash | x.simd_eq(splat(b' '));
             let shift = lane * 16;
-            members.base64 |= u64::from((digit | letter | symbol).to_bitmask()) << shift;
-            members.card |= u64::from(card.to_bitmask()) << shift;
+            let bits = |v: i8x16| u64::from(v.to_bitmask()) << shift;
+            members.base64 |= bits(digit | upper | lower | symbol);
+            members.upper |= bits(upper);
+            members.lower |= bits(lower);
+            members.card |= bits(digit | dash | x.simd_eq(splat(b' ')));
         }
         members
     }
@@ -200,7 +220,7 @@ impl Measure<'_> {
     fn runs(
         &mut self,
         middle: usize,
-        mut ends: Members,
+        mut ends: Ends,
         base64: &mut impl FnMut(usize, usize),
         digits: &mut impl FnMut(usize, usize),
     ) {
@@ -234,6 +254,46 @@ impl Measure<'_> {
             }
         }
     }
+}
+
+/// Keeps the window ends in `middle` whose run may be base64 text: it holds an upper- and a
+/// lower-case letter, or it reaches beyond the three blocks (where the masks cannot tell).
+/// UUIDs, hex digests and lower-case paths, which fill some logs, stop here.
+fn mixed_case_runs(before: &Members, middle: &Members, after: &Members, ends: u64) -> u64 {
+    let members = [before.base64, middle.base64, after.base64];
+    // Adding a run's letters to the run carries out of it, into the zero just past its end:
+    // those bits mark the runs that hold at least one such letter.
+    let closing = |letters: [u64; 3]| {
+        let (mut out, mut carry) = ([0u64; 3], false);
+        for (i, &run) in members.iter().enumerate() {
+            let (sum, first) = run.overflowing_add(letters[i] & run);
+            let (sum, second) = sum.overflowing_add(u64::from(carry));
+            carry = first || second;
+            out[i] = sum & !run;
+        }
+        out
+    };
+    let upper = closing([before.upper, middle.upper, after.upper]);
+    let lower = closing([before.lower, middle.lower, after.lower]);
+    let mixed = [upper[1] & lower[1], upper[2] & lower[2]];
+    let mut kept = 0;
+    let mut rest = ends;
+    while rest != 0 {
+        let bit = rest & rest.wrapping_neg();
+        rest &= rest - 1;
+        // The first window of a run sees its start; where the run ends decides.
+        let in_middle = !middle.base64 & !(bit - 1);
+        let keep = if in_middle != 0 {
+            mixed[0] & in_middle & in_middle.wrapping_neg() != 0
+        } else {
+            let in_after = !after.base64;
+            in_after == 0 || mixed[1] & in_after & in_after.wrapping_neg() != 0
+        };
+        if keep {
+            kept |= bit;
+        }
+    }
+    kept
 }
 
 /// Bits of `current` where a run of set bits at least `MIN` long (1 < `MIN` <= 64) ends,
@@ -462,6 +522,11 @@ mod tests {
             );
             line.extend_from_slice(&vec![b'7'; pad % 23]);
             cases.push(line);
+            // One letter of the other case, at either end of a run longer than the masks see.
+            let dots = ".".repeat(pad);
+            cases.push(format!("{dots}A{} x", "b".repeat(250)).into_bytes());
+            cases.push(format!("{dots}{}A x", "b".repeat(250)).into_bytes());
+            cases.push(format!("{dots}{}Q{} x", "c".repeat(pad), "d".repeat(40)).into_bytes());
         }
         cases.push(Vec::new());
         cases.push(b"x".repeat(200));

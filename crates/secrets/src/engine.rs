@@ -95,7 +95,7 @@ struct Found {
 /// A compiled scanner over the built-in rules.
 pub struct Scanner {
     rules: &'static [Rule],
-    keywords: AhoCorasick,
+    keywords: Keywords,
     keyword_masks: Vec<u64>,
     /// The rules (bit, gate) whose keywords mark a line only when an assignment follows them.
     gated: Vec<(u64, Assignment)>,
@@ -135,10 +135,7 @@ impl Scanner {
                     .fold(0, |acc, (_, m)| acc | m)
             })
             .collect();
-        let keywords = AhoCorasick::builder()
-            .match_kind(aho_corasick::MatchKind::LeftmostFirst)
-            .build(&words)
-            .expect("keywords build an automaton");
+        let keywords = Keywords::new(&words);
         let anchored = rules
             .iter()
             .enumerate()
@@ -195,21 +192,20 @@ impl Scanner {
         depth: u8,
     ) -> Option<usize> {
         // Where each rule might match: (start, end, rules), from keywords and anchors.
-        let mut marks: Vec<(usize, usize, u64)> = self
-            .keywords
-            .find_iter(&data[..end])
-            .filter_map(|m| {
-                let mut bits = self.keyword_masks[m.pattern().as_usize()];
-                if bits & self.gated_bits != 0 {
-                    for (bit, gate) in &self.gated {
-                        if bits & bit != 0 && !gate.follows(&data[..end], m.end()) {
-                            bits &= !bit;
-                        }
+        let mut marks: Vec<(usize, usize, u64)> = Vec::new();
+        self.keywords.each(&data[..end], |pattern, start, stop| {
+            let mut bits = self.keyword_masks[pattern];
+            if bits & self.gated_bits != 0 {
+                for (bit, gate) in &self.gated {
+                    if bits & bit != 0 && !gate.follows(&data[..end], stop) {
+                        bits &= !bit;
                     }
                 }
-                (bits != 0).then(|| (m.start(), m.end(), bits))
-            })
-            .collect();
+            }
+            if bits != 0 {
+                marks.push((start, stop, bits));
+            }
+        });
         let mut card_bits = 0u64;
         for &(rule, anchor) in &self.anchored {
             let bit = 1u64 << rule;
@@ -498,6 +494,50 @@ impl Scanner {
             }
         }
         Ok(())
+    }
+}
+
+/// The keyword search: the SIMD searcher alone where the CPU has one (it is exact for literals, and
+/// skips the automaton's bookkeeping on every match), else the Aho-Corasick automaton.
+enum Keywords {
+    Packed(aho_corasick::packed::Searcher),
+    Automaton(AhoCorasick),
+}
+
+impl Keywords {
+    fn new(words: &[String]) -> Keywords {
+        Keywords::packed(words).unwrap_or_else(|| Keywords::automaton(words))
+    }
+
+    /// `None` where the CPU has no SIMD searcher for them.
+    fn packed(words: &[String]) -> Option<Keywords> {
+        aho_corasick::packed::Config::new()
+            .match_kind(aho_corasick::packed::MatchKind::LeftmostFirst)
+            .builder()
+            .extend(words)
+            .build()
+            .map(Keywords::Packed)
+    }
+
+    fn automaton(words: &[String]) -> Keywords {
+        Keywords::Automaton(
+            AhoCorasick::builder()
+                .match_kind(aho_corasick::MatchKind::LeftmostFirst)
+                .build(words)
+                .expect("keywords build an automaton"),
+        )
+    }
+
+    /// Calls `found(keyword, start, end)` for each leftmost-first, non-overlapping match.
+    fn each(&self, haystack: &[u8], mut found: impl FnMut(usize, usize, usize)) {
+        match self {
+            Keywords::Packed(searcher) => searcher
+                .find_iter(haystack)
+                .for_each(|m| found(m.pattern().as_usize(), m.start(), m.end())),
+            Keywords::Automaton(automaton) => automaton
+                .find_iter(haystack)
+                .for_each(|m| found(m.pattern().as_usize(), m.start(), m.end())),
+        }
     }
 }
 
@@ -950,5 +990,38 @@ mod tests {
         );
         let binary: Vec<u8> = (0..=255u8).cycle().take(100_000).collect();
         let _ = Scanner::new().scan_all(&binary);
+    }
+    #[test]
+    fn the_simd_keyword_search_and_the_automaton_find_the_same_keywords() {
+        let words: Vec<String> = RULES
+            .iter()
+            .flat_map(|rule| rule.keywords.iter().cloned())
+            .collect::<std::collections::BTreeSet<_>>()
+            .into_iter()
+            .collect();
+        let mut text = String::new();
+        for rule in RULES.iter() {
+            for example in rule.examples.iter().chain(&rule.negative_examples) {
+                text.push_str(example);
+                text.push('\n');
+            }
+        }
+        text.push_str("session_id token_type tokens PASSWORD=x sk-proj-sk-ant- ghp_gho_ eyJeyJ");
+        let matches = |keywords: &Keywords| {
+            let mut found = Vec::new();
+            keywords.each(text.as_bytes(), |pattern, start, end| {
+                found.push((pattern, start, end))
+            });
+            found
+        };
+        let Some(packed) = Keywords::packed(&words) else {
+            eprintln!(
+                "SKIPPED: this CPU has no SIMD keyword searcher; the automaton is used alone"
+            );
+            return;
+        };
+        let found = matches(&packed);
+        assert!(found.len() > 50, "{}", found.len());
+        assert_eq!(found, matches(&Keywords::automaton(&words)));
     }
 }

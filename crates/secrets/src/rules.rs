@@ -46,6 +46,8 @@ struct RawRule {
 #[serde(deny_unknown_fields)]
 struct RawAssignment {
     operators: String,
+    #[serde(default)]
+    adjacent: bool,
     name_chars: usize,
     name_class: String,
 }
@@ -58,6 +60,8 @@ pub struct Assignment {
     pub name_chars: usize,
     /// Name characters are letters only (`password` after `assw`), or also digits, `_`, `.`, `-`.
     pub letters_only: bool,
+    /// The operator follows the name at once (`session=`), with no quote or space between.
+    pub adjacent: bool,
 }
 
 impl Assignment {
@@ -74,11 +78,13 @@ impl Assignment {
         while at < data.len() && at - end < self.name_chars && is_name(data[at]) {
             at += 1;
         }
-        if matches!(data.get(at), Some(b'"' | b'\'')) {
-            at += 1;
-        }
-        while matches!(data.get(at), Some(b' ' | b'\t')) {
-            at += 1;
+        if !self.adjacent {
+            if matches!(data.get(at), Some(b'"' | b'\'')) {
+                at += 1;
+            }
+            while matches!(data.get(at), Some(b' ' | b'\t')) {
+                at += 1;
+            }
         }
         data.get(at).is_some_and(|b| self.operators.contains(b))
     }
@@ -199,6 +205,7 @@ pub fn parse(text: &str) -> Result<Vec<Rule>, String> {
                         operators: a.operators.into_bytes(),
                         name_chars: a.name_chars,
                         letters_only,
+                        adjacent: a.adjacent,
                     })
                 })
                 .transpose()?;
@@ -345,8 +352,12 @@ mod tests {
             .unwrap();
         let cookie = "Cookie: __Secure-next-auth.session-token=abc";
         assert!(session.follows(cookie.as_bytes(), cookie.find("__Secure-").unwrap() + 9));
-        let json = r#"{"session_id":"abc"}"#;
-        assert!(!session.follows(json.as_bytes(), json.find("ession").unwrap() + 6));
+        let at_session =
+            |text: &str| session.follows(text.as_bytes(), text.find("ession").unwrap() + 6);
+        assert!(!at_session(r#"{"session_id":"abc"}"#));
+        assert!(at_session("Cookie: theme=dark; sessionid=abc"));
+        // A cookie is `name=value`: code assigning a session object is not one.
+        assert!(!at_session("    session = store.get_session(tenant_id=t)"));
     }
 
     #[test]

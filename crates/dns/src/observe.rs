@@ -143,6 +143,22 @@ pub fn issuer_of(value: &str) -> Issuer {
     }
 }
 
+/// The CAA records among `records`, as found at `owner`.
+pub fn caa_records(owner: &Name, records: &[Record]) -> Vec<Caa> {
+    records
+        .iter()
+        .filter_map(|r| match &r.data {
+            RData::CAA(caa) => Some(Caa {
+                owner: owner.clone(),
+                critical: caa.issuer_critical,
+                tag: caa.tag.to_ascii_lowercase(),
+                value: String::from_utf8_lossy(&caa.value).into_owned(),
+            }),
+            _ => None,
+        })
+        .collect()
+}
+
 /// The CAA set that governs one name (RFC 8659 tree climbing).
 #[derive(Debug, Clone)]
 pub struct CaaSet {
@@ -222,6 +238,39 @@ pub struct DomainView {
     pub now: OffsetDateTime,
 }
 
+impl DomainView {
+    /// A view of `domain` in which nothing was observed: every part is `Err(reason)` (the CAA
+    /// of the apex included), no name was followed, no server asked. For views built by hand
+    /// from hostile answers (the fuzz targets, the property tests and the bad-input corpus),
+    /// which then fill in what they observed.
+    pub fn unobserved(domain: Domain, reason: &str) -> DomainView {
+        fn not<T>(reason: &str) -> Got<T> {
+            Err(reason.to_owned())
+        }
+        DomainView {
+            apex_soa: not(reason),
+            caa: vec![not(reason)],
+            spf: not(reason),
+            spf_count: not(reason),
+            dmarc: not(reason),
+            mx: not(reason),
+            mx_cnames: not(reason),
+            mta_sts: not(reason),
+            names: Vec::new(),
+            wildcard_probes: Vec::new(),
+            apex_probe: None,
+            ns_names: not(reason),
+            servers: Vec::new(),
+            nameserver_overridden: false,
+            dnssec: not(reason),
+            signatures: not(reason),
+            ttls: not(reason),
+            now: OffsetDateTime::now_utc(),
+            domain,
+        }
+    }
+}
+
 /// Asks through the resolver and the nameservers.
 pub struct Observer<'a> {
     pub wire: Wire<'a>,
@@ -243,7 +292,8 @@ fn random_label() -> String {
     format!("lg-probe-{:016x}", hasher.finish())
 }
 
-fn txt_strings(records: &[Record]) -> Vec<String> {
+/// The TXT records among `records`, each one's strings joined (RFC 7208 section 3.3), as text.
+pub fn txt_strings(records: &[Record]) -> Vec<String> {
     records
         .iter()
         .filter_map(|r| match &r.data {
@@ -363,19 +413,7 @@ impl Observer<'_> {
         loop {
             set.climbed.push(current.clone());
             let answer = self.resolve(&current, RecordType::CAA).await?;
-            set.records = answer
-                .answers
-                .iter()
-                .filter_map(|r| match &r.data {
-                    RData::CAA(caa) => Some(Caa {
-                        owner: current.clone(),
-                        critical: caa.issuer_critical,
-                        tag: caa.tag.to_ascii_lowercase(),
-                        value: String::from_utf8_lossy(&caa.value).into_owned(),
-                    }),
-                    _ => None,
-                })
-                .collect();
+            set.records = caa_records(&current, &answer.answers);
             if !set.records.is_empty() {
                 return Ok(set);
             }

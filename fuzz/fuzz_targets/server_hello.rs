@@ -9,6 +9,6 @@ fuzz_target!(|data: &[u8]| {
         launchguard_fuzz::assert_clean("malformed reply", &reason);
     }
     if let Some(Err(reason)) = certificates_after_hello(data) {
-        launchguard_fuzz::assert_clean("certificate message", &reason);
+        launchguard_fuzz::assert_clean("certificate message", &reason.to_string());
     }
 });

@@ -23,11 +23,13 @@ pub fn run_info() -> RunInfo {
         config_path: "launchguard.toml".into(),
         config_digest: "sha256:0f".into(),
         agents: vec!["health".into()],
-        fail_on: Severity::High,
+        fail_on: Severity::High.into(),
         fail_on_new: false,
         allow_errors: false,
         baseline: None,
         suppressions: None,
+        shard: None,
+        timings: None,
     }
 }
 
@@ -50,4 +52,24 @@ pub fn render_all(report: &Report) {
 /// Renders findings as a report of this run would hold them.
 pub fn render_findings(findings: Vec<Finding>) {
     render_all(&assemble(findings, None, &[], run_info()));
+}
+
+/// Whether a browser lets a page of `origin` read an answer with these headers with the user's
+/// cookies: one Access-Control-Allow-Origin that is exactly the origin and one
+/// Access-Control-Allow-Credentials that is exactly `true`, both without their surrounding SP and
+/// HTAB (the Fetch standard).
+pub fn browser_reads_with_credentials(origin: &str, headers: &[(String, String)]) -> bool {
+    let only = |name: &str| -> Option<&str> {
+        let values: Vec<&str> = headers
+            .iter()
+            .filter(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.trim_matches([' ', '\t']))
+            .collect();
+        match values.as_slice() {
+            [one] => Some(one),
+            _ => None,
+        }
+    };
+    only("access-control-allow-origin") == Some(origin)
+        && only("access-control-allow-credentials") == Some("true")
 }

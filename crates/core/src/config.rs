@@ -600,21 +600,18 @@ fn snippet(line: &str, column: usize, width: usize) -> (String, usize, usize) {
     (text, caret, width)
 }
 
-/// Control characters replaced one for one (the caret stays aligned).
+/// Hostile characters ([`crate::text::is_hostile`]) but line breaks replaced one for one (the
+/// caret stays aligned).
 fn printable(text: &str) -> String {
     text.chars()
         .map(|c| {
-            if c.is_control() && c != '\n' || is_bidi_control(c) {
+            if crate::text::is_hostile(c) && c != '\n' {
                 '?'
             } else {
                 c
             }
         })
         .collect()
-}
-
-fn is_bidi_control(c: char) -> bool {
-    matches!(c, '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
 }
 
 fn floor_char_boundary(text: &str, index: usize) -> usize {
@@ -741,6 +738,33 @@ hosts = ["127.0.0.1", "*.example.com"]
 name = "api"
 file = "ca.pem"
 "#;
+
+    #[test]
+    fn errors_show_no_hostile_character_of_the_file() {
+        // The first is what the config fuzz target found: a bidi mark (U+061C) in a snippet.
+        for hostile in [
+            "\u{61c}",
+            "\u{2028}",
+            "\u{2029}",
+            "\u{fffe}",
+            "\u{202e}",
+            "\u{1b}]0;x\u{7}",
+        ] {
+            for text in [
+                format!(")\u{b}[[={hostile}"),
+                format!("[scope]\nhosts = [\"a\"]\n{hostile} = 1\n"),
+                format!("[scope]\nhosts = [\"a\"]\nrequests_per_host = \"{hostile}\"\n"),
+            ] {
+                let error = parse(&text).unwrap_err().to_string();
+                assert!(
+                    !error
+                        .chars()
+                        .any(|c| crate::text::is_hostile(c) && c != '\n'),
+                    "{error:?}"
+                );
+            }
+        }
+    }
 
     #[test]
     fn a_good_config_loads_with_defaults_a_digest_and_its_agents() {

@@ -14,6 +14,7 @@ pub mod config;
 pub mod finding;
 pub mod redact;
 pub mod scope;
+pub mod text;
 
 pub use agent::{
     Agent, AgentContext, AgentFuture, AgentKind, AgentSpec, ConfiguredAgent, Registration,

@@ -12,6 +12,7 @@ pub enum AllQualifier {
 /// One SPF record, reduced to what the checks need.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Spf {
+    /// The first `all` mechanism's qualifier: receivers stop there.
     pub all: Option<AllQualifier>,
     /// Targets of `include:` mechanisms.
     pub includes: Vec<String>,
@@ -50,7 +51,8 @@ pub fn parse_spf(text: &str) -> Spf {
         };
         let name = mechanism.split([':', '/', '=']).next().unwrap_or(mechanism);
         match name {
-            "all" => spf.all = Some(qualifier),
+            // Receivers stop at the first `all`: terms after it are never evaluated.
+            "all" => spf.all = spf.all.or(Some(qualifier)),
             "include" => {
                 spf.lookup_terms += 1;
                 if let Some((_, target)) = mechanism.split_once(':') {
@@ -67,10 +69,13 @@ pub fn parse_spf(text: &str) -> Spf {
 /// A DMARC record's policy tags.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Dmarc {
-    /// `p=`, lowercase; `None` when missing (the record is then invalid).
+    /// `p=`, lowercase, as first given; `None` when missing (the record is then invalid).
     pub policy: Option<String>,
-    /// `sp=`, the policy for subdomains, lowercase.
+    /// `sp=`, the policy for subdomains, lowercase, as first given.
     pub subdomain_policy: Option<String>,
+    /// Every value of a policy tag (`p`, `sp`) given more than once with different values, as
+    /// `(tag, values)`: receivers differ on which one counts, so the record says both.
+    pub conflicting: Vec<(&'static str, Vec<String>)>,
 }
 
 pub fn is_dmarc(text: &str) -> bool {
@@ -82,22 +87,29 @@ pub fn is_dmarc(text: &str) -> bool {
 }
 
 pub fn parse_dmarc(text: &str) -> Dmarc {
-    let mut dmarc = Dmarc {
-        policy: None,
-        subdomain_policy: None,
-    };
+    let mut given: [(&'static str, Vec<String>); 2] = [("p", Vec::new()), ("sp", Vec::new())];
     for tag in text.split(';') {
         let Some((key, value)) = tag.split_once('=') else {
             continue;
         };
+        let key = key.trim().to_ascii_lowercase();
         let value = value.trim().to_ascii_lowercase();
-        match key.trim().to_ascii_lowercase().as_str() {
-            "p" => dmarc.policy = Some(value),
-            "sp" => dmarc.subdomain_policy = Some(value),
-            _ => {}
+        if let Some((_, values)) = given.iter_mut().find(|(name, _)| *name == key)
+            && !values.contains(&value)
+        {
+            values.push(value);
         }
     }
-    dmarc
+    let [(_, policies), (_, subdomain_policies)] = &given;
+    Dmarc {
+        policy: policies.first().cloned(),
+        subdomain_policy: subdomain_policies.first().cloned(),
+        conflicting: given
+            .iter()
+            .filter(|(_, values)| values.len() > 1)
+            .cloned()
+            .collect(),
+    }
 }
 
 #[cfg(test)]
@@ -120,6 +132,11 @@ mod tests {
         assert_eq!(redirected.redirect.as_deref(), Some("_spf.example.org"));
         assert_eq!(redirected.all, None);
         assert!(is_spf("v=spf1 -all") && is_spf("V=SPF1") && !is_spf("v=spf10 -all"));
+        assert_eq!(parse_spf("v=spf1 +all -all").all, Some(AllQualifier::Pass));
+        assert_eq!(
+            parse_spf("v=spf1 ~all all").all,
+            Some(AllQualifier::SoftFail)
+        );
     }
 
     #[test]
@@ -129,5 +146,11 @@ mod tests {
         assert_eq!(d.subdomain_policy.as_deref(), Some("reject"));
         assert!(is_dmarc("v=DMARC1; p=reject") && is_dmarc("v = DMARC1 ;p=none"));
         assert!(!is_dmarc("v=spf1 -all"));
+        let twice = parse_dmarc("v=DMARC1; p=none; p=reject; sp=reject; sp=REJECT");
+        assert_eq!(twice.policy.as_deref(), Some("none"));
+        assert_eq!(
+            twice.conflicting,
+            vec![("p", vec!["none".to_owned(), "reject".to_owned()])]
+        );
     }
 }

@@ -125,3 +125,14 @@ pub fn judge_all(agent: &DnsAgent, view: &observe::DomainView) -> Vec<Finding> {
     };
     JUDGES.iter().map(|(_, judge)| judge(&judging)).collect()
 }
+
+/// The findings of every check for a view, judged without an inventory or private issuers: for
+/// views built by hand from hostile answers ([`observe::DomainView::unobserved`]).
+pub fn judge_view(view: &observe::DomainView) -> Vec<Finding> {
+    let judging = Judging {
+        view,
+        inventory: &Inventory::default(),
+        issuer_caa_domains: &BTreeMap::new(),
+    };
+    JUDGES.iter().map(|(_, judge)| judge(&judging)).collect()
+}

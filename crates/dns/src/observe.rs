@@ -97,6 +97,68 @@ pub struct Caa {
     pub value: String,
 }
 
+/// What an `issue` or `issuewild` value authorises (RFC 8659 section 4.2).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Issuer {
+    /// The CA whose issuer domain this is, lowercase.
+    Domain(String),
+    /// No CA: the value names no issuer domain (`;`).
+    NoCa,
+    /// A value that is not an issuer domain (a separator, a list, a control character, a
+    /// space that is not SP or HTAB): CAs read it as naming no one, so it authorises no CA.
+    Malformed,
+}
+
+impl Caa {
+    /// The issuer this record's value names, read as a CA reads it: the text before the first
+    /// `;`, SP and HTAB trimmed, must be `label *("." label)`, each label letters, digits and
+    /// inner hyphens. Only meaningful for `issue` and `issuewild`.
+    pub fn issuer(&self) -> Issuer {
+        issuer_of(&self.value)
+    }
+}
+
+/// [`Caa::issuer`] of a value as written.
+pub fn issuer_of(value: &str) -> Issuer {
+    let domain = value
+        .split(';')
+        .next()
+        .unwrap_or_default()
+        .trim_matches([' ', '\t']);
+    if domain.is_empty() {
+        return Issuer::NoCa;
+    }
+    let label_ok = |label: &str| {
+        !label.is_empty()
+            && label
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-')
+            && !label.starts_with('-')
+            && !label.ends_with('-')
+    };
+    if domain.len() <= 253 && domain.split('.').all(label_ok) {
+        Issuer::Domain(domain.to_ascii_lowercase())
+    } else {
+        Issuer::Malformed
+    }
+}
+
+/// The CAA records among `records`, as found at `owner`.
+pub fn caa_records(owner: &Name, records: &[Record]) -> Vec<Caa> {
+    records
+        .iter()
+        .filter_map(|r| match &r.data {
+            RData::CAA(caa) => Some(Caa {
+                owner: owner.clone(),
+                critical: caa.issuer_critical,
+                tag: caa.tag.to_ascii_lowercase(),
+                value: String::from_utf8_lossy(&caa.value).into_owned(),
+            }),
+            _ => None,
+        })
+        .collect()
+}
+
 /// The CAA set that governs one name (RFC 8659 tree climbing).
 #[derive(Debug, Clone)]
 pub struct CaaSet {
@@ -176,6 +238,39 @@ pub struct DomainView {
     pub now: OffsetDateTime,
 }
 
+impl DomainView {
+    /// A view of `domain` in which nothing was observed: every part is `Err(reason)` (the CAA
+    /// of the apex included), no name was followed, no server asked. For views built by hand
+    /// from hostile answers (the fuzz targets, the property tests and the bad-input corpus),
+    /// which then fill in what they observed.
+    pub fn unobserved(domain: Domain, reason: &str) -> DomainView {
+        fn not<T>(reason: &str) -> Got<T> {
+            Err(reason.to_owned())
+        }
+        DomainView {
+            apex_soa: not(reason),
+            caa: vec![not(reason)],
+            spf: not(reason),
+            spf_count: not(reason),
+            dmarc: not(reason),
+            mx: not(reason),
+            mx_cnames: not(reason),
+            mta_sts: not(reason),
+            names: Vec::new(),
+            wildcard_probes: Vec::new(),
+            apex_probe: None,
+            ns_names: not(reason),
+            servers: Vec::new(),
+            nameserver_overridden: false,
+            dnssec: not(reason),
+            signatures: not(reason),
+            ttls: not(reason),
+            now: OffsetDateTime::now_utc(),
+            domain,
+        }
+    }
+}
+
 /// Asks through the resolver and the nameservers.
 pub struct Observer<'a> {
     pub wire: Wire<'a>,
@@ -197,7 +292,8 @@ fn random_label() -> String {
     format!("lg-probe-{:016x}", hasher.finish())
 }
 
-fn txt_strings(records: &[Record]) -> Vec<String> {
+/// The TXT records among `records`, each one's strings joined (RFC 7208 section 3.3), as text.
+pub fn txt_strings(records: &[Record]) -> Vec<String> {
     records
         .iter()
         .filter_map(|r| match &r.data {
@@ -317,19 +413,7 @@ impl Observer<'_> {
         loop {
             set.climbed.push(current.clone());
             let answer = self.resolve(&current, RecordType::CAA).await?;
-            set.records = answer
-                .answers
-                .iter()
-                .filter_map(|r| match &r.data {
-                    RData::CAA(caa) => Some(Caa {
-                        owner: current.clone(),
-                        critical: caa.issuer_critical,
-                        tag: caa.tag.to_ascii_lowercase(),
-                        value: String::from_utf8_lossy(&caa.value).into_owned(),
-                    }),
-                    _ => None,
-                })
-                .collect();
+            set.records = caa_records(&current, &answer.answers);
             if !set.records.is_empty() {
                 return Ok(set);
             }
@@ -736,4 +820,34 @@ pub fn organisational_domain(name: &Name) -> Option<Name> {
     let domain = psl::domain(text.as_bytes())?;
     let domain = std::str::from_utf8(domain.as_bytes()).ok()?;
     Name::from_ascii(format!("{domain}.")).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_issuer_is_read_as_a_ca_reads_it() {
+        let domain = |d: &str| Issuer::Domain(d.to_owned());
+        assert_eq!(issuer_of("letsencrypt.org"), domain("letsencrypt.org"));
+        assert_eq!(
+            issuer_of(" \tLetsEncrypt.org ; validationmethods=dns-01"),
+            domain("letsencrypt.org")
+        );
+        assert_eq!(issuer_of(";"), Issuer::NoCa);
+        assert_eq!(issuer_of(""), Issuer::NoCa);
+        for lookalike in [
+            "evil.example|issue=letsencrypt.org",
+            "evil.example,letsencrypt.org",
+            "letsencrypt.org\u{2028}",
+            "letsencrypt.org\n",
+            "\u{a0}letsencrypt.org",
+            "letsencrypt.org.",
+            "-letsencrypt.org",
+            "lets encrypt.org",
+            "letsencrypt..org",
+        ] {
+            assert_eq!(issuer_of(lookalike), Issuer::Malformed, "{lookalike:?}");
+        }
+    }
 }

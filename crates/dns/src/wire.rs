@@ -246,6 +246,20 @@ fn question(name: &Name, rtype: RecordType, recursion: bool, dnssec: bool) -> Me
     message
 }
 
+/// The answer `bytes` give to a recursive question about `name` `rtype` with message ID `id`,
+/// read as [`Wire::ask`] reads a UDP reply: only if they parse and answer that question. For
+/// the fuzz targets and the property tests, which feed it arbitrary bytes.
+pub fn parse_reply(
+    bytes: &[u8],
+    id: u16,
+    name: &Name,
+    rtype: RecordType,
+) -> Result<Answer, String> {
+    let mut request = question(name, rtype, true, false);
+    request.metadata.id = id;
+    check_reply(bytes, &request).map(|message| answer(message, false))
+}
+
 /// The reply parsed, and only if it answers `request`: same ID, a response, the same question.
 fn check_reply(bytes: &[u8], request: &Message) -> Result<Message, String> {
     let message = Message::from_vec(bytes).map_err(|e| {

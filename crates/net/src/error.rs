@@ -32,6 +32,10 @@ pub enum NetError {
     /// The connection could not be made or was lost for another reason.
     #[error("could not connect: {0}")]
     Connect(String),
+    /// The request was sent but the connection ended (a close or a reset) before a whole status
+    /// line and headers came back: the answer, if one was begun, was cut off.
+    #[error("the answer was cut off before its status line and headers ended: {0}")]
+    HeadCutOff(String),
     /// An answer began (status line and headers) but its body was cut off (a reset, a close
     /// before the announced length, a broken chunk): nothing may be judged on half an answer.
     #[error("the answer (HTTP {status}) was cut off before its body ended: {reason}")]

@@ -7,7 +7,7 @@ use std::time::Duration;
 use launchguard_core::Scope;
 use reqwest::Method;
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
-use tokio::time::Instant;
+use tokio::time::{Instant, timeout_at};
 use url::Url;
 
 use crate::NetError;
@@ -87,6 +87,9 @@ impl Response {
 pub struct Hop {
     pub url: Url,
     pub response: Response,
+    /// Why the body ended early, when it did: the status line and headers arrived whole, the
+    /// body holds what came before the cut.
+    pub cut_off: Option<NetError>,
 }
 
 /// Where a walk of redirects ended.
@@ -168,9 +171,38 @@ impl HttpClient {
         headers: &[(HeaderName, HeaderValue)],
         body: Option<Vec<u8>>,
     ) -> Result<Response, NetError> {
+        let (response, cut_off) = self.exchange(method, url, headers, body).await?;
+        match cut_off {
+            Some(error) => Err(error),
+            None => Ok(response),
+        }
+    }
+
+    /// [`HttpClient::get`] for a caller that judges only the status line and headers (a redirect,
+    /// a header): an answer whose body was cut off (a reset, an early close, a broken chunk, the
+    /// time running out) is still returned, its body holding what arrived, with the reason beside
+    /// it. An answer cut off before its headers ended is an error, as with `get`.
+    pub async fn get_head(
+        &self,
+        url: &Url,
+        headers: &[(HeaderName, HeaderValue)],
+    ) -> Result<(Response, Option<NetError>), NetError> {
+        self.exchange(Method::GET, url, headers, None).await
+    }
+
+    /// One request: the answer once its head arrived, and why its body ended early if it did.
+    /// The head and the body share one deadline, the request timeout.
+    async fn exchange(
+        &self,
+        method: Method,
+        url: &Url,
+        headers: &[(HeaderName, HeaderValue)],
+        body: Option<Vec<u8>>,
+    ) -> Result<(Response, Option<NetError>), NetError> {
         self.scope.take_request(url)?;
         let limit = self.scope.timeouts.request + Duration::from_secs(1);
         let started = Instant::now();
+        let deadline = started + limit;
         let mut request = self.client.request(method, url.clone());
         let mut map = HeaderMap::new();
         for (name, value) in headers {
@@ -180,56 +212,73 @@ impl HttpClient {
         if let Some(body) = body {
             request = request.body(body);
         }
-        let exchange = async {
-            let mut response = request.send().await.map_err(|e| classify(&e, limit))?;
-            let status = response.status().as_u16();
-            let headers = response
-                .headers()
-                .iter()
-                .map(|(name, value)| {
-                    let bytes = &value.as_bytes()[..value.len().min(HEADER_VALUE_CAP)];
-                    (
-                        name.as_str().to_owned(),
-                        String::from_utf8_lossy(bytes).into_owned(),
-                    )
-                })
-                .collect();
-            let mut body = Vec::new();
-            let mut truncated = false;
-            let cut_off = |e: reqwest::Error| match classify(&e, limit) {
-                timeout @ NetError::Timeout(_) => timeout,
-                other => NetError::CutOff {
-                    status,
-                    reason: match other {
-                        NetError::Connect(reason) | NetError::Protocol(reason) => reason,
-                        other => other.to_string(),
-                    },
+        let mut response = match timeout_at(deadline, request.send()).await {
+            Ok(sent) => sent.map_err(|e| classify(&e, limit))?,
+            Err(_) => return Err(NetError::Timeout(limit)),
+        };
+        let status = response.status().as_u16();
+        let headers = response
+            .headers()
+            .iter()
+            .map(|(name, value)| {
+                let bytes = &value.as_bytes()[..value.len().min(HEADER_VALUE_CAP)];
+                (
+                    name.as_str().to_owned(),
+                    String::from_utf8_lossy(bytes).into_owned(),
+                )
+            })
+            .collect();
+        let cut = |e: reqwest::Error| match classify(&e, limit) {
+            timeout @ NetError::Timeout(_) => timeout,
+            other => NetError::CutOff {
+                status,
+                reason: match other {
+                    NetError::Connect(reason)
+                    | NetError::Protocol(reason)
+                    | NetError::HeadCutOff(reason) => reason,
+                    other => other.to_string(),
                 },
-            };
-            while let Some(chunk) = response.chunk().await.map_err(cut_off)? {
-                let room = self.body_cap - body.len();
-                if chunk.len() > room {
-                    body.extend_from_slice(&chunk[..room]);
-                    truncated = true;
+            },
+        };
+        let mut body = Vec::new();
+        let mut truncated = false;
+        let mut cut_off = None;
+        loop {
+            let chunk = match timeout_at(deadline, response.chunk()).await {
+                Ok(Ok(Some(chunk))) => chunk,
+                Ok(Ok(None)) => break,
+                Ok(Err(e)) => {
+                    cut_off = Some(cut(e));
                     break;
                 }
-                body.extend_from_slice(&chunk);
+                Err(_) => {
+                    cut_off = Some(NetError::Timeout(limit));
+                    break;
+                }
+            };
+            let room = self.body_cap - body.len();
+            if chunk.len() > room {
+                body.extend_from_slice(&chunk[..room]);
+                truncated = true;
+                break;
             }
-            Ok(Response {
-                status,
-                headers,
-                body,
-                truncated,
-                elapsed: started.elapsed(),
-            })
+            body.extend_from_slice(&chunk);
+        }
+        let response = Response {
+            status,
+            headers,
+            body,
+            truncated,
+            elapsed: started.elapsed(),
         };
-        tokio::time::timeout(limit, exchange)
-            .await
-            .unwrap_or(Err(NetError::Timeout(limit)))
+        Ok((response, cut_off))
     }
 
     /// Follows redirects from `start` one GET per hop, up to `max_requests`, never to a URL out of
     /// scope. An error before the first answer is the walk's error; a later one stops the walk.
+    /// A hop whose body alone was cut off is kept, with [`Hop::cut_off`] saying so, and its
+    /// redirect is followed: the status line and headers that decide it arrived whole (browsers
+    /// follow a redirect without reading its body too).
     pub async fn walk(&self, start: Url, max_requests: usize) -> Result<Walk, NetError> {
         self.walk_with(start, max_requests, &[]).await
     }
@@ -245,8 +294,8 @@ impl HttpClient {
         let mut hops = Vec::new();
         let mut url = start;
         loop {
-            let response = match self.get(&url, headers).await {
-                Ok(response) => response,
+            let (response, cut_off) = match self.get_head(&url, headers).await {
+                Ok(answer) => answer,
                 Err(e) if hops.is_empty() => return Err(e),
                 Err(e) => {
                     return Ok(Walk {
@@ -259,6 +308,7 @@ impl HttpClient {
             hops.push(Hop {
                 url: url.clone(),
                 response,
+                cut_off,
             });
             let Some(location) = location else {
                 return Ok(Walk {
@@ -310,9 +360,39 @@ fn classify(error: &reqwest::Error, limit: Duration) -> NetError {
     }
     if error.is_connect() {
         NetError::Connect(innermost(error))
+    } else if ended_early(error) {
+        NetError::HeadCutOff(innermost(error))
     } else {
         NetError::Protocol(innermost(error))
     }
+}
+
+/// Whether the connection, once made, ended (closed or reset by the peer) before the answer was
+/// whole: by the kinds in the error's source chain.
+fn ended_early(error: &reqwest::Error) -> bool {
+    use std::io::ErrorKind;
+    let mut source: Option<&(dyn std::error::Error + 'static)> = std::error::Error::source(error);
+    while let Some(inner) = source {
+        if inner
+            .downcast_ref::<hyper::Error>()
+            .is_some_and(hyper::Error::is_incomplete_message)
+        {
+            return true;
+        }
+        if inner.downcast_ref::<std::io::Error>().is_some_and(|io| {
+            matches!(
+                io.kind(),
+                ErrorKind::ConnectionReset
+                    | ErrorKind::ConnectionAborted
+                    | ErrorKind::BrokenPipe
+                    | ErrorKind::UnexpectedEof
+            )
+        }) {
+            return true;
+        }
+        source = inner.source();
+    }
+    false
 }
 
 /// The innermost message of an error chain (the URL, which the finding already shows, left out).

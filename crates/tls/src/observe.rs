@@ -223,7 +223,7 @@ pub async fn observe(host: Host, ctx: &AgentContext, settings: &Settings) -> Obs
     obs.trust = judge_trust(&obs, ctx, addr).await;
     obs.https = match site_client(&host, addr, ctx) {
         Err(reason) => Err(reason),
-        Ok(client) => web::get(&client, &https_url).await,
+        Ok(client) => web::get_head(&client, &https_url).await,
     };
     obs.walk = walk_plain_http(&host, addr, ctx, settings).await;
     obs
@@ -592,6 +592,7 @@ pub(crate) mod test_support {
             location: None,
             body: Vec::new(),
             truncated: false,
+            cut_off: None,
         });
         obs
     }
@@ -607,6 +608,7 @@ pub(crate) mod test_support {
                 status: *status,
                 location: location.map(str::to_owned),
                 sts: Vec::new(),
+                cut_off: None,
             });
             if let Some(location) = location {
                 url = url.join(location).unwrap();

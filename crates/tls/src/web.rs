@@ -26,6 +26,9 @@ pub struct Response {
     pub body: Vec<u8>,
     /// Whether the body was longer than [`BODY_CAP`].
     pub truncated: bool,
+    /// Why the body ended early, for an answer read with [`get_head`]: its status line and
+    /// headers arrived whole.
+    pub cut_off: Option<String>,
 }
 
 impl From<launchguard_net::Response> for Response {
@@ -40,7 +43,16 @@ impl From<launchguard_net::Response> for Response {
             location: response.header("location").map(capped),
             body: response.body,
             truncated: response.truncated,
+            cut_off: None,
         }
+    }
+}
+
+/// The reason a body was cut off, without the words the hop or the evidence already says.
+fn cut_reason(error: NetError) -> String {
+    match error {
+        NetError::CutOff { reason, .. } => reason,
+        other => other.to_string(),
     }
 }
 
@@ -51,6 +63,9 @@ pub struct Hop {
     pub status: u16,
     pub location: Option<String>,
     pub sts: Vec<String>,
+    /// Why the body ended early, when it did. The status line and headers, all these checks
+    /// read, arrived whole; an answer cut off before them is no hop but the walk's error.
+    pub cut_off: Option<String>,
 }
 
 /// Where the walk from `http://` ended.
@@ -65,9 +80,15 @@ impl Walk {
     pub fn describe(&self) -> Vec<String> {
         self.hops
             .iter()
-            .map(|h| match &h.location {
-                Some(location) => format!("{} {} -> {location}", h.status, h.url),
-                None => format!("{} {}", h.status, h.url),
+            .map(|h| {
+                let mut line = match &h.location {
+                    Some(location) => format!("{} {} -> {location}", h.status, h.url),
+                    None => format!("{} {}", h.status, h.url),
+                };
+                if let Some(reason) = &h.cut_off {
+                    line.push_str(&format!(" (its body was cut off: {reason})"));
+                }
+                line
             })
             .collect()
     }
@@ -96,7 +117,18 @@ pub async fn get(client: &HttpClient, url: &Url) -> Result<Response, NetError> {
     client.get(url, &[]).await.map(Response::from)
 }
 
-/// Follows redirects from `start` one hop at a time, up to `max_hops` requests.
+/// One GET whose status line and headers are all that is judged (the HSTS header): an answer
+/// whose body alone was cut off is still an answer, with [`Response::cut_off`] saying so.
+pub async fn get_head(client: &HttpClient, url: &Url) -> Result<Response, NetError> {
+    let (response, cut_off) = client.get_head(url, &[]).await?;
+    Ok(Response {
+        cut_off: cut_off.map(cut_reason),
+        ..Response::from(response)
+    })
+}
+
+/// Follows redirects from `start` one hop at a time, up to `max_hops` requests. A hop whose body
+/// alone was cut off is judged on its status line and headers (see [`Hop::cut_off`]).
 pub async fn walk(client: &HttpClient, start: Url, max_hops: usize) -> Result<Walk, NetError> {
     let walked = client.walk(start, max_hops).await?;
     Ok(Walk {
@@ -111,6 +143,7 @@ pub async fn walk(client: &HttpClient, start: Url, max_hops: usize) -> Result<Wa
                     status: response.status,
                     location: response.location.filter(|_| redirect),
                     sts: response.sts,
+                    cut_off: hop.cut_off.map(cut_reason),
                 }
             })
             .collect(),

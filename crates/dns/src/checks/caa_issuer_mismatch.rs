@@ -1,7 +1,7 @@
 use launchguard_core::{CheckDef, Finding, Severity};
 
 use super::Judging;
-use crate::observe::show;
+use crate::observe::{Issuer, show};
 
 pub static CHECK: CheckDef = CheckDef {
     id: "dns.caa.issuer_mismatch",
@@ -12,7 +12,10 @@ pub static CHECK: CheckDef = CheckDef {
            configured domain, the CAA set that governs that hostname must allow the certificate's issuer \
            (`issue`, or `issuewild` for a wildcard certificate). The dns agent records the CAA sets; the \
            runner maps each issuer to its CAA domain (known public CAs, plus `[dns].issuer_caa_domains`) \
-           and decides. Skipped when the tls agent saw no certificate under the domain.",
+           and decides. Skipped when the tls agent saw no certificate under the domain. Each value is read \
+           as a CA reads it (RFC 8659 section 4.2): one that is not an issuer domain \
+           (`evil.example,letsencrypt.org`, a control character, a line break) authorises no CA and is \
+           listed in `malformed_caa_values`.",
     why: "CAs must refuse to issue when CAA does not name them: the next automatic renewal will fail and \
           the certificate will expire. A certificate from a CA that CAA forbids was issued before the CAA \
           change, or by a CA that ignored it.",
@@ -27,22 +30,49 @@ pub static CHECK: CheckDef = CheckDef {
 /// The message the agent leaves for the runner, which replaces the finding with its verdict.
 pub const RUNNER_DECIDES: &str = "decided by the runner from the certificates the tls agent saw";
 
+/// Stands in the evidence for a value that is not an issuer domain: it holds neither of the
+/// evidence's separators (`|`, `,`) and matches no CA's domain.
+const MALFORMED: &str = "(malformed value)";
+
 /// The CAA sets as evidence (`name|issue=a,b|issuewild=c`), and the configured private issuers;
-/// the finding stays `skipped` unless the runner decides it.
+/// the finding stays `skipped` unless the runner decides it. Each value is reduced to the issuer
+/// domain a CA would read in it ([`Caa::issuer`](crate::observe::Caa::issuer)), so that no value
+/// can pass for another CA or smuggle a separator into the evidence; the malformed values
+/// themselves are listed apart.
 pub(crate) fn judge(j: &Judging<'_>) -> Finding {
     let mut sets = Vec::new();
+    let mut malformed = Vec::new();
     for got in &j.view.caa {
         match got {
             Ok(set) => {
                 let values = |tag: &str| -> Option<String> {
-                    let list: Vec<&str> = set
+                    let list: Vec<String> = set
                         .records
                         .iter()
                         .filter(|c| c.tag == tag)
-                        .map(|c| c.value.split(';').next().unwrap_or_default().trim())
+                        .filter_map(|c| match c.issuer() {
+                            Issuer::Domain(domain) => Some(domain),
+                            Issuer::NoCa => None,
+                            Issuer::Malformed => Some(MALFORMED.to_owned()),
+                        })
                         .collect();
-                    (!list.is_empty()).then(|| list.join(","))
+                    let named = set.records.iter().any(|c| c.tag == tag);
+                    named.then(|| list.join(","))
                 };
+                for record in set.records.iter().filter(|c| {
+                    matches!(c.tag.as_str(), "issue" | "issuewild")
+                        && c.issuer() == Issuer::Malformed
+                }) {
+                    let line = format!(
+                        "{}: {} \"{}\"",
+                        show(&record.owner),
+                        record.tag,
+                        record.value.escape_debug()
+                    );
+                    if !malformed.contains(&line) {
+                        malformed.push(line);
+                    }
+                }
                 let mut line = show(&set.name);
                 if set.records.is_empty() {
                     line.push_str("|any");
@@ -67,7 +97,13 @@ pub(crate) fn judge(j: &Judging<'_>) -> Finding {
         .iter()
         .map(|(issuer, domain)| format!("{issuer}={domain}"))
         .collect();
-    j.skipped(&CHECK, RUNNER_DECIDES)
+    let finding = j
+        .skipped(&CHECK, RUNNER_DECIDES)
         .with_evidence("caa_sets", sets)
-        .with_evidence("issuer_caa_domains", issuers)
+        .with_evidence("issuer_caa_domains", issuers);
+    if malformed.is_empty() {
+        finding
+    } else {
+        finding.with_evidence("malformed_caa_values", malformed)
+    }
 }

@@ -9,7 +9,8 @@ pub static CHECK: CheckDef = CheckDef {
     title: "SPF allows every sender (`+all` or `?all`)",
     severity: Severity::High,
     what: "Fails when the apex's SPF record ends in `+all` (or a bare `all`), which authorises every host on \
-           the internet, or `?all`, which says nothing about hosts not listed.",
+           the internet, or `?all`, which says nothing about hosts not listed. The first `all` counts: \
+           receivers never evaluate what follows it (`+all -all` authorises everyone).",
     why: "With `+all` anyone can send mail that passes SPF for the domain, and DMARC then passes on SPF \
           alignment: forged mail is authenticated. `?all` gives receivers no signal either.",
     fix: "End the record with `-all` (or `~all` while DMARC reports are reviewed) after listing every \

@@ -179,6 +179,7 @@ impl<'a> Fetcher<'a> {
             hops.push(Hop {
                 url: url.clone(),
                 response,
+                cut_off: None,
             });
             let Some(location) = location else {
                 return (hops, None);

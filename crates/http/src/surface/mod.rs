@@ -315,6 +315,86 @@ impl SurfaceAgent {
     }
 }
 
+/// One answer to a CORS probe, for [`judge_cors`]: its status and headers (any case, in order),
+/// or why no answer came.
+pub type CorsAnswer = Result<(u16, Vec<(String, String)>), String>;
+
+/// The findings of every CORS check for a target at `url`, whose declared allowlist is
+/// `allowed_origins` (credentials `credentials` intended), when every probe the agent would
+/// send it (an arbitrary origin, `null`, the look-alikes of each allowed origin, each as a simple
+/// request and as a preflight) is answered as `answer` says, given the probe's Origin and whether
+/// it is a preflight. The judges are the agent's own, run on what a crawl would have collected:
+/// for the fuzz targets and the property tests, which answer with hostile headers.
+pub fn judge_cors(
+    url: &Url,
+    allowed_origins: &[Url],
+    credentials: bool,
+    answer: impl Fn(&str, bool) -> CorsAnswer,
+) -> Vec<Finding> {
+    let target = SurfaceTarget {
+        target: Target::new("http:cors", launchguard_core::TargetKind::Url, url.as_str()),
+        url: url.clone(),
+        role: Role::Api,
+        address: None,
+        allowed_origins: allowed_origins.to_vec(),
+        credentials,
+        cors_urls: vec![url.clone()],
+        health_urls: Vec::new(),
+        headers_from_env: Vec::new(),
+        max_requests: u32::MAX,
+        max_bytes: u64::MAX,
+    };
+    let not_fetched = || fetch::Probe {
+        url: url.clone(),
+        answer: Err("not fetched: only CORS is judged".to_owned()),
+    };
+    let probes = cors::probe_origins(url, allowed_origins, "fuzz")
+        .into_iter()
+        .flat_map(|(origin, kind)| [(origin.clone(), kind, false), (origin, kind, true)])
+        .map(|(origin, kind, preflight)| fetch::CorsProbe {
+            answer: answer(&origin, preflight).map(|(status, headers)| launchguard_net::Response {
+                status,
+                headers: headers
+                    .into_iter()
+                    .map(|(name, value)| (name.to_ascii_lowercase(), value))
+                    .collect(),
+                body: Vec::new(),
+                truncated: false,
+                elapsed: std::time::Duration::ZERO,
+            }),
+            origin,
+            kind,
+            preflight,
+        })
+        .collect();
+    let surface = Surface {
+        hops: Vec::new(),
+        page_error: Some("not fetched: only CORS is judged".to_owned()),
+        authenticated: false,
+        baseline: not_fetched(),
+        paths: Vec::new(),
+        health: Vec::new(),
+        scripts: Vec::new(),
+        maps: Vec::new(),
+        cors: vec![fetch::CorsEndpoint {
+            url: url.clone(),
+            probes,
+        }],
+        requests: 0,
+        bytes: 0,
+    };
+    let examined = Examined {
+        target: &target.target,
+        config: &target,
+        surface: &surface,
+    };
+    TABLE
+        .iter()
+        .filter(|check| check.def.id.starts_with("cors."))
+        .flat_map(|check| (check.judge)(&examined))
+        .collect()
+}
+
 /// Replaces every configured credential value that a peer echoed into a finding with its
 /// redacted form: the server controls what comes back, the report must not carry it.
 fn scrub(mut finding: Finding, secrets: &[&str]) -> Finding {

@@ -338,3 +338,68 @@ async fn send_carries_any_method_headers_and_body_and_pays_one_request() {
         .unwrap_err();
     assert!(matches!(err, NetError::BudgetSpent(_)), "{err}");
 }
+
+#[tokio::test]
+async fn answers_cut_off_keep_their_head_only_where_the_head_arrived_whole() {
+    let scope = scope(&["127.0.0.1"], 50);
+    let http = client(&scope, 1000);
+    let url = |addr: SocketAddr| Url::parse(&format!("http://{addr}/")).unwrap();
+
+    let (mid_head, _) =
+        raw_server(b"HTTP/1.1 301 Moved\r\nLocation: https://a/\r\nCont".to_vec()).await;
+    for err in [
+        http.get(&url(mid_head), &[]).await.unwrap_err(),
+        http.get_head(&url(mid_head), &[]).await.unwrap_err(),
+    ] {
+        assert!(matches!(err, NetError::HeadCutOff(_)), "{err:?}");
+        assert!(err.to_string().contains("cut off"), "{err}");
+    }
+
+    let (mid_body, _) = raw_server(
+        b"HTTP/1.1 301 Moved\r\nLocation: https://a/\r\nContent-Length: 500\r\n\r\npart".to_vec(),
+    )
+    .await;
+    let err = http.get(&url(mid_body), &[]).await.unwrap_err();
+    assert!(
+        matches!(err, NetError::CutOff { status: 301, .. }),
+        "{err:?}"
+    );
+    let (head, cut_off) = http.get_head(&url(mid_body), &[]).await.unwrap();
+    assert_eq!(head.redirect(), Some("https://a/"));
+    assert_eq!(head.body, b"part");
+    assert!(
+        matches!(cut_off, Some(NetError::CutOff { status: 301, .. })),
+        "{cut_off:?}"
+    );
+
+    // Headers, then a body that never comes: the head is kept, the body ran out of time.
+    let stalling = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let stalling_addr = stalling.local_addr().unwrap();
+    tokio::spawn(async move {
+        while let Ok((mut stream, _)) = stalling.accept().await {
+            tokio::spawn(async move {
+                let mut request = [0u8; 4096];
+                let _ = stream.read(&mut request).await;
+                let _ = stream
+                    .write_all(
+                        b"HTTP/1.1 308 Moved\r\nLocation: https://b/\r\nContent-Length: 9\r\n\r\n",
+                    )
+                    .await;
+                tokio::time::sleep(Duration::from_secs(30)).await;
+            });
+        }
+    });
+    let (head, cut_off) = http.get_head(&url(stalling_addr), &[]).await.unwrap();
+    assert_eq!((head.status, head.redirect()), (308, Some("https://b/")));
+    assert!(matches!(cut_off, Some(NetError::Timeout(_))), "{cut_off:?}");
+    let walk = http.walk(url(stalling_addr), 1).await.unwrap();
+    assert_eq!(walk.hops.len(), 1);
+    assert!(walk.hops[0].cut_off.is_some());
+    assert!(
+        walk.stopped
+            .as_deref()
+            .is_some_and(|s| s.contains("stopped after 1")),
+        "the cut-off redirect is followed: {:?}",
+        walk.stopped
+    );
+}

@@ -1,6 +1,7 @@
-//! Bounded property runs over the parsers and renderers that the fuzz targets (fuzz/, run by
-//! scripts/fuzz.sh on nightly) explore for longer: arbitrary bytes and strings, no panic, and no
-//! raw control character in anything a reader sees.
+//! Bounded property runs over the parsers, judgements and renderers that the fuzz targets (fuzz/,
+//! run by scripts/fuzz.sh on nightly) explore for longer: arbitrary bytes and strings, no panic,
+//! no raw control character in anything a reader sees, and the promises of the CORS and DNS
+//! judgements (no pass for what a browser or a CA would allow an attacker).
 
 use launchguard::report::escape::is_hostile;
 use launchguard_core::{Finding, Target, TargetKind};
@@ -127,6 +128,328 @@ proptest! {
                 .with_evidence("list", vec![evidence.clone(), message]),
             Finding::error(checks[1], target, evidence),
         ];
+        let report = launchguard::audit::assemble(findings, None, &[], crate::corpus::run_info());
+        let registry = launchguard::agents::registry();
+        prop_assert!(clean(&launchguard::report::terminal::render(&report, &registry, false)));
+        for format in crate::corpus::FORMATS {
+            let text = launchguard::report::render(format, &report, &registry).unwrap();
+            prop_assert!(clean(&text), "{format:?}");
+        }
+    }
+}
+
+/// The view of `corpus.lab.test` with only what a property fills in.
+fn dns_view() -> launchguard_dns::observe::DomainView {
+    let apex = hickory_proto::rr::Name::from_ascii("corpus.lab.test.").unwrap();
+    launchguard_dns::observe::DomainView::unobserved(
+        launchguard_dns::Domain {
+            apex,
+            hosts: Vec::new(),
+            wildcard_base: None,
+            target: Target::new("dns:corpus.lab.test", TargetKind::Host, "corpus.lab.test"),
+        },
+        "not observed: a property test",
+    )
+}
+
+fn finding<'a>(findings: &'a [Finding], check: &str) -> &'a Finding {
+    findings
+        .iter()
+        .find(|f| f.check.as_str() == check)
+        .unwrap_or_else(|| panic!("no {check}"))
+}
+
+/// Bytes that look like DNS answers to `corpus.lab.test. TXT` (ID 0x1234): a valid header and
+/// question followed by anything, or anything at all.
+fn dns_replies() -> impl Strategy<Value = Vec<u8>> {
+    prop_oneof![
+        proptest::collection::vec(any::<u8>(), 0..600),
+        (
+            any::<u16>(),
+            proptest::array::uniform4(0u16..4),
+            proptest::collection::vec(any::<u8>(), 0..400)
+        )
+            .prop_map(|(flags, counts, tail)| {
+                let mut bytes = vec![0x12, 0x34];
+                bytes.extend_from_slice(&(flags | 0x8000).to_be_bytes());
+                counts
+                    .iter()
+                    .for_each(|c| bytes.extend_from_slice(&c.to_be_bytes()));
+                bytes.extend_from_slice(b"\x06corpus\x03lab\x04test\x00\x00\x10\x00\x01");
+                bytes.extend_from_slice(&tail);
+                bytes
+            }),
+    ]
+}
+
+/// The judgements of a view holding what `answer` carried (as the apex's TXT, CAA and MX).
+fn judged_answer(answer: &launchguard_dns::wire::Answer) -> Vec<Finding> {
+    use launchguard_dns::observe::{CaaSet, DmarcFound, caa_records, txt_strings};
+    let mut view = dns_view();
+    let apex = view.domain.apex.clone();
+    let texts = txt_strings(&answer.answers);
+    view.spf = Ok(texts
+        .iter()
+        .filter(|t| launchguard_dns::email::is_spf(t))
+        .cloned()
+        .collect());
+    view.dmarc = Ok(texts
+        .iter()
+        .find(|t| launchguard_dns::email::is_dmarc(t))
+        .map(|text| DmarcFound {
+            at: apex.clone(),
+            text: text.clone(),
+            inherited: false,
+        }));
+    view.caa = vec![Ok(CaaSet {
+        name: apex.clone(),
+        records: caa_records(&apex, &answer.answers),
+        climbed: vec![apex.clone()],
+    })];
+    view.mx = Ok(answer
+        .answers
+        .iter()
+        .filter_map(|r| match &r.data {
+            hickory_proto::rr::RData::MX(mx) => Some(mx.exchange.clone()),
+            _ => None,
+        })
+        .collect());
+    view.mx_cnames = Ok(Vec::new());
+    launchguard_dns::judge_view(&view)
+}
+
+/// A certificate from Let's Encrypt on `www.corpus.lab.test`, as the tls agent reports it.
+fn lets_encrypt_seen() -> Finding {
+    Finding::pass(
+        launchguard_tls::CHECKS[0],
+        Target::new("tls:www", TargetKind::Host, "www.corpus.lab.test:443"),
+        "seen",
+    )
+    .with_evidence(
+        "chain",
+        vec!["#0 subject=CN=www.corpus.lab.test; issuer=CN=R3, O=Let's Encrypt; sans=[www.corpus.lab.test]; not_before=x"],
+    )
+}
+
+/// Header values a CORS endpoint might send: echoes of the probe's origin (`{origin}`), with
+/// and without padding, wildcards, and anything else.
+fn cors_value() -> impl Strategy<Value = String> {
+    prop_oneof![
+        Just("{origin}".to_owned()),
+        Just("*".to_owned()),
+        Just("null".to_owned()),
+        "[ \t]{0,2}\\{origin\\}[ \t]{0,2}",
+        "\\{origin\\}[,/ .]?[a-z]{0,3}",
+        "[ -~]{0,24}",
+        any::<String>(),
+    ]
+}
+
+fn credentials_value() -> impl Strategy<Value = String> {
+    prop_oneof![
+        Just("true".to_owned()),
+        "[ \t]{0,2}(true|TRUE|True|false|1)[ \t]{0,2}",
+        any::<String>(),
+    ]
+}
+
+/// The names of the headers that decide a grant, in any case, and some that do not.
+fn cors_header_name() -> impl Strategy<Value = String> {
+    prop_oneof![
+        "(access-control-allow-origin|Access-Control-Allow-Origin|ACCESS-CONTROL-ALLOW-ORIGIN)",
+        "(access-control-allow-credentials|Access-Control-Allow-Credentials)",
+        "(vary|access-control-allow-methods|x-[a-z]{1,6})",
+    ]
+}
+
+/// Whether a browser lets a page of `origin` read the answer with the user's cookies: one
+/// Access-Control-Allow-Origin that is exactly the origin and one Access-Control-Allow-Credentials
+/// that is exactly `true`, both without their surrounding SP and HTAB (the Fetch standard).
+fn browser_reads_with_credentials(origin: &str, headers: &[(String, String)]) -> bool {
+    let only = |name: &str| -> Option<&str> {
+        let values: Vec<&str> = headers
+            .iter()
+            .filter(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.trim_matches([' ', '\t']))
+            .collect();
+        match values.as_slice() {
+            [one] => Some(one),
+            _ => None,
+        }
+    };
+    only("access-control-allow-origin") == Some(origin)
+        && only("access-control-allow-credentials") == Some("true")
+}
+
+/// What a CORS endpoint sends back to a probe of `origin`.
+fn cors_headers(
+    origin: &str,
+    allow: &str,
+    credentials: &str,
+    extra: &[(String, String)],
+) -> Vec<(String, String)> {
+    let mut headers = vec![
+        (
+            "Access-Control-Allow-Origin".to_owned(),
+            allow.replace("{origin}", origin),
+        ),
+        (
+            "Access-Control-Allow-Credentials".to_owned(),
+            credentials.to_owned(),
+        ),
+    ];
+    headers.extend(
+        extra
+            .iter()
+            .map(|(name, value)| (name.clone(), value.replace("{origin}", origin))),
+    );
+    headers
+}
+
+proptest! {
+    #![proptest_config(config())]
+
+    #[test]
+    fn cors_never_passes_what_a_browser_would_let_any_origin_read_with_cookies(
+        allowed in proptest::collection::vec("https?://[a-z]{1,6}(\\.[a-z]{1,4}){0,2}(:[0-9]{2,4})?", 0..3),
+        intended in any::<bool>(),
+        allow in cors_value(),
+        credentials in credentials_value(),
+        extra in proptest::collection::vec((cors_header_name(), cors_value()), 0..3),
+        answered in prop_oneof![Just(0u8), Just(1), Just(2)],
+    ) {
+        let url = url::Url::parse("https://api.corpus.lab.test/v1").unwrap();
+        let allowed: Vec<url::Url> = allowed.iter().filter_map(|a| url::Url::parse(a).ok()).collect();
+        // 0: every probe answered; 1: preflights unanswered; 2: nothing answered.
+        let findings = launchguard_http::surface::judge_cors(&url, &allowed, intended, |origin, preflight| {
+            match (answered, preflight) {
+                (2, _) | (1, true) => Err("connection refused".to_owned()),
+                _ => Ok((200, cors_headers(origin, &allow, &credentials, &extra))),
+            }
+        });
+        prop_assert!(findings.iter().all(|f| f.check.as_str().starts_with("cors.")));
+        if answered == 2 {
+            prop_assert!(findings.iter().all(|f| f.status != launchguard_core::Status::Pass), "{findings:#?}");
+        }
+        let arbitrary = "https://lg-fuzz.invalid";
+        if browser_reads_with_credentials(arbitrary, &cors_headers(arbitrary, &allow, &credentials, &extra))
+            && answered != 2
+        {
+            let verdict = finding(&findings, "cors.origin_reflected_with_credentials");
+            prop_assert_eq!(verdict.status, launchguard_core::Status::Fail, "{}", verdict.message);
+        }
+    }
+
+    #[test]
+    fn dns_replies_parse_or_give_a_printable_reason(bytes in dns_replies()) {
+        let name = hickory_proto::rr::Name::from_ascii("corpus.lab.test.").unwrap();
+        match launchguard_dns::wire::parse_reply(&bytes, 0x1234, &name, hickory_proto::rr::RecordType::TXT) {
+            Err(reason) => prop_assert!(clean(&reason), "{reason:?}"),
+            Ok(answer) => {
+                let findings = judged_answer(&answer);
+                prop_assert_eq!(findings.len(), launchguard_dns::CHECKS.len());
+            }
+        }
+    }
+
+    #[test]
+    fn spf_and_dmarc_judgements_keep_their_promises(
+        spf in prop_oneof![
+            "v=spf1( [+~?-]?(all|ALL|include:[a-z]{1,6}\\.test|a|mx|ptr|exists:[a-z]{1,4}|ip4:192\\.0\\.2\\.1|redirect=[a-z]{1,6}\\.test)){0,6}",
+            any::<String>().prop_map(|s| format!("v=spf1 {s}")),
+        ],
+        dmarc in prop_oneof![
+            "v=DMARC1(; ?(p|P|sp| p |rua|pct)=( ?none|reject|quarantine|REJECT|x| )){0,4}",
+            any::<String>().prop_map(|s| format!("v=DMARC1; {s}")),
+        ],
+    ) {
+        let parsed = launchguard_dns::email::parse_spf(&spf);
+        prop_assert!(parsed.includes.len() + usize::from(parsed.redirect.is_some()) <= parsed.lookup_terms);
+        let mut view = dns_view();
+        view.spf = Ok(vec![spf.clone()]);
+        view.dmarc = Ok(Some(launchguard_dns::observe::DmarcFound {
+            at: view.domain.apex.clone(),
+            text: dmarc.clone(),
+            inherited: false,
+        }));
+        let findings = launchguard_dns::judge_view(&view);
+        // Receivers stop at the first `all`: everything after it is never evaluated.
+        let first_all = spf
+            .split_ascii_whitespace()
+            .skip(1)
+            .map(|t| t.to_ascii_lowercase())
+            .find(|t| t.trim_start_matches(['+', '-', '~', '?']) == "all");
+        if finding(&findings, "dns.spf.permissive").status == launchguard_core::Status::Pass {
+            prop_assert!(
+                first_all.as_deref().is_none_or(|t| t.starts_with('-') || t.starts_with('~')),
+                "{spf:?} passes with {first_all:?}"
+            );
+        }
+        if finding(&findings, "dns.dmarc.weak").status == launchguard_core::Status::Pass {
+            for tag in dmarc.split(';') {
+                if let Some((key, value)) = tag.split_once('=')
+                    && key.trim().eq_ignore_ascii_case("p")
+                {
+                    let value = value.trim().to_ascii_lowercase();
+                    prop_assert!(value == "reject" || value == "quarantine", "{dmarc:?} passes with p={value}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn caa_authorises_only_the_ca_a_value_names(
+        values in proptest::collection::vec(
+            "[ \t]?(letsencrypt\\.org|LetsEncrypt\\.org|evil\\.example|[a-z]{1,4}\\.[a-z]{2})([ \t]|[,|;=]|\u{2028}|\n|\u{a0}|\u{1b}|\u{0}|\\.)?(letsencrypt\\.org|issue=letsencrypt\\.org|[a-z]{0,3})?",
+            1..4,
+        ),
+    ) {
+        use launchguard_dns::observe::{Caa, CaaSet};
+        let mut view = dns_view();
+        let apex = view.domain.apex.clone();
+        view.caa = vec![Ok(CaaSet {
+            name: apex.clone(),
+            records: values
+                .iter()
+                .map(|value| Caa { owner: apex.clone(), critical: false, tag: "issue".into(), value: value.clone() })
+                .collect(),
+            climbed: vec![apex.clone()],
+        })];
+        let mut findings = launchguard_dns::judge_view(&view);
+        findings.push(lets_encrypt_seen());
+        launchguard::correlate::caa_against_certificates(&mut findings);
+        let verdict = finding(&findings, "dns.caa.issuer_mismatch");
+        // What a CA reads (RFC 8659 section 4.2): the issuer domain before any `;`, between SP and HTAB.
+        let names_lets_encrypt = values.iter().any(|v| {
+            v.split(';').next().unwrap_or_default().trim_matches([' ', '\t']).eq_ignore_ascii_case("letsencrypt.org")
+        });
+        prop_assert_eq!(
+            verdict.status == launchguard_core::Status::Pass,
+            names_lets_encrypt,
+            "{:?}: {}", values, verdict.message
+        );
+    }
+}
+
+proptest! {
+    // Each case renders six formats: fewer cases keep the suite quick.
+    #![proptest_config(ProptestConfig { cases: 64, ..config() })]
+
+    #[test]
+    fn dns_and_cors_verdicts_on_hostile_answers_render_clean(
+        bytes in dns_replies(),
+        allow in cors_value(),
+        credentials in credentials_value(),
+    ) {
+        let name = hickory_proto::rr::Name::from_ascii("corpus.lab.test.").unwrap();
+        let mut findings = match launchguard_dns::wire::parse_reply(&bytes, 0x1234, &name, hickory_proto::rr::RecordType::TXT) {
+            Ok(answer) => judged_answer(&answer),
+            Err(reason) => vec![Finding::error(launchguard_dns::CHECKS[0], Target::new("dns:corpus.lab.test", TargetKind::Host, "corpus.lab.test"), reason)],
+        };
+        let url = url::Url::parse("https://api.corpus.lab.test/v1").unwrap();
+        findings.extend(launchguard_http::surface::judge_cors(&url, &[], true, |origin, _| {
+            Ok((200, cors_headers(origin, &allow, &credentials, &[])))
+        }));
         let report = launchguard::audit::assemble(findings, None, &[], crate::corpus::run_info());
         let registry = launchguard::agents::registry();
         prop_assert!(clean(&launchguard::report::terminal::render(&report, &registry, false)));

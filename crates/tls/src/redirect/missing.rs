@@ -9,7 +9,10 @@ pub static CHECK: CheckDef = CheckDef {
     title: "Plain HTTP does not redirect to HTTPS",
     severity: Severity::High,
     what: "GETs http://host:http_port/ and fails when the answer is not a redirect (content, or an error \
-           page, served over plain HTTP). A closed port passes: nothing is served without TLS.",
+           page, served over plain HTTP). A closed port passes: nothing is served without TLS. Each hop of \
+           the walk is judged on its status line and headers: a hop whose body alone was cut off is still \
+           judged and followed (the `hops` evidence says so), an answer cut off before its headers ended \
+           is an `error` for every https.redirect check.",
     why: "Users who type the hostname, old links and some clients arrive over plain HTTP. Served content \
           there can be read and altered on the way, session cookies can leak, and without a redirect the \
           browser never learns the HSTS policy.",

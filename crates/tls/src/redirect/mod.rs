@@ -1,5 +1,7 @@
 //! `https.redirect.*`: what the plain-HTTP port does, one request per hop, up to
-//! `[tls].max_redirects` + 1 redirects, never leaving the scope.
+//! `[tls].max_redirects` + 1 redirects, never leaving the scope. A hop is its status line and
+//! headers: one whose body alone was cut off is judged (and followed), one cut off before its
+//! headers ended ends the walk with an error that says so.
 
 pub mod chain_too_long;
 pub mod insecure_hop;

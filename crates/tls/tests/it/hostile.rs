@@ -7,7 +7,7 @@ use launchguard_core::Status;
 use launchguard_lab::tls::{self as lab, Authority, LeafSpec, Reply};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
-use crate::support::{Lab, assert_words_only, bind, run, run_with_budget, timeouts};
+use crate::support::{GOOD_HSTS, Lab, assert_words_only, bind, run, run_with_budget, timeouts};
 
 /// A peer that reads the ClientHello, writes `reply`, then holds or closes the connection.
 async fn scripted(lab: &mut Lab, reply: &'static [u8], hold: bool) -> u16 {
@@ -338,4 +338,284 @@ async fn a_server_hello_with_what_was_never_offered_proves_nothing() {
     }
     assert!(wrong.is_empty(), "{}", wrong.join("\n"));
     assert_words_only(&run.findings);
+}
+
+/// How a [`cutting_peer`] ends each connection after its bytes.
+#[derive(Clone, Copy)]
+enum Ending {
+    /// A FIN: the peer closes.
+    Close,
+    /// An RST (SO_LINGER 0): the peer resets.
+    Reset,
+}
+
+/// A plain-HTTP peer that reads the request, writes `reply` (an answer cut anywhere), waits a
+/// moment so that the bytes are read, then ends the connection as `ending` says.
+async fn cutting_peer(lab: &mut Lab, reply: Vec<u8>, ending: Ending) -> u16 {
+    let (listener, addr) = bind().await;
+    let reply = std::sync::Arc::new(reply);
+    lab.keep(tokio::spawn(async move {
+        while let Ok((mut socket, _)) = listener.accept().await {
+            let reply = reply.clone();
+            tokio::spawn(async move {
+                let mut buffer = [0u8; 4096];
+                let _ = socket.read(&mut buffer).await;
+                let _ = socket.write_all(&reply).await;
+                let _ = socket.flush().await;
+                tokio::time::sleep(Duration::from_millis(50)).await;
+                if let Ending::Reset = ending {
+                    let _ = socket.set_zero_linger();
+                }
+                drop(socket);
+            });
+        }
+    }));
+    addr.port()
+}
+
+/// An HTTPS peer with a lab certificate for `host` that reads the request, writes `reply`, then
+/// resets the connection.
+async fn cutting_tls_peer(lab: &mut Lab, host: &str, reply: Vec<u8>) -> u16 {
+    let leaf = lab.intermediate.issue(&LeafSpec::for_names(&[host]));
+    let config = lab::server_config(
+        vec![leaf.cert.clone(), lab.intermediate.cert.clone()],
+        leaf.key(),
+        None,
+        rustls::ALL_VERSIONS,
+    );
+    let acceptor = tokio_rustls::TlsAcceptor::from(config);
+    let (listener, addr) = bind().await;
+    let reply = std::sync::Arc::new(reply);
+    lab.keep(tokio::spawn(async move {
+        while let Ok((socket, _)) = listener.accept().await {
+            let (acceptor, reply) = (acceptor.clone(), reply.clone());
+            tokio::spawn(async move {
+                let Ok(mut tls) = acceptor.accept(socket).await else {
+                    return;
+                };
+                let mut buffer = [0u8; 4096];
+                let _ = tls.read(&mut buffer).await;
+                let _ = tls.write_all(&reply).await;
+                let _ = tls.flush().await;
+                tokio::time::sleep(Duration::from_millis(50)).await;
+                let _ = tls.get_ref().0.set_zero_linger();
+            });
+        }
+    }));
+    addr.port()
+}
+
+/// A hop is its status line and headers: an answer cut off before they ended is an `error` that
+/// says so (never "refused" or "unreachable"), one whose body alone was cut off is judged on them.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn answers_cut_off_on_the_way_to_https_are_errors_unless_only_the_body_was_lost() {
+    let mut lab = Lab::new();
+    let closed = || async { bind().await.1.port() };
+    let redirect_head = |to: &str| {
+        format!("HTTP/1.1 301 Moved Permanently\r\nLocation: {to}\r\nContent-Type: text/html\r\nContent-Le")
+            .into_bytes()
+    };
+    let redirect_cut_body = |to: &str| {
+        format!("HTTP/1.1 301 Moved Permanently\r\nLocation: {to}\r\nContent-Length: 5000\r\n\r\n<html>moved")
+            .into_bytes()
+    };
+    let redirect_over_cap = |to: &str| {
+        let mut bytes = format!(
+            "HTTP/1.1 301 Moved Permanently\r\nLocation: {to}\r\nContent-Length: 1048576\r\n\r\n"
+        )
+        .into_bytes();
+        bytes.extend(std::iter::repeat_n(b'x', 1 << 20));
+        bytes
+    };
+    let page_cut_body = b"HTTP/1.1 200 OK\r\nContent-Length: 5000\r\n\r\n<html>welcome".to_vec();
+
+    // Cut off before the headers ended, on the first hop: every redirect check is an error.
+    let head_cut: [(&str, Vec<u8>, Ending); 3] = [
+        (
+            "head-closed",
+            redirect_head("https://head-closed.lab.test/"),
+            Ending::Close,
+        ),
+        (
+            "head-reset",
+            redirect_head("https://head-reset.lab.test/"),
+            Ending::Reset,
+        ),
+        ("nothing-closed", Vec::new(), Ending::Close),
+    ];
+    for (name, reply, ending) in head_cut {
+        let http = cutting_peer(&mut lab, reply, ending).await;
+        lab.add_target(name, &format!("{name}.lab.test"), closed().await, http, "");
+    }
+    // Whole headers, then the body cut off or longer than the cap: the redirect is judged.
+    for (name, ending) in [
+        ("body-closed", Ending::Close),
+        ("body-reset", Ending::Reset),
+    ] {
+        let tls = closed().await;
+        let to = format!("https://{name}.lab.test:{tls}/");
+        let http = cutting_peer(&mut lab, redirect_cut_body(&to), ending).await;
+        lab.add_target(name, &format!("{name}.lab.test"), tls, http, "");
+    }
+    let tls = closed().await;
+    let http = cutting_peer(
+        &mut lab,
+        redirect_over_cap(&format!("https://over-cap.lab.test:{tls}/")),
+        Ending::Close,
+    )
+    .await;
+    lab.add_target("over-cap", "over-cap.lab.test", tls, http, "");
+    let http = cutting_peer(&mut lab, page_cut_body, Ending::Reset).await;
+    lab.add_target(
+        "page-reset",
+        "page-reset.lab.test",
+        closed().await,
+        http,
+        "",
+    );
+    // The second hop (plain HTTP again) cut off before its headers ended: the walk stops there.
+    let second = cutting_peer(
+        &mut lab,
+        redirect_head("https://x.lab.test/"),
+        Ending::Reset,
+    )
+    .await;
+    let first = cutting_peer(
+        &mut lab,
+        format!(
+            "HTTP/1.1 301 Moved Permanently\r\nLocation: http://second-hop.lab.test:{second}/\r\nContent-Length: 0\r\n\r\n"
+        )
+        .into_bytes(),
+        Ending::Close,
+    )
+    .await;
+    lab.add_target(
+        "second-hop",
+        "second-hop.lab.test",
+        closed().await,
+        first,
+        "",
+    );
+    // HTTPS answers: HSTS headers whole and the body reset, and a reset before the headers ended.
+    let hsts_body_cut = cutting_tls_peer(
+        &mut lab,
+        "hsts-body.lab.test",
+        format!("HTTP/1.1 200 OK\r\nStrict-Transport-Security: {GOOD_HSTS}\r\nContent-Length: 5000\r\n\r\npartial")
+            .into_bytes(),
+    )
+    .await;
+    lab.add_target("hsts-body", "hsts-body.lab.test", hsts_body_cut, 0, "");
+    let hsts_head_cut = cutting_tls_peer(
+        &mut lab,
+        "hsts-head.lab.test",
+        b"HTTP/1.1 200 OK\r\nStrict-Transport-Sec".to_vec(),
+    )
+    .await;
+    lab.add_target("hsts-head", "hsts-head.lab.test", hsts_head_cut, 0, "");
+
+    let config = lab.config(&["127.0.0.1", "*.lab.test"], "");
+    let run = run(lab.dir.path(), &config, timeouts(2_000)).await;
+    assert_words_only(&run.findings);
+
+    let walk_checks = [
+        "https.redirect.missing",
+        "https.redirect.insecure_hop",
+        "https.redirect.not_permanent",
+        "https.redirect.chain_too_long",
+        "hsts.over_http",
+    ];
+    for target in ["tls:head-closed", "tls:head-reset", "tls:nothing-closed"] {
+        for check in walk_checks {
+            let finding = run.get(check, target);
+            assert_eq!(
+                finding.status,
+                Status::Error,
+                "{check} on {target}: {}",
+                finding.message
+            );
+            assert!(
+                finding
+                    .message
+                    .contains("cut off before its status line and headers ended"),
+                "{check} on {target}: {}",
+                finding.message
+            );
+            let lower = finding.message.to_ascii_lowercase();
+            assert!(
+                !lower.contains("refused") && !lower.contains("could not connect"),
+                "{check} on {target}: {}",
+                finding.message
+            );
+        }
+    }
+    for target in ["tls:body-closed", "tls:body-reset", "tls:over-cap"] {
+        for check in [
+            "https.redirect.missing",
+            "https.redirect.insecure_hop",
+            "https.redirect.not_permanent",
+            "hsts.over_http",
+        ] {
+            let finding = run.get(check, target);
+            assert_eq!(
+                finding.status,
+                Status::Pass,
+                "{check} on {target}: {}",
+                finding.message
+            );
+        }
+    }
+    for target in ["tls:body-closed", "tls:body-reset"] {
+        let hops = run.get("https.redirect.missing", target).evidence["hops"].to_string();
+        assert!(
+            hops.contains("301 http://") && hops.contains("its body was cut off"),
+            "{hops}"
+        );
+    }
+    // The body of a 200 served over plain HTTP was cut off: the headers show it is no redirect.
+    let page = run.get("https.redirect.missing", "tls:page-reset");
+    assert_eq!(page.status, Status::Fail, "{}", page.message);
+    assert!(
+        page.evidence["hops"]
+            .to_string()
+            .contains("its body was cut off")
+    );
+
+    assert_eq!(
+        run.status("https.redirect.missing", "tls:second-hop"),
+        Status::Pass
+    );
+    assert_eq!(
+        run.status("https.redirect.insecure_hop", "tls:second-hop"),
+        Status::Fail
+    );
+    let stopped = run.get("https.redirect.chain_too_long", "tls:second-hop");
+    assert_eq!(stopped.status, Status::Error, "{}", stopped.message);
+    assert!(
+        stopped.message.contains("second-hop.lab.test")
+            && stopped
+                .message
+                .contains("cut off before its status line and headers ended"),
+        "{}",
+        stopped.message
+    );
+
+    let hsts = run.get("hsts.missing", "tls:hsts-body");
+    assert_eq!(hsts.status, Status::Pass, "{}", hsts.message);
+    assert!(
+        hsts.evidence.contains_key("body_cut_off"),
+        "{:?}",
+        hsts.evidence
+    );
+    assert_eq!(
+        run.status("hsts.max_age_short", "tls:hsts-body"),
+        Status::Pass
+    );
+    let hsts = run.get("hsts.missing", "tls:hsts-head");
+    assert_eq!(hsts.status, Status::Error, "{}", hsts.message);
+    assert!(
+        hsts.message
+            .contains("cut off before its status line and headers ended"),
+        "{}",
+        hsts.message
+    );
 }

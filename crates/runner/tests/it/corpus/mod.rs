@@ -1,6 +1,6 @@
 //! The bad-input corpus: hostile and broken inputs for every parser and renderer (TLS records and
-//! ServerHellos, certificates, HSTS headers, HTTP responses, log content, file names, configs,
-//! baselines, report renderers). Most cases are mutations of valid inputs (every truncation,
+//! ServerHellos, certificates, HSTS headers, HTTP responses, DNS messages and records, log content,
+//! file names, configs, baselines, report renderers). Most cases are mutations of valid inputs (every truncation,
 //! byte flips, seeded garbage), some are written by hand. Every case must end with a value or a
 //! clear error: no panic, no hang (a time bound per case), bounded memory (peak RSS of the whole
 //! run), and no raw control character in anything it outputs.
@@ -26,6 +26,8 @@ use launchguard_tls::chain::CertInfo;
 use launchguard_tls::hello::{Parsed, Reply, certificates_after_hello, parse_reply};
 
 use crate::support::raw_http_server;
+
+mod dns;
 
 /// Longest a single case may take (debug build, shared 2-core machine).
 const CASE_BOUND: Duration = Duration::from_secs(10);
@@ -753,6 +755,7 @@ fn every_parser_and_renderer_survives_the_bad_input_corpus() {
     certificates(&mut corpus);
     hsts(&mut corpus);
     http_responses(&mut corpus, dir.path());
+    dns::dns_messages(&mut corpus);
     log_content(&mut corpus);
     file_names(&mut corpus, dir.path());
     configs(&mut corpus, dir.path());
@@ -770,7 +773,14 @@ fn every_parser_and_renderer_survives_the_bad_input_corpus() {
         corpus.failures.len(),
         corpus.failures.join("\n")
     );
-    assert!(total >= 200, "only {total} cases");
+    assert!(total >= 1000, "only {total} cases");
+    for (family, least) in [("dns message", 100), ("dns record", 100)] {
+        assert!(
+            corpus.counts[family] >= least,
+            "{family}: {}",
+            corpus.counts[family]
+        );
+    }
     let peak = peak_rss_kib();
     assert!(peak < MEMORY_BOUND_KIB, "peak RSS {peak} KiB");
 }

@@ -18,7 +18,7 @@ pub mod wire;
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::path::PathBuf;
-use std::sync::{Arc, LazyLock};
+use std::sync::{Arc, LazyLock, Mutex};
 use std::time::Duration;
 
 use launchguard_core::config::{Invalid, SectionContext};
@@ -29,14 +29,14 @@ use launchguard_core::{
 pub use checks::{CAA_ISSUER_MISMATCH, RUNNER_DECIDES};
 pub use config::{DnsConfig, DnsDomain, Domain};
 
-use crate::checks::{JUDGES, Judging};
+use crate::checks::{JUDGES, Judging, judge_every};
 use crate::inventory::Inventory;
 use crate::observe::Observer;
 use crate::wire::Wire;
 
 /// Every DNS check, in report order.
 pub static CHECKS: LazyLock<Vec<&'static CheckDef>> =
-    LazyLock::new(|| JUDGES.iter().map(|(def, _)| *def).collect());
+    LazyLock::new(|| JUDGES.iter().map(|(def, _, _)| *def).collect());
 
 /// The DNS agent, built from a validated `[dns]`.
 #[derive(Debug)]
@@ -85,19 +85,20 @@ impl Agent for DnsAgent {
 
     fn run<'a>(&'a self, ctx: &'a AgentContext) -> AgentFuture<'a> {
         Box::pin(async move {
-            let observer = Observer {
-                wire: Wire {
-                    scope: &ctx.scope,
-                    timeout: self.query_timeout.min(ctx.scope.timeouts.request),
-                },
-                scope: Arc::clone(&ctx.scope),
-                resolver: self.resolver,
-                nameserver_override: self.nameserver_override,
-                nameserver_port: self.nameserver_port,
-                trust_anchor: self.trust_anchor.as_deref(),
-            };
             let observations = self.domains.iter().map(|domain| {
-                let observer = &observer;
+                // One observer per domain: it keeps the foreign records of that domain's answers.
+                let observer = Observer {
+                    wire: Wire {
+                        scope: &ctx.scope,
+                        timeout: self.query_timeout.min(ctx.scope.timeouts.request),
+                    },
+                    scope: Arc::clone(&ctx.scope),
+                    resolver: self.resolver,
+                    nameserver_override: self.nameserver_override,
+                    nameserver_port: self.nameserver_port,
+                    trust_anchor: self.trust_anchor.as_deref(),
+                    foreign: Mutex::default(),
+                };
                 async move {
                     tracing::info!(domain = %domain.target.display, "examining DNS");
                     let view = observer.observe(domain).await;
@@ -106,8 +107,8 @@ impl Agent for DnsAgent {
                         inventory: &self.inventory,
                         issuer_caa_domains: &self.issuer_caa_domains,
                     };
-                    for (_, judge) in JUDGES {
-                        ctx.report(judge(&judging));
+                    for finding in judge_every(&judging) {
+                        ctx.report(finding);
                     }
                 }
             });
@@ -123,7 +124,7 @@ pub fn judge_all(agent: &DnsAgent, view: &observe::DomainView) -> Vec<Finding> {
         inventory: &agent.inventory,
         issuer_caa_domains: &agent.issuer_caa_domains,
     };
-    JUDGES.iter().map(|(_, judge)| judge(&judging)).collect()
+    judge_every(&judging)
 }
 
 /// The findings of every check for a view, judged without an inventory or private issuers: for
@@ -134,5 +135,5 @@ pub fn judge_view(view: &observe::DomainView) -> Vec<Finding> {
         inventory: &Inventory::default(),
         issuer_caa_domains: &BTreeMap::new(),
     };
-    JUDGES.iter().map(|(_, judge)| judge(&judging)).collect()
+    judge_every(&judging)
 }

@@ -6,7 +6,7 @@ use std::collections::hash_map::RandomState;
 use std::collections::{BTreeSet, HashSet};
 use std::hash::{BuildHasher, Hasher};
 use std::net::{IpAddr, SocketAddr};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
 
 use hickory_proto::op::ResponseCode;
 use hickory_proto::rr::{Name, RData, Record, RecordType};
@@ -16,13 +16,13 @@ use time::OffsetDateTime;
 use crate::config::Domain;
 use crate::dnssec::{self, Validation};
 use crate::email::{self, is_spf};
-use crate::wire::{Answer, Transfer, Wire};
+use crate::wire::{Answer, BrokenChain, MAX_CNAMES, Transfer, Wire};
 
 /// A result, or why it could not be had.
 pub type Got<T> = Result<T, String>;
 
-/// Longest CNAME chain followed.
-const MAX_CHAIN: usize = 8;
+/// Foreign records listed per question in the evidence; the rest are counted.
+const FOREIGN_LISTED: usize = 10;
 /// SPF expansion stops once this many lookups were counted: the limit is 10, and a record that
 /// exceeds it is judged without fetching the rest.
 const SPF_COUNT_STOP: usize = 11;
@@ -207,6 +207,66 @@ pub struct NsName {
     pub chain: Chain,
 }
 
+/// The parts of a view, by the questions that gathered them: records dropped from an answer
+/// are reported by the checks that read the part its question belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Part {
+    /// The apex SOA through the resolver.
+    Soa,
+    Caa,
+    /// The apex TXT and every record SPF includes.
+    Spf,
+    Dmarc,
+    /// The MX set and whether each exchange is a CNAME.
+    Mx,
+    MtaSts,
+    /// The apex, the hosts and the random probes, followed through their CNAMEs.
+    Names,
+    /// The NS set and the addresses of its names.
+    Ns,
+    /// Each nameserver asked directly (SOA, NS, the recursion probe).
+    Servers,
+    Signatures,
+    Ttls,
+}
+
+/// One answer's records that other names own, left out: a broken or hostile server put them in
+/// the answer to a question about another name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Foreign {
+    /// The question, as `name TYPE`.
+    pub asked: String,
+    /// How many records were left out.
+    pub count: usize,
+    /// The first [`FOREIGN_LISTED`] of them, as `owner TYPE`.
+    pub listed: Vec<String>,
+}
+
+impl Foreign {
+    /// The records of `answer` left out as foreign, if any.
+    pub fn of(name: &Name, rtype: RecordType, answer: &Answer) -> Option<Foreign> {
+        (!answer.foreign.is_empty()).then(|| Foreign {
+            asked: format!("{} {rtype}", show(name)),
+            count: answer.foreign.len(),
+            listed: answer
+                .foreign
+                .iter()
+                .take(FOREIGN_LISTED)
+                .map(|r| format!("{} {}", show(&r.name), r.record_type()))
+                .collect(),
+        })
+    }
+
+    /// `asked: owner TYPE, ...`, with the records not listed counted.
+    pub fn describe(&self) -> String {
+        let mut text = format!("{}: {}", self.asked, self.listed.join(", "));
+        if self.count > self.listed.len() {
+            text.push_str(&format!(" and {} more", self.count - self.listed.len()));
+        }
+        text
+    }
+}
+
 /// Everything the checks judge about one domain.
 #[derive(Debug, Clone)]
 pub struct DomainView {
@@ -235,6 +295,9 @@ pub struct DomainView {
     pub signatures: Got<Vec<(RecordType, OffsetDateTime)>>,
     /// TTLs as the zone's first answering server serves them.
     pub ttls: Got<Vec<(Name, RecordType, u32)>>,
+    /// Records left out of the answers because another name owns them, by the part of the view
+    /// whose question they came with.
+    pub foreign: Vec<(Part, Foreign)>,
     pub now: OffsetDateTime,
 }
 
@@ -265,13 +328,14 @@ impl DomainView {
             dnssec: not(reason),
             signatures: not(reason),
             ttls: not(reason),
+            foreign: Vec::new(),
             now: OffsetDateTime::now_utc(),
             domain,
         }
     }
 }
 
-/// Asks through the resolver and the nameservers.
+/// Asks through the resolver and the nameservers, about one domain.
 pub struct Observer<'a> {
     pub wire: Wire<'a>,
     pub scope: Arc<Scope>,
@@ -279,6 +343,8 @@ pub struct Observer<'a> {
     pub nameserver_override: Option<SocketAddr>,
     pub nameserver_port: u16,
     pub trust_anchor: Option<&'a std::path::Path>,
+    /// Foreign records of the answers since the last [`Observer::file_foreign`].
+    pub foreign: Mutex<Vec<Foreign>>,
 }
 
 fn random_label() -> String {
@@ -308,14 +374,73 @@ pub fn txt_strings(records: &[Record]) -> Vec<String> {
         .collect()
 }
 
+/// Why the CNAME chain from `name` in `answer` was given up, in the words of [`Chain::describe`].
+fn broken_chain_reason(name: &Name, rtype: RecordType, answer: &Answer) -> Option<String> {
+    let reason = match answer.broken_chain? {
+        BrokenChain::Loop => {
+            let mut path = vec![show(name)];
+            path.extend(answer.cnames.iter().map(show));
+            format!("CNAME loop: {}", path.join(" -> "))
+        }
+        BrokenChain::TooLong => format!("the CNAME chain is longer than {MAX_CNAMES} names"),
+    };
+    Some(format!("{} {rtype}: {reason}", show(name)))
+}
+
 impl Observer<'_> {
-    /// A question through the resolver; NXDOMAIN and NODATA are answers, anything else is not.
+    /// Keeps what `answer` left out as foreign, for the evidence.
+    fn note_foreign(&self, name: &Name, rtype: RecordType, answer: &Answer) {
+        if let Some(foreign) = Foreign::of(name, rtype, answer) {
+            self.foreign
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .push(foreign);
+        }
+    }
+
+    /// Files the foreign records noted since the last call under `part`.
+    fn file_foreign(&self, part: Part, into: &mut Vec<(Part, Foreign)>) {
+        let noted =
+            std::mem::take(&mut *self.foreign.lock().unwrap_or_else(PoisonError::into_inner));
+        into.extend(noted.into_iter().map(|foreign| (part, foreign)));
+    }
+
+    /// A question asked of one nameserver directly, its foreign records noted.
+    async fn ask_server(
+        &self,
+        server: SocketAddr,
+        name: &Name,
+        rtype: RecordType,
+        recursion: bool,
+        dnssec: bool,
+    ) -> Got<Answer> {
+        let answer = self
+            .wire
+            .ask(server, name, rtype, recursion, dnssec)
+            .await
+            .map_err(|e| e.to_string())?;
+        self.note_foreign(name, rtype, &answer);
+        Ok(answer)
+    }
+
+    /// A question through the resolver; NXDOMAIN and NODATA are answers, anything else is not,
+    /// and neither is a CNAME chain that loops or does not end.
     async fn resolve(&self, name: &Name, rtype: RecordType) -> Got<Answer> {
+        let answer = self.resolve_chain(name, rtype).await?;
+        match broken_chain_reason(name, rtype, &answer) {
+            Some(reason) => Err(reason),
+            None => Ok(answer),
+        }
+    }
+
+    /// [`Observer::resolve`], leaving a broken CNAME chain for the caller to judge.
+    async fn resolve_chain(&self, name: &Name, rtype: RecordType) -> Got<Answer> {
         let answer = self
             .wire
             .ask(self.resolver, name, rtype, true, false)
             .await
             .map_err(|e| format!("{} {rtype}: {e}", show(name)))?;
+        self.note_foreign(name, rtype, &answer);
         match answer.rcode {
             ResponseCode::NoError | ResponseCode::NXDomain => Ok(answer),
             other => Err(format!(
@@ -341,29 +466,30 @@ impl Observer<'_> {
         };
         let mut seen: HashSet<Name> = HashSet::from([name.to_lowercase()]);
         let mut current = name.clone();
-        for _ in 0..MAX_CHAIN {
-            let answer = match self.resolve(&current, RecordType::A).await {
+        for _ in 0..MAX_CNAMES {
+            let answer = match self.resolve_chain(&current, RecordType::A).await {
                 Ok(answer) => answer,
                 Err(reason) => {
                     chain.end = Err(reason);
                     return chain;
                 }
             };
-            let mut advanced = false;
-            while let Some(target) = answer.answers.iter().find_map(|r| match &r.data {
-                RData::CNAME(target) if r.name.to_lowercase() == current.to_lowercase() => {
-                    Some(target.0.clone())
-                }
-                _ => None,
-            }) {
+            for target in &answer.cnames {
+                chain.cnames.push(target.clone());
                 if !seen.insert(target.to_lowercase()) {
-                    chain.cnames.push(target);
                     chain.end = Ok(End::Loop);
                     return chain;
                 }
-                chain.cnames.push(target.clone());
-                current = target;
-                advanced = true;
+            }
+            // A loop within the answer came back to a name seen above; only length is left.
+            if answer.broken_chain == Some(BrokenChain::TooLong) || chain.cnames.len() > MAX_CNAMES
+            {
+                chain.end = Err(format!("the CNAME chain is longer than {MAX_CNAMES} names"));
+                return chain;
+            }
+            let advanced = !answer.cnames.is_empty();
+            if let Some(last) = answer.cnames.last() {
+                current = last.clone();
             }
             let mut addresses: Vec<IpAddr> = answer
                 .answers
@@ -399,7 +525,7 @@ impl Observer<'_> {
             });
             return chain;
         }
-        chain.end = Err(format!("the CNAME chain is longer than {MAX_CHAIN} names"));
+        chain.end = Err(format!("the CNAME chain is longer than {MAX_CNAMES} names"));
         chain
     }
 
@@ -553,20 +679,16 @@ impl Observer<'_> {
 
     async fn server(&self, address: SocketAddr, names: Vec<Name>, apex: &Name) -> ServerView {
         let soa = self
-            .wire
-            .ask(address, apex, RecordType::SOA, false, false)
-            .await
-            .map_err(|e| e.to_string());
+            .ask_server(address, apex, RecordType::SOA, false, false)
+            .await;
         // A server that never answered is not asked three more times.
         let silent = matches!(&soa, Err(reason) if reason.contains("did not answer"));
         let skipped = format!("not asked: {address} did not answer the SOA question");
         let ns = if silent {
             Err(skipped.clone())
         } else {
-            self.wire
-                .ask(address, apex, RecordType::NS, false, false)
+            self.ask_server(address, apex, RecordType::NS, false, false)
                 .await
-                .map_err(|e| e.to_string())
         };
         let transfer = if silent {
             Err(skipped.clone())
@@ -580,10 +702,8 @@ impl Observer<'_> {
             Err(skipped.clone())
         } else {
             let outside = Name::from_ascii("example.com.").expect("a valid name");
-            self.wire
-                .ask(address, &outside, RecordType::A, true, false)
+            self.ask_server(address, &outside, RecordType::A, true, false)
                 .await
-                .map_err(|e| e.to_string())
         };
         ServerView {
             address,
@@ -597,7 +717,9 @@ impl Observer<'_> {
 
     pub async fn observe(&self, domain: &Domain) -> DomainView {
         let apex = &domain.apex;
+        let mut foreign = Vec::new();
         let apex_soa = self.resolve(apex, RecordType::SOA).await;
+        self.file_foreign(Part::Soa, &mut foreign);
         let mut caa_names = vec![apex.clone()];
         caa_names.extend(domain.hosts.iter().cloned());
         caa_names.extend(domain.wildcard_base.iter().cloned());
@@ -605,6 +727,7 @@ impl Observer<'_> {
         for name in &caa_names {
             caa.push(self.caa(name).await);
         }
+        self.file_foreign(Part::Caa, &mut foreign);
         let spf = self
             .txt(apex)
             .await
@@ -617,8 +740,11 @@ impl Observer<'_> {
             )),
             Err(reason) => Err(reason.clone()),
         };
+        self.file_foreign(Part::Spf, &mut foreign);
         let dmarc = self.dmarc(apex).await;
+        self.file_foreign(Part::Dmarc, &mut foreign);
         let (mx, mx_cnames) = self.mx(apex).await;
+        self.file_foreign(Part::Mx, &mut foreign);
         let mta_sts = match Name::from_ascii("_mta-sts").and_then(|l| l.append_name(apex)) {
             Ok(name) => self.txt(&name).await.map(|records| {
                 records
@@ -627,6 +753,7 @@ impl Observer<'_> {
             }),
             Err(e) => Err(format!("cannot form the MTA-STS name: {e}")),
         };
+        self.file_foreign(Part::MtaSts, &mut foreign);
         let mut names = vec![self.chase(apex).await];
         for host in &domain.hosts {
             names.push(self.chase(host).await);
@@ -655,6 +782,7 @@ impl Observer<'_> {
                 Err(_) => None,
             }
         };
+        self.file_foreign(Part::Names, &mut foreign);
         let ns_names = match self.resolve(apex, RecordType::NS).await {
             Ok(answer) => {
                 let mut list = Vec::new();
@@ -671,6 +799,7 @@ impl Observer<'_> {
             }
             Err(reason) => Err(reason),
         };
+        self.file_foreign(Part::Ns, &mut foreign);
         let mut servers: Vec<ServerView> = Vec::new();
         if let Ok(list) = &ns_names {
             let mut by_address: Vec<(SocketAddr, Vec<Name>)> = Vec::new();
@@ -694,6 +823,7 @@ impl Observer<'_> {
                 servers.push(self.server(address, names, apex).await);
             }
         }
+        self.file_foreign(Part::Servers, &mut foreign);
         let first_authoritative = servers
             .iter()
             .find(
@@ -710,10 +840,13 @@ impl Observer<'_> {
             Err(reason) => Err(reason),
         };
         let (signatures, ttls) = match first_authoritative {
-            Some(server) => (
-                self.signatures(server, apex).await,
-                self.ttls(server, domain).await,
-            ),
+            Some(server) => {
+                let signatures = self.signatures(server, apex).await;
+                self.file_foreign(Part::Signatures, &mut foreign);
+                let ttls = self.ttls(server, domain).await;
+                self.file_foreign(Part::Ttls, &mut foreign);
+                (signatures, ttls)
+            }
             None => {
                 let why = match (&ns_names, servers.first()) {
                     (Err(reason), _) => reason.clone(),
@@ -751,6 +884,7 @@ impl Observer<'_> {
             dnssec,
             signatures,
             ttls,
+            foreign,
             now: OffsetDateTime::now_utc(),
         }
     }
@@ -762,11 +896,7 @@ impl Observer<'_> {
     ) -> Got<Vec<(RecordType, OffsetDateTime)>> {
         let mut found = Vec::new();
         for rtype in [RecordType::SOA, RecordType::DNSKEY] {
-            let answer = self
-                .wire
-                .ask(server, apex, rtype, false, true)
-                .await
-                .map_err(|e| e.to_string())?;
+            let answer = self.ask_server(server, apex, rtype, false, true).await?;
             for record in &answer.answers {
                 if let RData::DNSSEC(hickory_proto::dnssec::rdata::DNSSECRData::RRSIG(sig)) =
                     &record.data
@@ -793,11 +923,7 @@ impl Observer<'_> {
         asked.extend(domain.hosts.iter().map(|h| (h.clone(), RecordType::A)));
         let mut seen = BTreeSet::new();
         for (name, rtype) in asked {
-            let answer = self
-                .wire
-                .ask(server, &name, rtype, false, false)
-                .await
-                .map_err(|e| e.to_string())?;
+            let answer = self.ask_server(server, &name, rtype, false, false).await?;
             for record in &answer.answers {
                 let key = (show(&record.name), record.record_type());
                 if seen.insert(key) {

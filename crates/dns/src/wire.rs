@@ -10,7 +10,7 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::time::Duration;
 
 use hickory_proto::op::{Edns, Message, MessageType, OpCode, Query, ResponseCode};
-use hickory_proto::rr::{Name, Record, RecordType};
+use hickory_proto::rr::{Name, RData, Record, RecordType};
 use launchguard_core::Scope;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpStream, UdpSocket};
@@ -24,6 +24,8 @@ const EDNS_PAYLOAD: u16 = 1232;
 const UDP_BUFFER: usize = 4096;
 /// A zone transfer stops here: the check only needs to know that one was served.
 const AXFR_RECORD_CAP: usize = 100_000;
+/// Longest CNAME chain followed, within one answer and across the questions that continue it.
+pub const MAX_CNAMES: usize = 8;
 
 /// Why a question got no usable answer.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -53,13 +55,34 @@ impl std::fmt::Display for WireError {
     }
 }
 
+/// Why the CNAME chain of an answer could not be followed to its end.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BrokenChain {
+    /// The chain comes back to a name it passed.
+    Loop,
+    /// More than [`MAX_CNAMES`] CNAMEs.
+    TooLong,
+}
+
 /// The parts of an answer the checks read.
 #[derive(Debug, Clone)]
 pub struct Answer {
     pub rcode: ResponseCode,
     pub authoritative: bool,
     pub recursion_available: bool,
+    /// The answer section's records that belong to the question: those owned by the queried
+    /// name or, unless the question is for a CNAME, by a name its CNAME chain reaches within the
+    /// answer (and a DNAME at an ancestor, which the chain's CNAMEs are synthesised from).
     pub answers: Vec<Record>,
+    /// The CNAME targets followed from the queried name within the answer, in order; after a
+    /// loop, the last one is the name it came back to.
+    pub cnames: Vec<Name>,
+    /// Set when the chain loops or is longer than [`MAX_CNAMES`]: `answers` then ends where the
+    /// chain was given up.
+    pub broken_chain: Option<BrokenChain>,
+    /// The answer section's records owned by any other name: a broken or hostile server's
+    /// records that must not be read as the queried name's. Left out of `answers`.
+    pub foreign: Vec<Record>,
     pub authorities: Vec<Record>,
     pub additionals: Vec<Record>,
     /// The UDP answer was truncated and this one came over TCP.
@@ -115,11 +138,11 @@ impl Wire<'_> {
         self.take(server)?;
         let udp = self.udp(server, &bytes, &request).await?;
         if !udp.metadata.truncation {
-            return Ok(answer(udp, false));
+            return Ok(answer(udp, name, rtype, false));
         }
         self.take(server)?;
         let tcp = self.tcp(server, &bytes, &request).await?;
-        Ok(answer(tcp, true))
+        Ok(answer(tcp, name, rtype, true))
     }
 
     async fn udp(
@@ -257,7 +280,7 @@ pub fn parse_reply(
 ) -> Result<Answer, String> {
     let mut request = question(name, rtype, true, false);
     request.metadata.id = id;
-    check_reply(bytes, &request).map(|message| answer(message, false))
+    check_reply(bytes, &request).map(|message| answer(message, name, rtype, false))
 }
 
 /// The reply parsed, and only if it answers `request`: same ID, a response, the same question.
@@ -290,15 +313,73 @@ fn check_reply(bytes: &[u8], request: &Message) -> Result<Message, String> {
     Ok(message)
 }
 
-fn answer(message: Message, via_tcp: bool) -> Answer {
+/// The reply to a question about `name` `rtype`, its answer section split between the records
+/// of the queried name and the foreign ones: the one place where a reply's records become the
+/// records of the name asked about.
+fn answer(message: Message, name: &Name, rtype: RecordType, via_tcp: bool) -> Answer {
+    let owned = owned_records(name, rtype, message.answers);
     Answer {
         rcode: message.metadata.response_code,
         authoritative: message.metadata.authoritative,
         recursion_available: message.metadata.recursion_available,
-        answers: message.answers,
+        answers: owned.records,
+        cnames: owned.cnames,
+        broken_chain: owned.broken_chain,
+        foreign: owned.foreign,
         authorities: message.authorities,
         additionals: message.additionals,
         via_tcp,
+    }
+}
+
+/// An answer section, split by owner name.
+struct Owned {
+    records: Vec<Record>,
+    cnames: Vec<Name>,
+    broken_chain: Option<BrokenChain>,
+    foreign: Vec<Record>,
+}
+
+/// Splits `records` between those of `name` (and of the names its CNAME chain reaches, unless
+/// the question is for a CNAME: a server answers that without following it) and the foreign
+/// ones. Owner names compare as DNS names do, without regard to case.
+fn owned_records(name: &Name, rtype: RecordType, records: Vec<Record>) -> Owned {
+    let mut chain = vec![name.to_lowercase()];
+    let mut cnames = Vec::new();
+    let mut broken_chain = None;
+    let follows = rtype != RecordType::CNAME;
+    while let Some(current) = chain.last().filter(|_| follows) {
+        let Some(target) = records.iter().find_map(|r| match &r.data {
+            RData::CNAME(target) if r.name.to_lowercase() == *current => Some(target.0.clone()),
+            _ => None,
+        }) else {
+            break;
+        };
+        let target_lower = target.to_lowercase();
+        cnames.push(target);
+        if chain.contains(&target_lower) {
+            broken_chain = Some(BrokenChain::Loop);
+            break;
+        }
+        if cnames.len() > MAX_CNAMES {
+            broken_chain = Some(BrokenChain::TooLong);
+            break;
+        }
+        chain.push(target_lower);
+    }
+    let (records, foreign) = records.into_iter().partition(|r| {
+        let owner = r.name.to_lowercase();
+        chain.contains(&owner)
+            || (r.record_type() == RecordType::DNAME
+                && chain
+                    .iter()
+                    .any(|link| owner.zone_of(link) && owner != *link))
+    });
+    Owned {
+        records,
+        cnames,
+        broken_chain,
+        foreign,
     }
 }
 
@@ -358,6 +439,64 @@ mod tests {
             budget_url("[::1]:5353".parse().unwrap()).as_str(),
             "dns://[::1]:5353/"
         );
+    }
+
+    #[test]
+    fn only_the_records_of_the_name_asked_and_its_cname_chain_count() {
+        use hickory_proto::rr::rdata::{CNAME, TXT};
+        let name = |text: &str| Name::from_ascii(text).unwrap();
+        let txt = |owner: &str, text: &str| {
+            Record::from_rdata(name(owner), 60, RData::TXT(TXT::new(vec![text.to_owned()])))
+        };
+        let cname = |owner: &str, target: &str| {
+            Record::from_rdata(name(owner), 60, RData::CNAME(CNAME(name(target))))
+        };
+        let asked = name("_dmarc.example.test.");
+        let owned = owned_records(
+            &asked,
+            RecordType::TXT,
+            vec![
+                txt("evil.test.", "v=DMARC1; p=none"),
+                cname("_DMARC.Example.Test.", "d.provider.test."),
+                txt("D.PROVIDER.test.", "v=DMARC1; p=reject"),
+                txt("example.test.", "v=spf1 -all"),
+            ],
+        );
+        assert_eq!(owned.records.len(), 2);
+        assert_eq!(owned.cnames, vec![name("d.provider.test.")]);
+        assert_eq!(owned.broken_chain, None);
+        let foreign: Vec<String> = owned.foreign.iter().map(|r| r.name.to_ascii()).collect();
+        assert_eq!(foreign, ["evil.test.", "example.test."]);
+
+        // A question for the CNAME itself is answered without following it.
+        let owned = owned_records(
+            &asked,
+            RecordType::CNAME,
+            vec![
+                cname("_dmarc.example.test.", "d.provider.test."),
+                txt("d.provider.test.", "v=DMARC1; p=reject"),
+            ],
+        );
+        assert_eq!((owned.records.len(), owned.foreign.len()), (1, 1));
+
+        let looped = owned_records(
+            &asked,
+            RecordType::TXT,
+            vec![
+                cname("_dmarc.example.test.", "a.example.test."),
+                cname("a.example.test.", "_dmarc.example.test."),
+            ],
+        );
+        assert_eq!(looped.broken_chain, Some(BrokenChain::Loop));
+        let mut long = Vec::new();
+        let mut owner = "_dmarc.example.test.".to_owned();
+        for link in 0..=MAX_CNAMES {
+            let target = format!("c{link}.example.test.");
+            long.push(cname(&owner, &target));
+            owner = target;
+        }
+        let too_long = owned_records(&asked, RecordType::TXT, long);
+        assert_eq!(too_long.broken_chain, Some(BrokenChain::TooLong));
     }
 
     #[test]

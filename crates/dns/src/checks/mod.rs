@@ -40,7 +40,7 @@ use launchguard_core::{CheckDef, Finding};
 pub use caa_issuer_mismatch::{CHECK as CAA_ISSUER_MISMATCH, RUNNER_DECIDES};
 
 use crate::inventory::Inventory;
-use crate::observe::{DomainView, Got, ServerView};
+use crate::observe::{DomainView, Got, Part, ServerView};
 
 /// What a judge reads: the view of one domain and the configuration it is judged against.
 pub(crate) struct Judging<'a> {
@@ -93,35 +93,121 @@ impl Judging<'_> {
 
 type Judge = fn(&Judging<'_>) -> Finding;
 
-pub(crate) static JUDGES: &[(&CheckDef, Judge)] = &[
-    (&resolve_failed::CHECK, resolve_failed::judge),
-    (&caa_missing::CHECK, caa_missing::judge),
-    (&caa_issuer_mismatch::CHECK, caa_issuer_mismatch::judge),
-    (&caa_no_iodef::CHECK, caa_no_iodef::judge),
-    (&spf_missing::CHECK, spf_missing::judge),
-    (&spf_multiple::CHECK, spf_multiple::judge),
-    (&spf_permissive::CHECK, spf_permissive::judge),
-    (&spf_softfail::CHECK, spf_softfail::judge),
-    (&spf_too_many_lookups::CHECK, spf_too_many_lookups::judge),
-    (&dmarc_missing::CHECK, dmarc_missing::judge),
-    (&dmarc_weak::CHECK, dmarc_weak::judge),
-    (&mta_sts_missing::CHECK, mta_sts_missing::judge),
-    (&mx_cname::CHECK, mx_cname::judge),
-    (&dangling_cname::CHECK, dangling_cname::judge),
-    (&dangling_a::CHECK, dangling_a::judge),
-    (&takeover_candidate::CHECK, takeover_candidate::judge),
-    (&wildcard_dangling::CHECK, wildcard_dangling::judge),
-    (&wildcard_unexpected::CHECK, wildcard_unexpected::judge),
-    (&ns_single::CHECK, ns_single::judge),
-    (&ns_dangling::CHECK, ns_dangling::judge),
-    (&delegation_lame::CHECK, delegation_lame::judge),
-    (&ns_inconsistent::CHECK, ns_inconsistent::judge),
-    (&axfr_open::CHECK, axfr_open::judge),
-    (&open_resolver::CHECK, open_resolver::judge),
-    (&dnssec_invalid::CHECK, dnssec_invalid::judge),
-    (&dnssec_unsigned::CHECK, dnssec_unsigned::judge),
-    (&dnssec_expiring::CHECK, dnssec_expiring::judge),
-    (&ttl_zero::CHECK, ttl_zero::judge),
-    (&ttl_huge::CHECK, ttl_huge::judge),
-    (&soa_timers::CHECK, soa_timers::judge),
+/// Every check: its definition, its judge, and the parts of the view it reads (whose foreign
+/// records its finding reports).
+pub(crate) static JUDGES: &[(&CheckDef, Judge, &[Part])] = &[
+    (&resolve_failed::CHECK, resolve_failed::judge, &[Part::Soa]),
+    (&caa_missing::CHECK, caa_missing::judge, &[Part::Caa]),
+    (
+        &caa_issuer_mismatch::CHECK,
+        caa_issuer_mismatch::judge,
+        &[Part::Caa],
+    ),
+    (&caa_no_iodef::CHECK, caa_no_iodef::judge, &[Part::Caa]),
+    (&spf_missing::CHECK, spf_missing::judge, &[Part::Spf]),
+    (&spf_multiple::CHECK, spf_multiple::judge, &[Part::Spf]),
+    (&spf_permissive::CHECK, spf_permissive::judge, &[Part::Spf]),
+    (&spf_softfail::CHECK, spf_softfail::judge, &[Part::Spf]),
+    (
+        &spf_too_many_lookups::CHECK,
+        spf_too_many_lookups::judge,
+        &[Part::Spf],
+    ),
+    (&dmarc_missing::CHECK, dmarc_missing::judge, &[Part::Dmarc]),
+    (&dmarc_weak::CHECK, dmarc_weak::judge, &[Part::Dmarc]),
+    (
+        &mta_sts_missing::CHECK,
+        mta_sts_missing::judge,
+        &[Part::Mx, Part::MtaSts],
+    ),
+    (&mx_cname::CHECK, mx_cname::judge, &[Part::Mx]),
+    (
+        &dangling_cname::CHECK,
+        dangling_cname::judge,
+        &[Part::Names],
+    ),
+    (&dangling_a::CHECK, dangling_a::judge, &[Part::Names]),
+    (
+        &takeover_candidate::CHECK,
+        takeover_candidate::judge,
+        &[Part::Names],
+    ),
+    (
+        &wildcard_dangling::CHECK,
+        wildcard_dangling::judge,
+        &[Part::Names],
+    ),
+    (
+        &wildcard_unexpected::CHECK,
+        wildcard_unexpected::judge,
+        &[Part::Names],
+    ),
+    (&ns_single::CHECK, ns_single::judge, &[Part::Ns]),
+    (&ns_dangling::CHECK, ns_dangling::judge, &[Part::Ns]),
+    (
+        &delegation_lame::CHECK,
+        delegation_lame::judge,
+        &[Part::Ns, Part::Servers],
+    ),
+    (
+        &ns_inconsistent::CHECK,
+        ns_inconsistent::judge,
+        &[Part::Ns, Part::Servers],
+    ),
+    (
+        &axfr_open::CHECK,
+        axfr_open::judge,
+        &[Part::Ns, Part::Servers],
+    ),
+    (
+        &open_resolver::CHECK,
+        open_resolver::judge,
+        &[Part::Ns, Part::Servers],
+    ),
+    (&dnssec_invalid::CHECK, dnssec_invalid::judge, &[]),
+    (&dnssec_unsigned::CHECK, dnssec_unsigned::judge, &[]),
+    (
+        &dnssec_expiring::CHECK,
+        dnssec_expiring::judge,
+        &[Part::Signatures],
+    ),
+    (&ttl_zero::CHECK, ttl_zero::judge, &[Part::Ttls]),
+    (&ttl_huge::CHECK, ttl_huge::judge, &[Part::Ttls]),
+    (
+        &soa_timers::CHECK,
+        soa_timers::judge,
+        &[Part::Ns, Part::Servers],
+    ),
 ];
+
+/// Every check's finding for the view; a finding whose parts of the view came with records of
+/// other names, left out, says how many and which in `foreign_records_dropped` and
+/// `foreign_records`.
+pub(crate) fn judge_every(j: &Judging<'_>) -> Vec<Finding> {
+    JUDGES
+        .iter()
+        .map(|(_, judge, reads)| {
+            let finding = judge(j);
+            let foreign: Vec<_> = j
+                .view
+                .foreign
+                .iter()
+                .filter(|(part, _)| reads.contains(part))
+                .map(|(_, foreign)| foreign)
+                .collect();
+            if foreign.is_empty() {
+                return finding;
+            }
+            let count: usize = foreign.iter().map(|f| f.count).sum();
+            finding
+                .with_evidence(
+                    "foreign_records_dropped",
+                    u64::try_from(count).unwrap_or(u64::MAX),
+                )
+                .with_evidence(
+                    "foreign_records",
+                    foreign.iter().map(|f| f.describe()).collect::<Vec<_>>(),
+                )
+        })
+        .collect()
+}

@@ -17,7 +17,7 @@ use crate::support::{audit, by_check, status};
 
 /// A UDP peer that answers each datagram with whatever `reply` makes of it, and a TCP listener
 /// on the same port that accepts and closes.
-async fn peer(bind: &str, reply: fn(&[u8]) -> Option<Vec<u8>>) -> SocketAddr {
+pub async fn peer(bind: &str, reply: fn(&[u8]) -> Option<Vec<u8>>) -> SocketAddr {
     // UDP and TCP on one port: a port whose TCP side another test took in between is given up.
     let (udp, tcp, addr) = loop {
         let udp = UdpSocket::bind(bind).await.unwrap();
@@ -42,14 +42,14 @@ async fn peer(bind: &str, reply: fn(&[u8]) -> Option<Vec<u8>>) -> SocketAddr {
     addr
 }
 
-fn section(server: SocketAddr, timeout_ms: u64, domain: &str) -> String {
+pub fn section(server: SocketAddr, timeout_ms: u64, domain: &str) -> String {
     format!(
         "[dns]\nresolver = \"{server}\"\nnameserver_override = \"{server}\"\nquery_timeout_ms = {timeout_ms}\n\n\
          [[dns.domains]]\nname = \"{domain}\"\nhosts = [\"www\"]\ntenant_wildcard = \"*.tenants.{domain}\"\n"
     )
 }
 
-fn response_to(bytes: &[u8]) -> Option<Message> {
+pub fn response_to(bytes: &[u8]) -> Option<Message> {
     let request = Message::from_vec(bytes).ok()?;
     let mut response = Message::response(request.metadata.id, request.metadata.op_code);
     response.metadata.message_type = MessageType::Response;

@@ -159,6 +159,8 @@ struct Zone {
     www: Name,
     ns: Name,
     soa_rname: Name,
+    /// Records of other names added to every answer about a name in the zone.
+    foreign: Vec<Record>,
 }
 
 impl Zone {
@@ -174,6 +176,7 @@ impl Zone {
             www: under_apex(b"web"),
             ns: under_apex(b"ns1"),
             soa_rname: under_apex(b"hostmaster"),
+            foreign: Vec::new(),
         }
     }
 
@@ -228,6 +231,9 @@ impl Zone {
         } else if !name.zone_of(&apex) {
             // Another zone (the open-resolver probe): not this server's to answer.
             response.metadata.response_code = ResponseCode::Refused;
+        }
+        if apex.zone_of(&name) && response.metadata.response_code == ResponseCode::NoError {
+            answers.extend(self.foreign.iter().cloned());
         }
         response.add_answers(answers);
         let bytes = response.to_vec().ok()?;
@@ -720,6 +726,89 @@ fn hostile_zones(text: &[u8]) -> Vec<(&'static str, Zone)> {
     ]
 }
 
+/// Records of `evil.test`, which answers about the corpus zone must not lend it: an SPF record
+/// that authorises everyone, a DMARC policy of `none`, a CAA record for another CA, an MX that
+/// is a CNAME, addresses and a nameserver.
+fn foreign_records() -> Vec<Record> {
+    let evil = Name::from_ascii("evil.test.").unwrap();
+    let at = |data: RData| Record::from_rdata(evil.clone(), 300, data);
+    let mut caa = CAA::new_issue(false, None, Vec::new());
+    caa.value = b"evil-ca.example".to_vec();
+    vec![
+        at(txt(&[b"v=spf1 +all".to_vec()])),
+        at(txt(&[b"v=DMARC1; p=none".to_vec()])),
+        at(RData::CAA(caa)),
+        at(RData::MX(MX::new(10, evil.clone()))),
+        at(RData::CNAME(CNAME(apex()))),
+        at(RData::A(A::new(192, 0, 2, 66))),
+        at(RData::NS(NS(evil.clone()))),
+    ]
+}
+
+/// Answers with records of other names mixed in, each with the check whose verdict they must
+/// not decide and the status it must not have.
+fn foreign_cases() -> Vec<(&'static str, Zone, &'static str, Status)> {
+    let with = |change: &dyn Fn(&mut Zone)| {
+        let mut zone = Zone::clean();
+        zone.foreign = foreign_records();
+        change(&mut zone);
+        zone
+    };
+    vec![
+        (
+            "records of another name in every answer",
+            with(&|_| {}),
+            "dns.spf.multiple",
+            Status::Fail,
+        ),
+        (
+            "a DMARC record of another name only",
+            with(&|z| z.dmarc = vec![b"not a policy".to_vec()]),
+            "dns.dmarc.missing",
+            Status::Pass,
+        ),
+        (
+            "an SPF record of another name only",
+            with(&|z| z.apex_txt.clear()),
+            "dns.spf.missing",
+            Status::Pass,
+        ),
+        (
+            "a CAA record of another name only",
+            with(&|z| z.caa.clear()),
+            "dns.caa.missing",
+            Status::Pass,
+        ),
+        (
+            "a CAA record of another name for another CA",
+            with(&|z| z.caa.clear()),
+            "dns.caa.issuer_mismatch",
+            Status::Fail,
+        ),
+    ]
+}
+
+/// The apex's TXT answer is a CNAME loop (apex -> loop -> apex) with an SPF record at its end.
+fn apex_txt_cname_loop() -> Answerer {
+    let zone = Zone::clean();
+    Arc::new(move |query: &Message, over_udp| {
+        let asks_apex_txt = query.queries.first().is_some_and(|q| {
+            q.query_type() == RecordType::TXT && q.name().to_lowercase() == apex()
+        });
+        if !asks_apex_txt {
+            return zone.answer(query, over_udp);
+        }
+        let hop = under_apex(b"loop");
+        let mut response = response_to(query);
+        response.add_answers([
+            Record::from_rdata(apex(), 300, RData::CNAME(CNAME(hop.clone()))),
+            Record::from_rdata(hop.clone(), 300, RData::CNAME(CNAME(apex()))),
+            Record::from_rdata(hop, 300, txt(&[b"v=spf1 -all".to_vec()])),
+        ]);
+        response.to_vec().ok()
+    })
+}
+
 /// CAA values that must not read as naming Let's Encrypt, though their text contains it: a
 /// separator of the runner's evidence, a list, or characters no domain name holds.
 const CAA_LOOKALIKES: &[&str] = &[
@@ -789,6 +878,29 @@ pub(super) fn dns_messages(corpus: &mut Corpus) {
             audit_and_render(&runtime, &peer).1
         });
     }
+    for (name, zone, check, not) in foreign_cases() {
+        peer.answer(Arc::new(move |query: &Message, over_udp| {
+            zone.answer(query, over_udp)
+        }));
+        corpus.case("dns record", name, || {
+            let (findings, outputs) = audit_and_render(&runtime, &peer);
+            let (status, message) = status_of(&findings, check);
+            // Another name's records decide nothing; an error on a busy machine is allowed.
+            assert_ne!(status, not, "{check}: {message}");
+            outputs
+        });
+    }
+    peer.answer(apex_txt_cname_loop());
+    corpus.case(
+        "dns record",
+        "a CNAME loop in the apex's TXT answer",
+        || {
+            let (findings, outputs) = audit_and_render(&runtime, &peer);
+            let (status, message) = status_of(&findings, "dns.spf.missing");
+            assert_eq!(status, Status::Error, "{message}");
+            outputs
+        },
+    );
     for value in CAA_LOOKALIKES {
         let mut zone = Zone::clean();
         zone.caa = vec![("issue".into(), value.as_bytes().to_vec())];

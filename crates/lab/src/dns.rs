@@ -257,6 +257,8 @@ pub async fn start_knot(dir: &Path, ips: &[IpAddr], zones: &[Zone]) -> anyhow::R
         bail!(reason);
     }
     std::fs::create_dir_all(dir)?;
+    // The signing tools run inside `dir`: every path handed to them or to Knot must be absolute.
+    let dir = &std::path::absolute(dir)?;
     let port = free_port(ips).await?;
     let mut texts: Vec<(Zone, String)> =
         zones.iter().map(|z| (z.clone(), z.text.clone())).collect();

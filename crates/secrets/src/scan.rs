@@ -660,7 +660,8 @@ fn scan_stream(
             }
             result.add(hit.clone(), line + 1, base + hit.mask.start as u64);
         }
-        result.newlines += memchr_iter(b'\n', &data[from..to]).count() as u64;
+        // Lines up to the last hit are counted already.
+        result.newlines = line + memchr_iter(b'\n', &data[counted..to]).count() as u64;
         result.bytes += (to - from) as u64;
         match stop.reason() {
             Some(reason) => Err(format!("not read in full: {reason}")),

@@ -1,6 +1,6 @@
 use launchguard_core::{CheckDef, Finding, Severity};
 
-use super::{all_through, allowlist, for_each_endpoint};
+use super::{OriginKind, all_through, allowlist, for_each_endpoint, with_blocked};
 use crate::surface::judge::listed;
 use crate::surface::{Check, Examined};
 
@@ -27,38 +27,42 @@ pub(crate) static DEF: CheckDef = CheckDef {
 pub(crate) const CHECK: Check = Check { def: &DEF, judge };
 
 fn judge(x: &Examined<'_>) -> Vec<Finding> {
-    for_each_endpoint(x, |target, endpoint, verdict| match verdict.reflected() {
-        Some(true) => {
-            let origins = all_through(verdict);
-            Finding::fail(
+    for_each_endpoint(x, |target, endpoint, verdict| {
+        let blocked = verdict.blocked(Some(&[OriginKind::Arbitrary]));
+        let finding = match verdict.reflected() {
+            Some(true) => {
+                let origins = all_through(verdict);
+                Finding::fail(
+                    &DEF,
+                    target,
+                    format!(
+                        "{} reflects any origin with credentials; {} probe(s) got through: {}",
+                        endpoint.url,
+                        origins.len(),
+                        listed(&origins, 10)
+                    ),
+                )
+                .with_evidence("origins_through", origins)
+                .with_evidence("allowlist", allowlist(x))
+            }
+            _ if verdict.answered == 0 => Finding::error(
                 &DEF,
                 target,
                 format!(
-                    "{} reflects any origin with credentials; {} probe(s) got through: {}",
-                    endpoint.url,
-                    origins.len(),
-                    listed(&origins, 10)
+                    "not verified: no CORS probe was answered ({})",
+                    verdict
+                        .failed
+                        .first()
+                        .map_or("no probe sent", |(_, r)| r.as_str())
                 ),
-            )
-            .with_evidence("origins_through", origins)
-            .with_evidence("allowlist", allowlist(x))
-        }
-        _ if verdict.answered == 0 => Finding::error(
-            &DEF,
-            target,
-            format!(
-                "not verified: no CORS probe was answered ({})",
-                verdict
-                    .failed
-                    .first()
-                    .map_or("no probe sent", |(_, r)| r.as_str())
             ),
-        ),
-        Some(false) => Finding::pass(
-            &DEF,
-            target,
-            "any origin is reflected, but without credentials (see cors.origin_reflected)",
-        ),
-        None => Finding::pass(&DEF, target, "an arbitrary origin is not reflected"),
+            Some(false) => Finding::pass(
+                &DEF,
+                target,
+                "any origin is reflected, but without credentials (see cors.origin_reflected)",
+            ),
+            None => Finding::pass(&DEF, target, "an arbitrary origin is not reflected"),
+        };
+        with_blocked(finding, blocked)
     })
 }

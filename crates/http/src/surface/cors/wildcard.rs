@@ -1,6 +1,6 @@
 use launchguard_core::{CheckDef, Finding, Severity};
 
-use super::for_each_endpoint;
+use super::{for_each_endpoint, with_blocked};
 use crate::surface::{Check, Examined};
 
 pub(crate) static DEF: CheckDef = CheckDef {
@@ -23,21 +23,24 @@ pub(crate) static DEF: CheckDef = CheckDef {
 pub(crate) const CHECK: Check = Check { def: &DEF, judge };
 
 fn judge(x: &Examined<'_>) -> Vec<Finding> {
-    for_each_endpoint(x, |target, endpoint, verdict| match verdict.wildcard {
-        Some(false) => Finding::fail(
-            &DEF,
-            target,
-            format!("{} answers Access-Control-Allow-Origin: *", endpoint.url),
-        )
-        .with_evidence("access_control_allow_origin", "*"),
-        Some(true) => Finding::skipped(
-            &DEF,
-            target,
-            "subsumed: wildcard with credentials (see cors.wildcard_with_credentials)",
-        ),
-        None if verdict.answered == 0 => {
-            Finding::error(&DEF, target, "not verified: no CORS probe was answered")
-        }
-        None => Finding::pass(&DEF, target, "no wildcard"),
+    for_each_endpoint(x, |target, endpoint, verdict| {
+        let finding = match verdict.wildcard {
+            Some(false) => Finding::fail(
+                &DEF,
+                target,
+                format!("{} answers Access-Control-Allow-Origin: *", endpoint.url),
+            )
+            .with_evidence("access_control_allow_origin", "*"),
+            Some(true) => Finding::skipped(
+                &DEF,
+                target,
+                "subsumed: wildcard with credentials (see cors.wildcard_with_credentials)",
+            ),
+            None if verdict.answered == 0 => {
+                Finding::error(&DEF, target, "not verified: no CORS probe was answered")
+            }
+            None => Finding::pass(&DEF, target, "no wildcard"),
+        };
+        with_blocked(finding, verdict.blocked(None))
     })
 }

@@ -1,6 +1,6 @@
 use launchguard_core::{CheckDef, Finding, Severity};
 
-use super::for_each_endpoint;
+use super::{for_each_endpoint, with_blocked};
 use crate::surface::{Check, Examined};
 
 pub(crate) static DEF: CheckDef = CheckDef {
@@ -24,16 +24,22 @@ pub(crate) const CHECK: Check = Check { def: &DEF, judge };
 
 fn judge(x: &Examined<'_>) -> Vec<Finding> {
     for_each_endpoint(x, |target, endpoint, verdict| {
-        match verdict.wildcard {
-        Some(true) => Finding::fail(
-            &DEF,
-            target,
-            format!("{} answers Access-Control-Allow-Origin: * with Access-Control-Allow-Credentials: true", endpoint.url),
-        )
-        .with_evidence("access_control_allow_origin", "*")
-        .with_evidence("access_control_allow_credentials", "true"),
-        _ if verdict.answered == 0 => Finding::error(&DEF, target, "not verified: no CORS probe was answered"),
-        _ => Finding::pass(&DEF, target, "no wildcard with credentials"),
-    }
+        let finding = match verdict.wildcard {
+            Some(true) => Finding::fail(
+                &DEF,
+                target,
+                format!(
+                    "{} answers Access-Control-Allow-Origin: * with Access-Control-Allow-Credentials: true",
+                    endpoint.url
+                ),
+            )
+            .with_evidence("access_control_allow_origin", "*")
+            .with_evidence("access_control_allow_credentials", "true"),
+            _ if verdict.answered == 0 => {
+                Finding::error(&DEF, target, "not verified: no CORS probe was answered")
+            }
+            _ => Finding::pass(&DEF, target, "no wildcard with credentials"),
+        };
+        with_blocked(finding, verdict.blocked(None))
     })
 }

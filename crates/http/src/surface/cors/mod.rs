@@ -12,7 +12,7 @@ pub(crate) mod suffix_match_bypass;
 pub(crate) mod wildcard;
 pub(crate) mod wildcard_with_credentials;
 
-use launchguard_core::{CheckDef, Finding, Severity, Target, TargetKind};
+use launchguard_core::{CheckDef, Finding, Severity, Status, Target, TargetKind};
 use launchguard_net::Response;
 use url::{Host, Url};
 
@@ -456,12 +456,17 @@ impl Verdict {
 
 /// Adds the answers a browser refuses although they look permissive to `finding`'s evidence:
 /// worth knowing (one careless change from a real grant), never a failure by itself.
-pub(crate) fn with_blocked(finding: Finding, blocked: Vec<String>) -> Finding {
+pub(crate) fn with_blocked(mut finding: Finding, blocked: Vec<String>) -> Finding {
     if blocked.is_empty() {
-        finding
-    } else {
-        finding.with_evidence(BLOCKED_EVIDENCE, blocked)
+        return finding;
     }
+    if finding.status == Status::Pass {
+        finding.message.push_str(&format!(
+            "; a browser's CORS check refuses {} answer(s) that look permissive (see {BLOCKED_EVIDENCE})",
+            blocked.len()
+        ));
+    }
+    finding.with_evidence(BLOCKED_EVIDENCE, blocked)
 }
 
 /// The evidence key of [`with_blocked`].
@@ -535,15 +540,10 @@ pub(crate) fn judge_kinds(
             if tried == 0 {
                 return Finding::skipped(def, target, "not applicable: no such look-alike of the allowed origins (IP address or http:// origins)");
             }
-            let refused = if blocked.is_empty() {
-                format!("{tried} probe(s) refused")
-            } else {
-                format!(
-                    "{tried} probe(s) refused ({} only by the browser's CORS check: see {BLOCKED_EVIDENCE})",
-                    blocked.len()
-                )
-            };
-            with_blocked(Finding::pass(def, target, refused), blocked)
+            with_blocked(
+                Finding::pass(def, target, format!("{tried} probe(s) refused")),
+                blocked,
+            )
         })
         .collect()
 }

@@ -9,9 +9,12 @@ pub(crate) static DEF: CheckDef = CheckDef {
     agent: "http",
     title: "Any origin may read the endpoint (without cookies)",
     severity: Severity::Medium,
-    what: "Per CORS endpoint: fails when an arbitrary origin is echoed in Access-Control-Allow-Origin without \
-           `Access-Control-Allow-Credentials: true` (with it, cors.origin_reflected_with_credentials fails \
-           instead). Lists every probe origin that got through.",
+    what: "Per CORS endpoint: fails when a browser would let an arbitrary origin read the answer without cookies: one \
+           Access-Control-Allow-Origin equal to the origin byte for byte (only spaces and tabs stripped), and \
+           for the preflight a 2xx status and `PUT` allowed. With exactly one `Access-Control-Allow-Credentials: \
+           true` as well, cors.origin_reflected_with_credentials fails instead. Lists every probe origin that \
+           got through; answers a browser refuses although they look permissive (another case, `True`, a \
+           non-2xx preflight) are listed in the `refused_by_browsers` evidence, never failed.",
     why: "Every site can read the endpoint's answers from a visitor's browser: content behind IP allowlists or \
           on an intranet, and any token the answer carries. Adding credentials later turns it critical.",
     fix: "Compare the Origin against an exact allowlist and echo it only on a match (or send `*` deliberately \

@@ -10,8 +10,12 @@ pub(crate) static DEF: CheckDef = CheckDef {
     title: "Any origin may read the endpoint with the user's cookies",
     severity: Severity::Critical,
     what: "Per CORS endpoint: sends an arbitrary origin (`https://lg-<random>.invalid`) in a simple GET and in a \
-           preflight, and fails when Access-Control-Allow-Origin echoes it together with \
-           `Access-Control-Allow-Credentials: true`. The finding lists every probe origin that got through.",
+           preflight, and fails when a browser would let that origin read the answer with cookies: one \
+           Access-Control-Allow-Origin equal to the origin byte for byte and one \
+           `Access-Control-Allow-Credentials` exactly `true` (only spaces and tabs stripped), and for the \
+           preflight a 2xx status and `PUT` listed in Access-Control-Allow-Methods. The finding lists every \
+           probe origin that got through; answers that only look permissive (the origin in another case, \
+           `True`, a 403 preflight) are listed in the `refused_by_browsers` evidence, never failed.",
     why: "Any web page the victim visits can call the endpoint with the victim's session cookie and read the \
           answer: their profile, their tenant's records, their API tokens. This is as bad as having no \
           same-origin policy, and the MDN Observatory misses it.",

@@ -8,9 +8,11 @@ pub(crate) static DEF: CheckDef = CheckDef {
     agent: "http",
     title: "Access-Control-Allow-Origin: * (any site may read)",
     severity: Severity::Low,
-    what: "Per CORS endpoint: fails when a probe is answered with `Access-Control-Allow-Origin: *` (without \
-           credentials; with them, cors.wildcard_with_credentials fails instead). Low: fine for public data, \
-           a leak for anything behind a network boundary or an IP allowlist.",
+    what: "Per CORS endpoint: fails when a browser lets any origin read an answer through `Access-Control-Allow-Origin: \
+           *` (sent once; a preflight only when 2xx and allowing `PUT`), without credentials; with exactly \
+           `Access-Control-Allow-Credentials: true`, cors.wildcard_with_credentials fails instead. A `*` that \
+           browsers refuse (in a 500 preflight, say) is listed in the `refused_by_browsers` evidence. Low: fine \
+           for public data, a leak for anything behind a network boundary or an IP allowlist.",
     why: "Every site can read the endpoint from a visitor's browser, including from inside a company network \
           the endpoint trusts.",
     fix: "If the data is not public, replace `*` with an exact allowlist; if it is, record the decision and \

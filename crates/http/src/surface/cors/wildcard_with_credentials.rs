@@ -8,7 +8,8 @@ pub(crate) static DEF: CheckDef = CheckDef {
     agent: "http",
     title: "Access-Control-Allow-Origin: * together with credentials",
     severity: Severity::Medium,
-    what: "Per CORS endpoint: fails when a probe is answered with `Access-Control-Allow-Origin: *` and \
+    what: "Per CORS endpoint: fails when a probe is answered with `Access-Control-Allow-Origin: *` (as a browser \
+           reads it: sent once, a preflight only when 2xx and allowing `PUT`) and exactly one \
            `Access-Control-Allow-Credentials: true`.",
     why: "Browsers refuse this combination, so the configuration does not do what its author wanted; the \
           usual \"fix\" is to echo the request's origin, which makes every site a trusted reader with the \

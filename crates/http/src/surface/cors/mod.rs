@@ -186,6 +186,22 @@ fn allow_list<'a>(response: &'a Response, name: &'static str) -> Option<Vec<&'a 
     Some(items)
 }
 
+/// A server's header value for evidence, every character other than printable ASCII written as
+/// `\u{..}`: the difference from the origin (a trailing NBSP, a vertical tab) must be visible.
+fn visible(value: &str) -> String {
+    let escaped: String = value
+        .chars()
+        .map(|c| {
+            if c.is_ascii_graphic() || c == ' ' {
+                c.to_string()
+            } else {
+                format!("\\u{{{:x}}}", u32::from(c))
+            }
+        })
+        .collect();
+    shown(&escaped)
+}
+
 fn is_token_byte(byte: u8) -> bool {
     byte.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&byte)
 }
@@ -225,7 +241,7 @@ pub(crate) fn judge_answer(origin: &str, preflight: bool, response: &Response) -
                     format!(
                         "{} Access-Control-Allow-Origin headers ({}): a browser accepts exactly one",
                         values.len(),
-                        shown(&values.join(" | "))
+                        visible(&values.join(" | "))
                     ),
                     wildcard,
                 ),
@@ -239,7 +255,7 @@ pub(crate) fn judge_answer(origin: &str, preflight: bool, response: &Response) -
             Some(wildcard) => refused(
                 format!(
                     "Access-Control-Allow-Origin `{}` is not the origin byte for byte (browsers compare exactly, strip only spaces and tabs, and accept one value)",
-                    shown(allow)
+                    visible(allow)
                 ),
                 wildcard,
             ),
@@ -271,7 +287,7 @@ pub(crate) fn judge_answer(origin: &str, preflight: bool, response: &Response) -
             return refused(
                 format!(
                     "Access-Control-Allow-Methods `{}` does not allow {PREFLIGHT_METHOD}",
-                    shown(&methods.join(", "))
+                    visible(&methods.join(", "))
                 ),
                 wildcard,
             );
@@ -290,7 +306,7 @@ pub(crate) fn judge_answer(origin: &str, preflight: bool, response: &Response) -
     } else if loosely && !credentials {
         Some(format!(
             "Access-Control-Allow-Credentials `{}` is not exactly one `true`: a browser sends no cookies",
-            shown(
+            visible(
                 &response
                     .headers_named("access-control-allow-credentials")
                     .collect::<Vec<_>>()
@@ -703,6 +719,22 @@ mod tests {
                 "{allow:?}: a near miss is told"
             );
         }
+        let nbsp = judge_answer(
+            ORIGIN,
+            false,
+            &response(
+                200,
+                &[(
+                    "access-control-allow-origin",
+                    "https://lg-x.invalid\u{a0}\u{b}",
+                )],
+            ),
+        );
+        assert!(
+            nbsp.blocked
+                .is_some_and(|b| b.contains("`https://lg-x.invalid\\u{a0}\\u{b}`")),
+            "the difference is shown"
+        );
         let two = judge_answer(
             ORIGIN,
             false,

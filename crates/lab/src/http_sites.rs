@@ -454,6 +454,111 @@ pub async fn start(dir: &Path) -> anyhow::Result<HttpLab> {
     })
 }
 
+/// The endpoints of [`cors_near_miss_site`]: each answers more permissively than it should, in a
+/// way that a browser's CORS check still refuses (for cookies, or wholly).
+pub const CORS_NEAR_MISSES: &[(&str, &str)] = &[
+    (
+        "/near/case",
+        "echoes the origin upper-cased, with credentials",
+    ),
+    (
+        "/near/credentials-capitalised",
+        "echoes the origin with `Access-Control-Allow-Credentials: True`",
+    ),
+    (
+        "/near/credentials-upper",
+        "echoes the origin with `Access-Control-Allow-Credentials: TRUE`",
+    ),
+    (
+        "/near/nbsp",
+        "echoes the origin followed by a no-break space",
+    ),
+    (
+        "/near/two-origins",
+        "sends Access-Control-Allow-Origin twice",
+    ),
+    (
+        "/near/preflight-403",
+        "grants the origin with credentials in a 403 preflight only",
+    ),
+    (
+        "/near/preflight-get-only",
+        "grants the origin with credentials in a preflight that allows GET only",
+    ),
+    (
+        "/near/preflight-500-wildcard",
+        "answers `*` in a 500 preflight only",
+    ),
+];
+
+/// A plain-HTTP API whose CORS answers are near misses ([`CORS_NEAR_MISSES`]): permissive at a
+/// glance, refused by browsers. Any other path is a 404.
+pub fn cors_near_miss_site() -> Router {
+    Router::new().fallback(|request: Request<Body>| async move {
+        let path = request.uri().path().to_owned();
+        let preflight = request.method() == Method::OPTIONS;
+        let origin = request
+            .headers()
+            .get(header::ORIGIN)
+            .map(|v| v.as_bytes().to_vec())
+            .unwrap_or_default();
+        let echo = |suffix: &[u8]| [origin.as_slice(), suffix].concat();
+        let (status, allow_origin, credentials, methods): (u16, Vec<Vec<u8>>, &str, &str) =
+            match path.as_str() {
+                "/near/case" => (200, vec![origin.to_ascii_uppercase()], "true", "GET, PUT"),
+                "/near/credentials-capitalised" => (200, vec![echo(b"")], "True", "GET, PUT"),
+                "/near/credentials-upper" => (200, vec![echo(b"")], "TRUE", "GET, PUT"),
+                "/near/nbsp" => (200, vec![echo("\u{a0}".as_bytes())], "true", "GET, PUT"),
+                "/near/two-origins" => (200, vec![echo(b""), echo(b"")], "true", "GET, PUT"),
+                "/near/preflight-403" if preflight => (403, vec![echo(b"")], "true", "GET, PUT"),
+                "/near/preflight-get-only" if preflight => (204, vec![echo(b"")], "true", "GET"),
+                "/near/preflight-500-wildcard" if preflight => {
+                    (500, vec![b"*".to_vec()], "", "GET, PUT")
+                }
+                _ if CORS_NEAR_MISSES.iter().any(|(p, _)| *p == path) => (200, Vec::new(), "", ""),
+                _ => return respond(404, &[("content-type", "application/json")], "{}"),
+            };
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            header::CONTENT_TYPE,
+            "application/json".parse().expect("valid"),
+        );
+        headers.insert(header::VARY, "Origin".parse().expect("valid"));
+        if !origin.is_empty() {
+            for value in allow_origin {
+                if let Ok(value) = axum::http::HeaderValue::from_bytes(&value) {
+                    headers.append(header::ACCESS_CONTROL_ALLOW_ORIGIN, value);
+                }
+            }
+            if !credentials.is_empty() {
+                headers.insert(
+                    header::ACCESS_CONTROL_ALLOW_CREDENTIALS,
+                    credentials.parse().expect("valid"),
+                );
+            }
+            if preflight && !methods.is_empty() {
+                headers.insert(
+                    header::ACCESS_CONTROL_ALLOW_METHODS,
+                    methods.parse().expect("valid"),
+                );
+                headers.insert(
+                    header::ACCESS_CONTROL_ALLOW_HEADERS,
+                    "authorization, content-type".parse().expect("valid"),
+                );
+            }
+        }
+        let body = if preflight {
+            ""
+        } else {
+            r#"{"id":"lab-user"}"#
+        };
+        let mut response = Response::new(Body::from(body));
+        *response.status_mut() = StatusCode::from_u16(status).expect("a valid status");
+        *response.headers_mut() = headers;
+        response
+    })
+}
+
 /// One plain-HTTP site with every planted flaw (the shop's pages and files, the API's CORS
 /// endpoints under `/v1/`), for the benchmark: tools that cannot be given a private CA can read it.
 pub fn bench_site() -> Router {

@@ -12,7 +12,7 @@ use std::sync::LazyLock;
 use url::Url;
 
 use super::SurfaceTarget;
-use super::cors::{OriginKind, probe_origins};
+use super::cors::{OriginKind, PREFLIGHT_HEADERS, PREFLIGHT_METHOD, probe_origins};
 use super::exposure::{EXPOSURE_PATHS, Exposure};
 
 /// Requests of one target in flight at once.
@@ -417,11 +417,11 @@ async fn cors_request(
     let method = if preflight {
         headers.push((
             HeaderName::from_static("access-control-request-method"),
-            HeaderValue::from_static("PUT"),
+            HeaderValue::from_static(PREFLIGHT_METHOD),
         ));
         headers.push((
             HeaderName::from_static("access-control-request-headers"),
-            HeaderValue::from_static("authorization,content-type"),
+            HeaderValue::from_static(PREFLIGHT_HEADERS),
         ));
         Method::OPTIONS
     } else {

@@ -597,3 +597,165 @@ fn configuration_mistakes_point_at_the_value() {
         "custom roles are fine"
     );
 }
+
+/// Answers every request with a JSON body, echoing its Origin (if any) into
+/// Access-Control-Allow-Origin followed by `suffix`, with credentials: raw bytes, so that values
+/// an HTTP library would refuse to build are sent as they are.
+async fn origin_echo_peer(suffix: &'static [u8]) -> SocketAddr {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let local = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        while let Ok((mut socket, _)) = listener.accept().await {
+            tokio::spawn(async move {
+                let mut request = Vec::new();
+                let mut buf = [0u8; 4096];
+                while !request.windows(4).any(|w| w == b"\r\n\r\n") {
+                    match socket.read(&mut buf).await {
+                        Ok(0) | Err(_) => return,
+                        Ok(n) => request.extend_from_slice(&buf[..n]),
+                    }
+                }
+                let origin = String::from_utf8_lossy(&request).lines().find_map(|line| {
+                    let (name, value) = line.split_once(':')?;
+                    name.eq_ignore_ascii_case("origin")
+                        .then(|| value.trim().to_owned())
+                });
+                let mut head = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n".to_vec();
+                if let Some(origin) = origin {
+                    head.extend_from_slice(b"Access-Control-Allow-Origin: ");
+                    head.extend_from_slice(origin.as_bytes());
+                    head.extend_from_slice(suffix);
+                    head.extend_from_slice(b"\r\nAccess-Control-Allow-Credentials: true\r\nAccess-Control-Allow-Methods: GET, PUT\r\n");
+                }
+                head.extend_from_slice(b"Content-Length: 2\r\nConnection: close\r\n\r\n{}");
+                let _ = socket.write_all(&head).await;
+            });
+        }
+    });
+    local
+}
+
+/// The CORS checks that say an origin got through (every one but the wildcard checks).
+const EXPLOIT_CHECKS: &[&str] = &[
+    "cors.origin_reflected_with_credentials",
+    "cors.origin_reflected",
+    "cors.null_origin_trusted",
+    "cors.prefix_match_bypass",
+    "cors.suffix_match_bypass",
+    "cors.http_origin_trusted",
+    "cors.not_in_allowlist",
+];
+
+#[tokio::test]
+async fn answers_a_browser_refuses_fail_no_exploit_check_and_are_told_in_evidence() {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        axum::serve(listener, http_sites::cors_near_miss_site())
+            .await
+            .unwrap()
+    });
+    let paths: Vec<String> = http_sites::CORS_NEAR_MISSES
+        .iter()
+        .map(|(p, _)| format!("\"{p}\""))
+        .collect();
+    let mut section = String::from("[http]\n");
+    section.push_str(&format!(
+        "\n[[http.targets]]\nname = \"near\"\nurl = \"http://{addr}/near/case\"\nrole = \"api\"\nallowed_origins = [\"{}\"]\ncredentials = true\ncors_paths = [{}]\nmax_requests = 400\n",
+        http_sites::ALLOWED_ORIGIN,
+        paths.join(", ")
+    ));
+    let echo_vt = origin_echo_peer(b"\x0b").await;
+    section.push_str(&format!(
+        "\n[[http.targets]]\nname = \"vt\"\nurl = \"http://{echo_vt}/\"\nrole = \"api\"\nallowed_origins = [\"{}\"]\ncors_paths = [\"/\"]\n",
+        http_sites::ALLOWED_ORIGIN
+    ));
+    let dir = tempfile::tempdir().unwrap();
+    let run = run(
+        dir.path(),
+        &["127.0.0.1"],
+        &section,
+        Environment::process(),
+        2_000,
+    )
+    .await;
+
+    let cors_findings = |target: &str| -> Vec<&Finding> {
+        run.findings
+            .iter()
+            .filter(|f| f.check.as_str().starts_with("cors.") && f.target.id == target)
+            .collect()
+    };
+    for (path, what) in http_sites::CORS_NEAR_MISSES {
+        let target = format!("http:near/cors:{path}");
+        let findings = cors_findings(&target);
+        assert!(!findings.is_empty(), "{path}: no CORS finding");
+        let failing: Vec<String> = findings
+            .iter()
+            .filter(|f| f.status == Status::Fail)
+            .map(|f| format!("{} {}", f.check, f.message))
+            .collect();
+        let expected: &[&str] = if path.starts_with("/near/credentials-") {
+            // The origin is reflected, but a browser sends no cookies with it.
+            &["cors.origin_reflected"]
+        } else {
+            &[]
+        };
+        let failing_checks: Vec<&str> = failing
+            .iter()
+            .map(|f| f.split(' ').next().unwrap())
+            .collect();
+        assert_eq!(failing_checks, expected, "{path} ({what}): {failing:#?}");
+        assert!(
+            findings.iter().all(|f| f.status != Status::Error),
+            "{path}: every probe was answered: {findings:#?}"
+        );
+        // What a browser refused is told on the check it concerns, never as a failure.
+        let told_on = if path.ends_with("wildcard") {
+            "cors.wildcard"
+        } else if path.starts_with("/near/credentials-") {
+            "cors.origin_reflected_with_credentials"
+        } else {
+            "cors.origin_reflected"
+        };
+        let told = findings
+            .iter()
+            .find(|f| f.check.as_str() == told_on)
+            .unwrap();
+        assert_eq!(told.status, Status::Pass, "{path}: {told:#?}");
+        let evidence = told
+            .evidence
+            .get("refused_by_browsers")
+            .unwrap_or_else(|| panic!("{path}: nothing told: {told:#?}"))
+            .to_string();
+        let reason = match *path {
+            "/near/case" | "/near/nbsp" => "not the origin byte for byte",
+            "/near/credentials-capitalised" => "`True` is not exactly one `true`",
+            "/near/credentials-upper" => "`TRUE` is not exactly one `true`",
+            "/near/two-origins" => "2 Access-Control-Allow-Origin headers",
+            "/near/preflight-403" => "answered 403",
+            "/near/preflight-get-only" => "does not allow PUT",
+            _ => "answered 500",
+        };
+        assert!(evidence.contains(reason), "{path}: {evidence}");
+    }
+    // The same near misses on the allowlist's look-alikes are told on their own checks.
+    let prefix = run.on("cors.prefix_match_bypass", "http:near/cors:/near/case")[0];
+    assert_eq!(prefix.status, Status::Pass);
+    assert!(
+        prefix
+            .message
+            .contains("a browser's CORS check refuses 2 answer(s)"),
+        "{}",
+        prefix.message
+    );
+
+    // A vertical tab after the echoed origin: either the HTTP client refuses the answer (not
+    // verified) or it is judged, and then nothing got through.
+    for finding in cors_findings("http:vt/cors:/") {
+        assert_ne!(finding.status, Status::Fail, "{finding:#?}");
+        if EXPLOIT_CHECKS.contains(&finding.check.as_str()) {
+            assert_ne!(finding.status, Status::Skipped, "{finding:#?}");
+        }
+    }
+}

@@ -231,14 +231,17 @@ fn lets_encrypt_seen() -> Finding {
     )
 }
 
-/// Header values a CORS endpoint might send: echoes of the probe's origin (`{origin}`), with
-/// and without padding, wildcards, and anything else.
+/// Header values a CORS endpoint might send: echoes of the probe's origin (`{origin}`, or
+/// `{ORIGIN}` upper-cased), with and without padding (HTTP whitespace or other spaces), wildcards,
+/// lists, and anything else.
 fn cors_value() -> impl Strategy<Value = String> {
     prop_oneof![
         Just("{origin}".to_owned()),
+        Just("{ORIGIN}".to_owned()),
         Just("*".to_owned()),
         Just("null".to_owned()),
         "[ \t]{0,2}\\{origin\\}[ \t]{0,2}",
+        "[ \t\u{b}\u{c}\u{a0}\u{2003}]{0,2}(\\{origin\\}|\\*)[ \t\u{b}\u{c}\u{a0}\u{2003}]{0,2}",
         "\\{origin\\}[,/ .]?[a-z]{0,3}",
         "[ -~]{0,24}",
         any::<String>(),
@@ -249,7 +252,16 @@ fn credentials_value() -> impl Strategy<Value = String> {
     prop_oneof![
         Just("true".to_owned()),
         "[ \t]{0,2}(true|TRUE|True|false|1)[ \t]{0,2}",
+        "[\u{b}\u{c}\u{a0}]?true[\u{b}\u{c}\u{a0}]?",
         any::<String>(),
+    ]
+}
+
+/// Access-Control-Allow-Methods values: the probe's PUT or not, in any case, `*`, and garbage.
+fn methods_value() -> impl Strategy<Value = String> {
+    prop_oneof![
+        "(GET|PUT|put|POST|\\*)(, ?(GET|PUT|put|\\*|)){0,2}",
+        "[ -~]{0,12}",
     ]
 }
 
@@ -258,27 +270,76 @@ fn cors_header_name() -> impl Strategy<Value = String> {
     prop_oneof![
         "(access-control-allow-origin|Access-Control-Allow-Origin|ACCESS-CONTROL-ALLOW-ORIGIN)",
         "(access-control-allow-credentials|Access-Control-Allow-Credentials)",
-        "(vary|access-control-allow-methods|x-[a-z]{1,6})",
+        "(access-control-allow-methods|Access-Control-Allow-Headers)",
+        "(vary|x-[a-z]{1,6})",
     ]
 }
 
-/// Whether a browser lets a page of `origin` read the answer with the user's cookies: one
-/// Access-Control-Allow-Origin that is exactly the origin and one Access-Control-Allow-Credentials
-/// that is exactly `true`, both without their surrounding SP and HTAB (the Fetch standard).
-fn browser_reads_with_credentials(origin: &str, headers: &[(String, String)]) -> bool {
-    let only = |name: &str| -> Option<&str> {
-        let values: Vec<&str> = headers
-            .iter()
-            .filter(|(n, _)| n.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.trim_matches([' ', '\t']))
-            .collect();
-        match values.as_slice() {
-            [one] => Some(one),
-            _ => None,
-        }
+/// The bytes a browser strips around a header value (HTTP whitespace, Fetch standard).
+const HTTP_WHITESPACE: [char; 4] = [' ', '\t', '\n', '\r'];
+
+/// Fetch's "get": every value of `name` stripped of HTTP whitespace, combined with ", ".
+fn fetch_get(headers: &[(String, String)], name: &str) -> Option<String> {
+    let values: Vec<&str> = headers
+        .iter()
+        .filter(|(n, _)| n.eq_ignore_ascii_case(name))
+        .map(|(_, v)| v.trim_matches(HTTP_WHITESPACE))
+        .collect();
+    (!values.is_empty()).then(|| values.join(", "))
+}
+
+/// Fetch's "CORS check" of an answer to a request from `origin`, with cookies when `credentials`.
+fn cors_check(origin: &str, credentials: bool, headers: &[(String, String)]) -> bool {
+    let Some(allow) = fetch_get(headers, "access-control-allow-origin") else {
+        return false;
     };
-    only("access-control-allow-origin") == Some(origin)
-        && only("access-control-allow-credentials") == Some("true")
+    if !credentials && allow == "*" {
+        return true;
+    }
+    if allow != origin {
+        return false;
+    }
+    !credentials
+        || fetch_get(headers, "access-control-allow-credentials").as_deref() == Some("true")
+}
+
+/// Fetch's "extracting header list values" for an Access-Control-Allow-* list: its items, or
+/// `None` (failure) when one is not a token.
+fn allow_items(headers: &[(String, String)], name: &str) -> Option<Vec<String>> {
+    let tchar = |c: char| c.is_ascii_alphanumeric() || "!#$%&'*+-.^_`|~".contains(c);
+    let mut items = Vec::new();
+    for item in fetch_get(headers, name).unwrap_or_default().split(',') {
+        let item = item.trim_matches(HTTP_WHITESPACE);
+        if item.is_empty() {
+            continue;
+        }
+        if !item.chars().all(tchar) {
+            return None;
+        }
+        items.push(item.to_owned());
+    }
+    Some(items)
+}
+
+/// Whether a browser lets a page of `origin` send the probe's PUT (with cookies when
+/// `credentials`) after a preflight answered `status` with `headers` (Fetch's CORS-preflight
+/// fetch: an ok status, the CORS check, and the method allowed).
+fn preflight_passes(
+    origin: &str,
+    credentials: bool,
+    status: u16,
+    headers: &[(String, String)],
+) -> bool {
+    let (Some(methods), Some(_)) = (
+        allow_items(headers, "access-control-allow-methods"),
+        allow_items(headers, "access-control-allow-headers"),
+    ) else {
+        return false;
+    };
+    (200..=299).contains(&status)
+        && cors_check(origin, credentials, headers)
+        && (methods.iter().any(|m| m == "PUT")
+            || (!credentials && methods.iter().any(|m| m == "*")))
 }
 
 /// What a CORS endpoint sends back to a probe of `origin`.
@@ -288,11 +349,13 @@ fn cors_headers(
     credentials: &str,
     extra: &[(String, String)],
 ) -> Vec<(String, String)> {
+    let fill = |value: &str| {
+        value
+            .replace("{origin}", origin)
+            .replace("{ORIGIN}", &origin.to_ascii_uppercase())
+    };
     let mut headers = vec![
-        (
-            "Access-Control-Allow-Origin".to_owned(),
-            allow.replace("{origin}", origin),
-        ),
+        ("Access-Control-Allow-Origin".to_owned(), fill(allow)),
         (
             "Access-Control-Allow-Credentials".to_owned(),
             credentials.to_owned(),
@@ -301,45 +364,116 @@ fn cors_headers(
     headers.extend(
         extra
             .iter()
-            .map(|(name, value)| (name.clone(), value.replace("{origin}", origin))),
+            .map(|(name, value)| (name.clone(), fill(value))),
     );
     headers
+}
+
+/// Whether a browser lets a page of `origin` read (without cookies) its answer from `answer`.
+fn lets_origin(
+    origin: &str,
+    preflight: bool,
+    answer: &impl Fn(&str, bool) -> (u16, Vec<(String, String)>),
+) -> bool {
+    let (status, headers) = answer(origin, preflight);
+    if preflight {
+        preflight_passes(origin, false, status, &headers)
+    } else {
+        cors_check(origin, false, &headers)
+    }
 }
 
 proptest! {
     #![proptest_config(config())]
 
     #[test]
-    fn cors_never_passes_what_a_browser_would_let_any_origin_read_with_cookies(
+    fn cors_verdicts_are_exactly_what_a_browser_lets_an_arbitrary_origin_do(
         allowed in proptest::collection::vec("https?://[a-z]{1,6}(\\.[a-z]{1,4}){0,2}(:[0-9]{2,4})?", 0..3),
         intended in any::<bool>(),
         allow in cors_value(),
         credentials in credentials_value(),
-        extra in proptest::collection::vec((cors_header_name(), cors_value()), 0..3),
+        extra in proptest::collection::vec((cors_header_name(), prop_oneof![cors_value(), methods_value()]), 0..3),
+        methods in proptest::option::of(methods_value()),
+        simple_status in prop_oneof![Just(200u16), Just(403), Just(500)],
+        preflight_status in prop_oneof![Just(200u16), Just(204), Just(403), Just(404), Just(500), 100u16..600],
         answered in prop_oneof![Just(0u8), Just(1), Just(2)],
     ) {
         let url = url::Url::parse("https://api.corpus.lab.test/v1").unwrap();
         let allowed: Vec<url::Url> = allowed.iter().filter_map(|a| url::Url::parse(a).ok()).collect();
+        let answer = |origin: &str, preflight: bool| {
+            let mut headers = cors_headers(origin, &allow, &credentials, &extra);
+            if preflight {
+                headers.extend(methods.iter().map(|m| ("Access-Control-Allow-Methods".to_owned(), m.clone())));
+            }
+            (if preflight { preflight_status } else { simple_status }, headers)
+        };
         // 0: every probe answered; 1: preflights unanswered; 2: nothing answered.
         let findings = launchguard_http::surface::judge_cors(&url, &allowed, intended, |origin, preflight| {
             match (answered, preflight) {
                 (2, _) | (1, true) => Err("connection refused".to_owned()),
-                _ => Ok((200, cors_headers(origin, &allow, &credentials, &extra))),
+                _ => Ok(answer(origin, preflight)),
             }
         });
         prop_assert!(findings.iter().all(|f| f.check.as_str().starts_with("cors.")));
+        let status = |check: &str| finding(&findings, check).status;
         if answered == 2 {
             prop_assert!(findings.iter().all(|f| f.status != launchguard_core::Status::Pass), "{findings:#?}");
+            return Ok(());
         }
+        // What a browser lets a page of the arbitrary origin do with each answered probe.
         let arbitrary = "https://lg-fuzz.invalid";
-        if browser_reads_with_credentials(arbitrary, &cors_headers(arbitrary, &allow, &credentials, &extra))
-            && answered != 2
-        {
-            let verdict = finding(&findings, "cors.origin_reflected_with_credentials");
-            prop_assert_eq!(verdict.status, launchguard_core::Status::Fail, "{}", verdict.message);
+        let mut probes = vec![false];
+        if answered == 0 {
+            probes.push(true);
+        }
+        let lets = |credentials: bool, preflight: bool| {
+            let (status, headers) = answer(arbitrary, preflight);
+            if preflight {
+                preflight_passes(arbitrary, credentials, status, &headers)
+            } else {
+                cors_check(arbitrary, credentials, &headers)
+            }
+        };
+        let named = |preflight: bool| {
+            fetch_get(&answer(arbitrary, preflight).1, "access-control-allow-origin").as_deref() == Some(arbitrary)
+        };
+        let wildcard = |preflight: bool| {
+            fetch_get(&answer(arbitrary, preflight).1, "access-control-allow-origin").as_deref() == Some("*")
+        };
+        let with_cookies = probes.iter().any(|&p| named(p) && lets(true, p));
+        let reads = probes.iter().any(|&p| named(p) && lets(false, p));
+        let star = probes.iter().any(|&p| wildcard(p) && lets(false, p));
+        let star_credentials = probes.iter().any(|&p| {
+            wildcard(p)
+                && lets(false, p)
+                && fetch_get(&answer(arbitrary, p).1, "access-control-allow-credentials").as_deref() == Some("true")
+        });
+        use launchguard_core::Status::Fail;
+        let verdict = finding(&findings, "cors.origin_reflected_with_credentials");
+        prop_assert_eq!(verdict.status == Fail, with_cookies, "{}", verdict.message);
+        let verdict = finding(&findings, "cors.origin_reflected");
+        prop_assert_eq!(verdict.status == Fail, reads && !with_cookies, "{}", verdict.message);
+        prop_assert_eq!(status("cors.wildcard_with_credentials") == Fail, star_credentials);
+        prop_assert_eq!(status("cors.wildcard") == Fail, star && !star_credentials);
+        // Never "through" unless Access-Control-Allow-Origin is the origin byte for byte (or `*`):
+        // every origin in a failing finding's evidence was named exactly by its answer.
+        for failing in findings.iter().filter(|f| f.status == Fail) {
+            if let Some(launchguard_core::EvidenceValue::List(through)) = failing.evidence.get("origins_through") {
+                for item in through {
+                    let launchguard_core::EvidenceValue::Text(text) = item else {
+                        panic!("{item:?} is not text");
+                    };
+                    let origin = text.split(' ').next().unwrap_or_default();
+                    let preflight = text.contains(", preflight");
+                    prop_assert!(
+                        fetch_get(&answer(origin, preflight).1, "access-control-allow-origin").as_deref() == Some(origin)
+                            && lets_origin(origin, preflight, &answer),
+                        "{} lists {text}", failing.check
+                    );
+                }
+            }
         }
     }
-
     #[test]
     fn dns_replies_parse_or_give_a_printable_reason(bytes in dns_replies()) {
         let name = hickory_proto::rr::Name::from_ascii("corpus.lab.test.").unwrap();

@@ -1,6 +1,6 @@
 use launchguard_core::{CheckDef, Finding, Severity};
 
-use super::{all_through, allowlist, for_each_endpoint};
+use super::{OriginKind, all_through, allowlist, for_each_endpoint, with_blocked};
 use crate::surface::judge::listed;
 use crate::surface::{Check, Examined};
 
@@ -9,9 +9,12 @@ pub(crate) static DEF: CheckDef = CheckDef {
     agent: "http",
     title: "Any origin may read the endpoint (without cookies)",
     severity: Severity::Medium,
-    what: "Per CORS endpoint: fails when an arbitrary origin is echoed in Access-Control-Allow-Origin without \
-           `Access-Control-Allow-Credentials: true` (with it, cors.origin_reflected_with_credentials fails \
-           instead). Lists every probe origin that got through.",
+    what: "Per CORS endpoint: fails when a browser would let an arbitrary origin read the answer without cookies: one \
+           Access-Control-Allow-Origin equal to the origin byte for byte (only spaces and tabs stripped), and \
+           for the preflight a 2xx status and `PUT` allowed. With exactly one `Access-Control-Allow-Credentials: \
+           true` as well, cors.origin_reflected_with_credentials fails instead. Lists every probe origin that \
+           got through; answers a browser refuses although they look permissive (another case, `True`, a \
+           non-2xx preflight) are listed in the `refused_by_browsers` evidence, never failed.",
     why: "Every site can read the endpoint's answers from a visitor's browser: content behind IP allowlists or \
           on an intranet, and any token the answer carries. Adding credentials later turns it critical.",
     fix: "Compare the Origin against an exact allowlist and echo it only on a match (or send `*` deliberately \
@@ -22,38 +25,42 @@ pub(crate) static DEF: CheckDef = CheckDef {
 pub(crate) const CHECK: Check = Check { def: &DEF, judge };
 
 fn judge(x: &Examined<'_>) -> Vec<Finding> {
-    for_each_endpoint(x, |target, endpoint, verdict| match verdict.reflected() {
-        Some(false) => {
-            let origins = all_through(verdict);
-            Finding::fail(
+    for_each_endpoint(x, |target, endpoint, verdict| {
+        let blocked = verdict.blocked(Some(&[OriginKind::Arbitrary]));
+        let finding = match verdict.reflected() {
+            Some(false) => {
+                let origins = all_through(verdict);
+                Finding::fail(
+                    &DEF,
+                    target,
+                    format!(
+                        "{} reflects any origin; {} probe(s) got through: {}",
+                        endpoint.url,
+                        origins.len(),
+                        listed(&origins, 10)
+                    ),
+                )
+                .with_evidence("origins_through", origins)
+                .with_evidence("allowlist", allowlist(x))
+            }
+            Some(true) => Finding::skipped(
+                &DEF,
+                target,
+                "subsumed: reflected with credentials (see cors.origin_reflected_with_credentials)",
+            ),
+            None if verdict.answered == 0 => Finding::error(
                 &DEF,
                 target,
                 format!(
-                    "{} reflects any origin; {} probe(s) got through: {}",
-                    endpoint.url,
-                    origins.len(),
-                    listed(&origins, 10)
+                    "not verified: no CORS probe was answered ({})",
+                    verdict
+                        .failed
+                        .first()
+                        .map_or("no probe sent", |(_, r)| r.as_str())
                 ),
-            )
-            .with_evidence("origins_through", origins)
-            .with_evidence("allowlist", allowlist(x))
-        }
-        Some(true) => Finding::skipped(
-            &DEF,
-            target,
-            "subsumed: reflected with credentials (see cors.origin_reflected_with_credentials)",
-        ),
-        None if verdict.answered == 0 => Finding::error(
-            &DEF,
-            target,
-            format!(
-                "not verified: no CORS probe was answered ({})",
-                verdict
-                    .failed
-                    .first()
-                    .map_or("no probe sent", |(_, r)| r.as_str())
             ),
-        ),
-        None => Finding::pass(&DEF, target, "an arbitrary origin is not reflected"),
+            None => Finding::pass(&DEF, target, "an arbitrary origin is not reflected"),
+        };
+        with_blocked(finding, blocked)
     })
 }

@@ -1,6 +1,6 @@
 use launchguard_core::{CheckDef, Finding, Severity};
 
-use super::{all_through, allowlist, for_each_endpoint};
+use super::{OriginKind, all_through, allowlist, for_each_endpoint, with_blocked};
 use crate::surface::judge::listed;
 use crate::surface::{Check, Examined};
 
@@ -10,8 +10,12 @@ pub(crate) static DEF: CheckDef = CheckDef {
     title: "Any origin may read the endpoint with the user's cookies",
     severity: Severity::Critical,
     what: "Per CORS endpoint: sends an arbitrary origin (`https://lg-<random>.invalid`) in a simple GET and in a \
-           preflight, and fails when Access-Control-Allow-Origin echoes it together with \
-           `Access-Control-Allow-Credentials: true`. The finding lists every probe origin that got through.",
+           preflight, and fails when a browser would let that origin read the answer with cookies: one \
+           Access-Control-Allow-Origin equal to the origin byte for byte and one \
+           `Access-Control-Allow-Credentials` exactly `true` (only spaces and tabs stripped), and for the \
+           preflight a 2xx status and `PUT` listed in Access-Control-Allow-Methods. The finding lists every \
+           probe origin that got through; answers that only look permissive (the origin in another case, \
+           `True`, a 403 preflight) are listed in the `refused_by_browsers` evidence, never failed.",
     why: "Any web page the victim visits can call the endpoint with the victim's session cookie and read the \
           answer: their profile, their tenant's records, their API tokens. This is as bad as having no \
           same-origin policy, and the MDN Observatory misses it.",
@@ -27,38 +31,42 @@ pub(crate) static DEF: CheckDef = CheckDef {
 pub(crate) const CHECK: Check = Check { def: &DEF, judge };
 
 fn judge(x: &Examined<'_>) -> Vec<Finding> {
-    for_each_endpoint(x, |target, endpoint, verdict| match verdict.reflected() {
-        Some(true) => {
-            let origins = all_through(verdict);
-            Finding::fail(
+    for_each_endpoint(x, |target, endpoint, verdict| {
+        let blocked = verdict.blocked(Some(&[OriginKind::Arbitrary]));
+        let finding = match verdict.reflected() {
+            Some(true) => {
+                let origins = all_through(verdict);
+                Finding::fail(
+                    &DEF,
+                    target,
+                    format!(
+                        "{} reflects any origin with credentials; {} probe(s) got through: {}",
+                        endpoint.url,
+                        origins.len(),
+                        listed(&origins, 10)
+                    ),
+                )
+                .with_evidence("origins_through", origins)
+                .with_evidence("allowlist", allowlist(x))
+            }
+            _ if verdict.answered == 0 => Finding::error(
                 &DEF,
                 target,
                 format!(
-                    "{} reflects any origin with credentials; {} probe(s) got through: {}",
-                    endpoint.url,
-                    origins.len(),
-                    listed(&origins, 10)
+                    "not verified: no CORS probe was answered ({})",
+                    verdict
+                        .failed
+                        .first()
+                        .map_or("no probe sent", |(_, r)| r.as_str())
                 ),
-            )
-            .with_evidence("origins_through", origins)
-            .with_evidence("allowlist", allowlist(x))
-        }
-        _ if verdict.answered == 0 => Finding::error(
-            &DEF,
-            target,
-            format!(
-                "not verified: no CORS probe was answered ({})",
-                verdict
-                    .failed
-                    .first()
-                    .map_or("no probe sent", |(_, r)| r.as_str())
             ),
-        ),
-        Some(false) => Finding::pass(
-            &DEF,
-            target,
-            "any origin is reflected, but without credentials (see cors.origin_reflected)",
-        ),
-        None => Finding::pass(&DEF, target, "an arbitrary origin is not reflected"),
+            Some(false) => Finding::pass(
+                &DEF,
+                target,
+                "any origin is reflected, but without credentials (see cors.origin_reflected)",
+            ),
+            None => Finding::pass(&DEF, target, "an arbitrary origin is not reflected"),
+        };
+        with_blocked(finding, blocked)
     })
 }

@@ -11,8 +11,9 @@ use std::thread::JoinHandle;
 use crate::support::{launchguard, read_json, write};
 
 /// The address no run may touch: loopback, but in no scope below (the demo's own scope holds
-/// 127.0.0.2, where its lab serves a second address of a TLS site).
-const FORBIDDEN: Ipv4Addr = Ipv4Addr::new(127, 0, 0, 3);
+/// 127.0.0.1 to 127.0.0.3, where its lab serves a second address of a TLS site and the DNS lab's
+/// name servers).
+const FORBIDDEN: Ipv4Addr = Ipv4Addr::new(127, 0, 0, 5);
 
 /// An address the test itself connects to, proving that the catch-all sees loopback traffic.
 const WITNESS: Ipv4Addr = Ipv4Addr::new(127, 0, 0, 4);

@@ -583,9 +583,43 @@ pub(crate) fn allowlist(x: &Examined<'_>) -> String {
     )
 }
 
-/// Every origin that got through, described, for the reflection findings.
-pub(crate) fn all_through(verdict: &Verdict) -> Vec<String> {
-    verdict.through.iter().map(Through::describe).collect()
+/// The reflection checks' failure: `url reflects {what}`, with every origin that got through.
+pub(crate) fn reflection_fail(
+    def: &'static CheckDef,
+    x: &Examined<'_>,
+    target: Target,
+    endpoint: &CorsEndpoint,
+    verdict: &Verdict,
+    what: &str,
+) -> Finding {
+    let origins: Vec<String> = verdict.through.iter().map(Through::describe).collect();
+    Finding::fail(
+        def,
+        target,
+        format!(
+            "{} reflects {what}; {} probe(s) got through: {}",
+            endpoint.url,
+            origins.len(),
+            listed(&origins, 10)
+        ),
+    )
+    .with_evidence("origins_through", origins)
+    .with_evidence("allowlist", allowlist(x))
+}
+
+/// The reflection checks' error when no probe was answered, with the first probe's reason.
+pub(crate) fn unanswered(def: &'static CheckDef, target: Target, verdict: &Verdict) -> Finding {
+    Finding::error(
+        def,
+        target,
+        format!(
+            "not verified: no CORS probe was answered ({})",
+            verdict
+                .failed
+                .first()
+                .map_or("no probe sent", |(_, r)| r.as_str())
+        ),
+    )
 }
 
 pub(crate) fn for_each_endpoint(

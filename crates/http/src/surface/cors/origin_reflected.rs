@@ -1,7 +1,6 @@
 use launchguard_core::{CheckDef, Finding, Severity};
 
-use super::{OriginKind, all_through, allowlist, for_each_endpoint, with_blocked};
-use crate::surface::judge::listed;
+use super::{OriginKind, for_each_endpoint, reflection_fail, unanswered, with_blocked};
 use crate::surface::{Check, Examined};
 
 pub(crate) static DEF: CheckDef = CheckDef {
@@ -28,37 +27,13 @@ fn judge(x: &Examined<'_>) -> Vec<Finding> {
     for_each_endpoint(x, |target, endpoint, verdict| {
         let blocked = verdict.blocked(Some(&[OriginKind::Arbitrary]));
         let finding = match verdict.reflected() {
-            Some(false) => {
-                let origins = all_through(verdict);
-                Finding::fail(
-                    &DEF,
-                    target,
-                    format!(
-                        "{} reflects any origin; {} probe(s) got through: {}",
-                        endpoint.url,
-                        origins.len(),
-                        listed(&origins, 10)
-                    ),
-                )
-                .with_evidence("origins_through", origins)
-                .with_evidence("allowlist", allowlist(x))
-            }
+            Some(false) => reflection_fail(&DEF, x, target, endpoint, verdict, "any origin"),
             Some(true) => Finding::skipped(
                 &DEF,
                 target,
                 "subsumed: reflected with credentials (see cors.origin_reflected_with_credentials)",
             ),
-            None if verdict.answered == 0 => Finding::error(
-                &DEF,
-                target,
-                format!(
-                    "not verified: no CORS probe was answered ({})",
-                    verdict
-                        .failed
-                        .first()
-                        .map_or("no probe sent", |(_, r)| r.as_str())
-                ),
-            ),
+            None if verdict.answered == 0 => unanswered(&DEF, target, verdict),
             None => Finding::pass(&DEF, target, "an arbitrary origin is not reflected"),
         };
         with_blocked(finding, blocked)

@@ -385,6 +385,8 @@ fn raw_apex_txt(bytes: Vec<u8>, own_id: bool) -> Answerer {
 /// Answers broken on the wire, for the apex's TXT question (the SPF record).
 fn wire_cases() -> Vec<(String, Vec<u8>, bool)> {
     let q = question();
+    // A reply with the question and one answer record.
+    let one_answer = |answer: Vec<u8>| [header(ANSWER, [1, 1, 0, 0]), q.clone(), answer].concat();
     let spf = record(16, &strings(&[b"v=spf1 include:_spf.corpus.lab.test -all"]));
     let valid = [
         header(ANSWER, [1, 2, 0, 0]),
@@ -409,30 +411,15 @@ fn wire_cases() -> Vec<(String, Vec<u8>, bool)> {
         ),
         (
             "two owner names that point at each other",
-            [
-                header(ANSWER, [1, 1, 0, 0]),
-                q.clone(),
-                vec![0xc0, 35, 0xc0, 33, 0, 16, 0, 1, 0, 0, 0, 1, 0, 1, 0],
-            ]
-            .concat(),
+            one_answer(vec![0xc0, 35, 0xc0, 33, 0, 16, 0, 1, 0, 0, 0, 1, 0, 1, 0]),
         ),
         (
             "a pointer past the end",
-            [
-                header(ANSWER, [1, 1, 0, 0]),
-                q.clone(),
-                vec![0xc3, 0xff, 0, 16, 0, 1, 0, 0, 0, 1, 0, 1, 0],
-            ]
-            .concat(),
+            one_answer(vec![0xc3, 0xff, 0, 16, 0, 1, 0, 0, 0, 1, 0, 1, 0]),
         ),
         (
             "a pointer into the middle of a label",
-            [
-                header(ANSWER, [1, 1, 0, 0]),
-                q.clone(),
-                vec![0xc0, 0x0e, 0, 16, 0, 1, 0, 0, 0, 1, 0, 1, 0],
-            ]
-            .concat(),
+            one_answer(vec![0xc0, 0x0e, 0, 16, 0, 1, 0, 0, 0, 1, 0, 1, 0]),
         ),
         (
             "50 answers announced, 1 present",
@@ -481,41 +468,21 @@ fn wire_cases() -> Vec<(String, Vec<u8>, bool)> {
         ),
         (
             "TXT rdata length past the end",
-            [
-                header(ANSWER, [1, 1, 0, 0]),
-                q.clone(),
-                vec![
-                    0xc0, 0x0c, 0, 16, 0, 1, 0, 0, 0, 1, 0xff, 0xff, 4, b't', b'e',
-                ],
-            ]
-            .concat(),
+            one_answer(vec![
+                0xc0, 0x0c, 0, 16, 0, 1, 0, 0, 0, 1, 0xff, 0xff, 4, b't', b'e',
+            ]),
         ),
         (
             "a TXT string longer than its rdata",
-            [
-                header(ANSWER, [1, 1, 0, 0]),
-                q.clone(),
-                record(16, b"\xc8abc"),
-            ]
-            .concat(),
+            one_answer(record(16, b"\xc8abc")),
         ),
         (
             "an extended label type (0x40)",
-            [
-                header(ANSWER, [1, 1, 0, 0]),
-                q.clone(),
-                vec![0x40, 1, 0, 0, 16, 0, 1, 0, 0, 0, 1, 0, 1, 0],
-            ]
-            .concat(),
+            one_answer(vec![0x40, 1, 0, 0, 16, 0, 1, 0, 0, 0, 1, 0, 1, 0]),
         ),
         (
             "a reserved label type (0x80)",
-            [
-                header(ANSWER, [1, 1, 0, 0]),
-                q.clone(),
-                vec![0x80, 1, 0, 0, 16, 0, 1, 0, 0, 0, 1, 0, 1, 0],
-            ]
-            .concat(),
+            one_answer(vec![0x80, 1, 0, 0, 16, 0, 1, 0, 0, 0, 1, 0, 1, 0]),
         ),
         (
             "an owner name over 255 bytes",
@@ -529,12 +496,7 @@ fn wire_cases() -> Vec<(String, Vec<u8>, bool)> {
         ),
         (
             "4000 empty TXT strings",
-            [
-                header(ANSWER, [1, 1, 0, 0]),
-                q.clone(),
-                record(16, &[0u8; 4000]),
-            ]
-            .concat(),
+            one_answer(record(16, &[0u8; 4000])),
         ),
         (
             "TXT strings of raw ESC, C1, NUL and non-UTF-8 bytes",
@@ -576,62 +538,29 @@ fn wire_cases() -> Vec<(String, Vec<u8>, bool)> {
         ),
         (
             "type 0, class 0",
-            [
-                header(ANSWER, [1, 1, 0, 0]),
-                q.clone(),
-                vec![0xc0, 0x0c, 0, 0, 0, 0, 0, 0, 0, 1, 0, 2, 0xde, 0xad],
-            ]
-            .concat(),
+            one_answer(vec![0xc0, 0x0c, 0, 0, 0, 0, 0, 0, 0, 1, 0, 2, 0xde, 0xad]),
         ),
         (
             "an unknown type carrying an escape sequence",
-            [
-                header(ANSWER, [1, 1, 0, 0]),
-                q.clone(),
-                record(0xff00, b"\x1b]0;pwned\x07\x1b[2J"),
-            ]
-            .concat(),
+            one_answer(record(0xff00, b"\x1b]0;pwned\x07\x1b[2J")),
         ),
         (
             "a CAA tag longer than its rdata",
-            [
-                header(ANSWER, [1, 1, 0, 0]),
-                q.clone(),
-                record(257, b"\x00\xf0issue"),
-            ]
-            .concat(),
+            one_answer(record(257, b"\x00\xf0issue")),
         ),
         (
             "a CAA tag of escape bytes",
-            [
-                header(ANSWER, [1, 1, 0, 0]),
-                q.clone(),
-                record(257, b"\x00\x05\x1b[2J\x9bletsencrypt.org"),
-            ]
-            .concat(),
+            one_answer(record(257, b"\x00\x05\x1b[2J\x9bletsencrypt.org")),
         ),
         (
             "an RRSIG of garbage",
-            [
-                header(ANSWER, [1, 1, 0, 0]),
-                q.clone(),
-                record(46, b"\x00\x10\x08\x02\x1b]0;x\x07"),
-            ]
-            .concat(),
+            one_answer(record(46, b"\x00\x10\x08\x02\x1b]0;x\x07")),
         ),
         (
             "an SOA cut short",
-            [
-                header(ANSWER, [1, 1, 0, 0]),
-                q.clone(),
-                record(6, b"\xc0\x0c\xc0\x0c\x00\x00"),
-            ]
-            .concat(),
+            one_answer(record(6, b"\xc0\x0c\xc0\x0c\x00\x00")),
         ),
-        (
-            "an MX of one byte",
-            [header(ANSWER, [1, 1, 0, 0]), q.clone(), record(15, b"\x00")].concat(),
-        ),
+        ("an MX of one byte", one_answer(record(15, b"\x00"))),
         (
             "an owner label of escape bytes",
             [

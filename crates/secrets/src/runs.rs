@@ -116,23 +116,54 @@ impl Members {
     fn of(block: &[u8; 64]) -> Members {
         let mut members = Members::default();
         for (lane, bytes) in block.chunks_exact(16).enumerate() {
-            let x = lanes(bytes);
-            let splat = |b: u8| i8x16::splat(b as i8);
-            let within = |low: u8, high: u8| x.simd_gt(splat(low - 1)) & x.simd_lt(splat(high + 1));
-            let digit = within(b'0', b'9');
-            let upper = within(b'A', b'Z');
-            let lower = within(b'a', b'z');
-            let dash = x.simd_eq(splat(b'-'));
-            let symbol =
-                dash | x.simd_eq(splat(b'_')) | x.simd_eq(splat(b'+')) | x.simd_eq(splat(b'/'));
-            let shift = lane * 16;
-            let bits = |v: i8x16| u64::from(v.to_bitmask()) << shift;
-            members.base64 |= bits(digit | upper | lower | symbol);
-            members.upper |= bits(upper);
-            members.lower |= bits(lower);
-            members.card |= bits(digit | dash | x.simd_eq(splat(b' ')));
+            let classes = Classes::of(bytes);
+            let bits = |v: i8x16| u64::from(v.to_bitmask()) << (lane * 16);
+            members.base64 |= bits(classes.base64());
+            members.upper |= bits(classes.upper);
+            members.lower |= bits(classes.lower);
+            members.card |= bits(classes.card());
         }
         members
+    }
+}
+
+/// The classes of sixteen bytes, a lane of all ones for each byte in the class.
+struct Classes {
+    digit: i8x16,
+    upper: i8x16,
+    lower: i8x16,
+    dash: i8x16,
+    space: i8x16,
+    /// `+` and `/`.
+    standard_only: i8x16,
+    /// `-` and `_`.
+    url_safe_only: i8x16,
+}
+
+impl Classes {
+    #[inline]
+    fn of(bytes: &[u8]) -> Classes {
+        let x = lanes(bytes);
+        let splat = |b: u8| i8x16::splat(b as i8);
+        let within = |low: u8, high: u8| x.simd_gt(splat(low - 1)) & x.simd_lt(splat(high + 1));
+        let dash = x.simd_eq(splat(b'-'));
+        Classes {
+            digit: within(b'0', b'9'),
+            upper: within(b'A', b'Z'),
+            lower: within(b'a', b'z'),
+            dash,
+            space: x.simd_eq(splat(b' ')),
+            standard_only: x.simd_eq(splat(b'+')) | x.simd_eq(splat(b'/')),
+            url_safe_only: dash | x.simd_eq(splat(b'_')),
+        }
+    }
+
+    fn base64(&self) -> i8x16 {
+        self.digit | self.upper | self.lower | self.standard_only | self.url_safe_only
+    }
+
+    fn card(&self) -> i8x16 {
+        self.digit | self.dash | self.space
     }
 }
 
@@ -161,30 +192,24 @@ struct Masks {
 impl Masks {
     /// The block of `data` at `offset` (zero beyond either end; `offset` may wrap below zero).
     fn at(data: &[u8], offset: usize) -> Masks {
-        let Some(bytes) = data.get(offset..) else {
-            return Masks::default();
-        };
-        let block = padded(&bytes[..bytes.len().min(64)]);
+        match data.get(offset..) {
+            Some(bytes) => Masks::of(&padded(&bytes[..bytes.len().min(64)])),
+            None => Masks::default(),
+        }
+    }
+
+    fn of(block: &[u8; 64]) -> Masks {
         let mut masks = Masks::default();
         for (lane, bytes) in block.chunks_exact(16).enumerate() {
-            let x = lanes(bytes);
-            let splat = |b: u8| i8x16::splat(b as i8);
-            let within = |low: u8, high: u8| x.simd_gt(splat(low - 1)) & x.simd_lt(splat(high + 1));
-            let digit = within(b'0', b'9');
-            let upper = within(b'A', b'Z');
-            let lower = within(b'a', b'z');
-            let dash = x.simd_eq(splat(b'-'));
-            let standard_only = x.simd_eq(splat(b'+')) | x.simd_eq(splat(b'/'));
-            let url_safe_only = dash | x.simd_eq(splat(b'_'));
-            let shift = lane * 16;
-            let bits = |v: i8x16| u64::from(v.to_bitmask()) << shift;
-            masks.base64 |= bits(digit | upper | lower | standard_only | url_safe_only);
-            masks.card |= bits(digit | dash | x.simd_eq(splat(b' ')));
-            masks.upper |= bits(upper);
-            masks.lower |= bits(lower);
-            masks.standard_only |= bits(standard_only);
-            masks.url_safe_only |= bits(url_safe_only);
-            masks.digit |= bits(digit);
+            let classes = Classes::of(bytes);
+            let bits = |v: i8x16| u64::from(v.to_bitmask()) << (lane * 16);
+            masks.base64 |= bits(classes.base64());
+            masks.card |= bits(classes.card());
+            masks.upper |= bits(classes.upper);
+            masks.lower |= bits(classes.lower);
+            masks.standard_only |= bits(classes.standard_only);
+            masks.url_safe_only |= bits(classes.url_safe_only);
+            masks.digit |= bits(classes.digit);
         }
         masks
     }

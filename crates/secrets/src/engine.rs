@@ -1,15 +1,17 @@
 //! The matching engine, for bytes from anywhere (log files, JS bundles, HTTP bodies).
 //!
-//! 1. One case-sensitive, non-overlapping Aho-Corasick pass (SIMD-prefiltered) finds rule
-//!    keywords; each keyword marks its line (or, on very long lines, a window around it) with the
-//!    rules it belongs to, including those of the keywords it contains. Rules without keywords
-//!    mark lines from a byte anchor found with `memchr` (`@`, `+`) or a card-like digit run.
+//! 1. One case-sensitive, non-overlapping SIMD literal search finds rule keywords; each keyword
+//!    marks its line (or, on very long lines, a window around it) with the rules it belongs to,
+//!    including those of the keywords it contains. Assignment rules mark the lines where one of
+//!    their names ends before an operator, looking back from each `=` and `:` ([`crate::assigned`]).
+//!    Other rules mark lines from an anchor byte found with `memchr` (`@`, `+`) or a card-like
+//!    digit run.
 //! 2. Only those rules' regexes run on only those lines; validators confirm or reclassify.
 //! 3. Candidate lines with escapes (`\n`, `\/`, `\u`) or percent-encoding are decoded and
 //!    scanned again.
 //! 4. Base64 tokens long enough to hold a secret are decoded, within a budget per line, and when
 //!    the result is text it is scanned by the same rules. Digit runs and base64 tokens are found
-//!    in one SIMD pass ([`crate::runs`]).
+//!    in one SIMD pass ([`crate::runs`]), with the operators of step 1.
 //! 5. A BEGIN line of a private key pulls in the following lines, prefixes stripped, up to END.
 
 use std::collections::HashSet;
@@ -19,7 +21,8 @@ use aho_corasick::AhoCorasick;
 use launchguard_core::{Redacted, Severity};
 use memchr::{memchr, memmem, memrchr};
 
-use crate::rules::{Anchor, Assignment, RULES, Rule};
+use crate::assigned::AssignedNames;
+use crate::rules::{Anchor, OPERATORS, RULES, Rule};
 use crate::runs;
 use crate::validate::{Validator, Verdict, validate};
 
@@ -97,11 +100,11 @@ pub struct Scanner {
     rules: &'static [Rule],
     keywords: Keywords,
     keyword_masks: Vec<u64>,
-    /// The rules (bit, gate) whose keywords mark a line only when an assignment follows them.
-    gated: Vec<(u64, Assignment)>,
-    /// The rule bits of `gated`.
-    gated_bits: u64,
-    anchored: Vec<(usize, Anchor)>,
+    assigned: AssignedNames,
+    /// Rules anchored on a byte (`@`, `+`), by byte.
+    anchor_bytes: Vec<(u8, u64)>,
+    /// Rules anchored on card-like digit runs.
+    card_bits: u64,
     by_id: Vec<&'static str>,
     now_unix: i64,
 }
@@ -136,16 +139,18 @@ impl Scanner {
             })
             .collect();
         let keywords = Keywords::new(&words);
-        let anchored = rules
-            .iter()
-            .enumerate()
-            .filter_map(|(i, r)| r.anchor.map(|a| (i, a)))
-            .collect();
-        let gated: Vec<(u64, Assignment)> = rules
-            .iter()
-            .enumerate()
-            .filter_map(|(i, r)| r.assignment.clone().map(|a| (1u64 << i, a)))
-            .collect();
+        let (mut anchor_bytes, mut card_bits) = (Vec::<(u8, u64)>::new(), 0);
+        for (i, rule) in rules.iter().enumerate() {
+            match rule.anchor {
+                Some(Anchor::Byte(byte)) => match anchor_bytes.iter_mut().find(|(b, _)| *b == byte)
+                {
+                    Some((_, bits)) => *bits |= 1 << i,
+                    None => anchor_bytes.push((byte, 1 << i)),
+                },
+                Some(Anchor::Digits) => card_bits |= 1 << i,
+                None => {}
+            }
+        }
         let now_unix = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX));
@@ -153,9 +158,9 @@ impl Scanner {
             rules,
             keywords,
             keyword_masks: contained,
-            gated_bits: gated.iter().fold(0, |acc, (bit, _)| acc | bit),
-            gated,
-            anchored,
+            assigned: AssignedNames::new(rules),
+            anchor_bytes,
+            card_bits,
             by_id: rules.iter().map(|r| r.id()).collect(),
             now_unix,
         }
@@ -194,43 +199,35 @@ impl Scanner {
         // Where each rule might match: (start, end, rules), from keywords and anchors.
         let mut marks: Vec<(usize, usize, u64)> = Vec::new();
         self.keywords.each(&data[..end], |pattern, start, stop| {
-            let mut bits = self.keyword_masks[pattern];
-            if bits & self.gated_bits != 0 {
-                for (bit, gate) in &self.gated {
-                    if bits & bit != 0 && !gate.follows(&data[..end], stop) {
-                        bits &= !bit;
-                    }
-                }
-            }
-            if bits != 0 {
-                marks.push((start, stop, bits));
-            }
+            marks.push((start, stop, self.keyword_masks[pattern]));
         });
-        let mut card_bits = 0u64;
-        for &(rule, anchor) in &self.anchored {
-            let bit = 1u64 << rule;
-            match anchor {
-                Anchor::Byte(byte) => marks.extend(
-                    memchr::memchr_iter(byte, &data[..end])
-                        .filter(|&at| anchor_plausible(data, end, at))
-                        .map(|at| (at, at + 1, bit)),
-                ),
-                Anchor::Digits => card_bits |= bit,
-            }
-        }
         let wanted = runs::Wanted {
             base64: depth < MAX_DECODE_DEPTH,
-            card_digits: card_bits != 0,
+            card_digits: self.card_bits != 0,
+            bytes: (!self.assigned.is_empty()).then_some(OPERATORS),
         };
-        if wanted.base64 || wanted.card_digits {
-            let mut base64 = Vec::new();
+        for &(byte, bits) in &self.anchor_bytes {
+            marks.extend(
+                memchr::memchr_iter(byte, &data[..end])
+                    .filter(|&at| anchor_plausible(data, end, at))
+                    .map(|at| (at, at + 1, bits)),
+            );
+        }
+        if wanted.base64 || wanted.card_digits || wanted.bytes.is_some() {
+            let (mut base64, mut named) = (Vec::new(), Vec::new());
             runs::find(
                 &data[..end],
                 wanted,
                 |start, stop| base64.push((start, stop, BASE64_BIT)),
-                |start, stop| marks.push((start, stop, card_bits)),
+                |start, stop| marks.push((start, stop, self.card_bits)),
+                |at| {
+                    self.assigned.before(&data[..end], at, |start, bit| {
+                        named.push((start, at + 1, bit))
+                    })
+                },
             );
             marks.extend(base64);
+            marks.extend(named);
         }
         marks.sort_unstable_by_key(|m| m.0);
         let mut pending = None;
@@ -347,12 +344,14 @@ impl Scanner {
         let wanted = runs::Wanted {
             base64: true,
             card_digits: false,
+            bytes: None,
         };
         runs::find(
             &data[region.clone()],
             wanted,
             |start, stop| tokens.push(region.start + start..region.start + stop),
             |_, _| {},
+            |_| {},
         );
         for token in tokens {
             if budget == 0 {
@@ -375,7 +374,9 @@ impl Scanner {
         }
     }
 
-    /// Runs one rule's regex over `text` (which starts at `offset` in the scanned data).
+    /// Runs one rule's regex over `text` (which starts at `offset` in the scanned data); for
+    /// rules anchored on digit runs, only around the runs (a byte of context each side, for
+    /// `\b`), which spares the regex a line full of other digits.
     fn apply(
         &self,
         rule: &Rule,
@@ -385,16 +386,56 @@ impl Scanner {
         line_start: usize,
         out: &mut Found,
     ) {
+        if rule.anchor == Some(Anchor::Digits) {
+            let mut windows = Vec::new();
+            let wanted = runs::Wanted {
+                base64: false,
+                card_digits: true,
+                bytes: None,
+            };
+            runs::find(
+                text,
+                wanted,
+                |_, _| {},
+                |start, end| windows.push(start.saturating_sub(1)..(end + 1).min(text.len())),
+                |_| {},
+            );
+            for window in windows {
+                self.apply_regex(rule, index, text, window, offset, line_start, out);
+            }
+        } else {
+            self.apply_regex(rule, index, text, 0..text.len(), offset, line_start, out);
+        }
+    }
+
+    /// Runs one rule's regex over `text[within]`; the surroundings a validator looks at are the
+    /// whole of `text`.
+    #[allow(clippy::too_many_arguments)]
+    fn apply_regex(
+        &self,
+        rule: &Rule,
+        index: usize,
+        text: &[u8],
+        within: Range<usize>,
+        offset: usize,
+        line_start: usize,
+        out: &mut Found,
+    ) {
         let Some(regex) = &rule.regex else { return };
-        for caps in regex.captures_iter(text) {
+        for caps in regex.captures_iter(&text[within.clone()]) {
             let whole = caps.get(0).expect("group 0");
             let secret = caps.get(1).unwrap_or(whole);
             let Ok(value) = std::str::from_utf8(secret.as_bytes()) else {
                 continue;
             };
-            if surroundings_reject(rule.validator, text, secret.range()) {
-                out.claimed
-                    .push(offset + whole.start()..offset + whole.end());
+            // Spans in `text`, and in the scanned data.
+            let (whole_span, secret_span) = (
+                within.start + whole.start()..within.start + whole.end(),
+                within.start + secret.start()..within.start + secret.end(),
+            );
+            let in_data = |span: &Range<usize>| offset + span.start..offset + span.end;
+            if surroundings_reject(rule.validator, text, secret_span.clone()) {
+                out.claimed.push(in_data(&whole_span));
                 continue;
             }
             let context = String::from_utf8_lossy(whole.as_bytes());
@@ -403,15 +444,13 @@ impl Scanner {
                 index,
                 value,
                 &context,
-                offset + secret.start()..offset + secret.end(),
+                in_data(&secret_span),
                 line_start,
                 Encoding::Plain,
             ) {
-                out.hits
-                    .push((hit, offset + whole.start()..offset + whole.end()));
+                out.hits.push((hit, in_data(&whole_span)));
             } else if !rule.generic {
-                out.claimed
-                    .push(offset + whole.start()..offset + whole.end());
+                out.claimed.push(in_data(&whole_span));
             }
         }
     }
@@ -822,6 +861,36 @@ mod tests {
         assert_eq!(
             ids(r#"{"creds":"aws_secret_access_key=lgFixture0123456789abcdefGHIJKLMN\/+op12Q"}"#),
             ["secrets.aws_secret_key"]
+        );
+    }
+
+    #[test]
+    fn assignments_are_found_before_their_operators_however_written() {
+        for line in [
+            "db.password=Zq8!rT2#pLk9$wX4",
+            "DB_PASSWORD = Zq8!rT2#pLk9$wX4",
+            "  client_secret: Zq8rT2pLk9wX4mN7",
+            r#"{"Api_Key" : "Zq8rT2pLk9wX4mN7"}"#,
+            // JSON inside a JSON string: the quotes before the operator are escaped.
+            r#"{"body":"{\"password\":\"Zq8!rT2#pLk9$wX4\"}"}"#,
+        ] {
+            assert_eq!(ids(line), ["secrets.generic_assignment"], "{line}");
+        }
+        // Fields that only contain a name, and a session object in code, are not assignments.
+        for line in [
+            r#"{"token_type":"access","api_key_id":"key_Zq8rT2pLk9wX4mN7","session_id":"Zq8rT2pLk9wX4mN7Zq8"}"#,
+            "    session = store.get_session(tenant_id=Zq8rT2pLk9wX4mN7)",
+            "GET /sessions/1?token_type=refresh&key_id=Zq8rT2pLk9wX4mN7",
+        ] {
+            assert_eq!(ids(line), Vec::<&str>::new(), "{line}");
+        }
+        assert_eq!(
+            ids("Cookie: theme=dark; sessionid=Zq8rT2pLk9wX4mN7Zq8rT2"),
+            ["secrets.session_cookie"]
+        );
+        assert_eq!(
+            ids("dsn=mongodb+srv://app:lgFixturePw-9f8e7d@cluster0.db.internal/prod"),
+            ["secrets.db_url"]
         );
     }
 

@@ -4,6 +4,7 @@
 //! compressed logs and stdin with bounded memory; [`LogsAgent`] runs it for `[logs]`.
 
 pub mod agent;
+mod assigned;
 mod config;
 pub mod engine;
 pub mod redact;

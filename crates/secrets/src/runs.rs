@@ -1,4 +1,5 @@
-//! Long runs of base64 and card-number characters, found 64 bytes at a time.
+//! Long runs of base64 and card-number characters, and assignment operators, found 64 bytes at a
+//! time.
 //!
 //! Each block of 64 bytes is classified with SIMD compares into two bitmasks (base64 characters;
 //! digits, spaces and dashes). Shifting a mask against itself marks where a run at least N long
@@ -15,11 +16,13 @@ pub const BASE64_MIN: usize = 32;
 /// Card numbers have 13 to 19 digits.
 const CARD_DIGITS: std::ops::RangeInclusive<usize> = 13..=19;
 
-/// Which runs to look for.
+/// Which runs (and bytes) to look for.
 #[derive(Clone, Copy)]
 pub struct Wanted {
     pub base64: bool,
     pub card_digits: bool,
+    /// Two bytes whose every position is reported (the operators of assignments).
+    pub bytes: Option<[u8; 2]>,
 }
 
 /// Reports, in order of their ends within each kind, base64 tokens that can hold a secret and
@@ -27,13 +30,18 @@ pub struct Wanted {
 /// - `base64(start, end)`: runs of at least [`BASE64_MIN`] characters of one base64 alphabet
 ///   (standard or URL-safe, up to two `=` of padding), holding upper- and lower-case letters (hex
 ///   digests, lower-case paths and UUIDs are not base64 text);
-/// - `digits(start, end)`: whole runs of digits, spaces and dashes holding 13 to 19 digits.
+/// - `digits(start, end)`: whole runs of digits, spaces and dashes holding 13 to 19 digits;
+/// - `byte(at)`: every position of the wanted bytes, in order.
 pub fn find(
     data: &[u8],
     wanted: Wanted,
     mut base64: impl FnMut(usize, usize),
     mut digits: impl FnMut(usize, usize),
+    mut byte: impl FnMut(usize),
 ) {
+    let marked = wanted
+        .bytes
+        .map(|bytes| bytes.map(|b| i8x16::splat(b as i8)));
     let mut measure = Measure {
         data,
         base64_done: 0,
@@ -45,7 +53,12 @@ pub fn find(
     let (mut before, mut middle) = (Members::default(), Members::default());
     let mut ends = Ends::default();
     let mut step = |block: &[u8; 64], offset: usize| {
-        let after = Members::of(block);
+        let after = Members::of(block, &marked);
+        let mut bytes = after.marked;
+        while bytes != 0 {
+            byte(offset + bytes.trailing_zeros() as usize);
+            bytes &= bytes - 1;
+        }
         if ends.base64 != 0 {
             ends.base64 = mixed_case_runs(&before, &middle, &after, ends.base64);
         }
@@ -102,6 +115,8 @@ struct Members {
     lower: u64,
     /// Digits, spaces and dashes.
     card: u64,
+    /// The wanted bytes.
+    marked: u64,
 }
 
 /// Where windows of long runs end in a block.
@@ -112,16 +127,20 @@ struct Ends {
 }
 
 impl Members {
-    #[inline]
-    fn of(block: &[u8; 64]) -> Members {
+    #[inline(always)]
+    fn of(block: &[u8; 64], marked: &Option<[i8x16; 2]>) -> Members {
         let mut members = Members::default();
         for (lane, bytes) in block.chunks_exact(16).enumerate() {
-            let classes = Classes::of(bytes);
+            let x = lanes(bytes);
+            let classes = Classes::of(x);
             let bits = |v: i8x16| u64::from(v.to_bitmask()) << (lane * 16);
             members.base64 |= bits(classes.base64());
             members.upper |= bits(classes.upper);
             members.lower |= bits(classes.lower);
             members.card |= bits(classes.card());
+            if let Some([a, b]) = marked {
+                members.marked |= bits(x.simd_eq(*a) | x.simd_eq(*b));
+            }
         }
         members
     }
@@ -141,9 +160,8 @@ struct Classes {
 }
 
 impl Classes {
-    #[inline]
-    fn of(bytes: &[u8]) -> Classes {
-        let x = lanes(bytes);
+    #[inline(always)]
+    fn of(x: i8x16) -> Classes {
         let splat = |b: u8| i8x16::splat(b as i8);
         let within = |low: u8, high: u8| x.simd_gt(splat(low - 1)) & x.simd_lt(splat(high + 1));
         let dash = x.simd_eq(splat(b'-'));
@@ -201,7 +219,7 @@ impl Masks {
     fn of(block: &[u8; 64]) -> Masks {
         let mut masks = Masks::default();
         for (lane, bytes) in block.chunks_exact(16).enumerate() {
-            let classes = Classes::of(bytes);
+            let classes = Classes::of(lanes(bytes));
             let bits = |v: i8x16| u64::from(v.to_bitmask()) << (lane * 16);
             masks.base64 |= bits(classes.base64());
             masks.card |= bits(classes.card());
@@ -477,22 +495,24 @@ fn is_card(b: &u8) -> bool {
 mod tests {
     use super::*;
 
-    /// Base64 tokens and card-like digit runs, as (start, end).
-    type Found = (Vec<(usize, usize)>, Vec<(usize, usize)>);
+    /// Base64 tokens and card-like digit runs, as (start, end), and operators.
+    type Found = (Vec<(usize, usize)>, Vec<(usize, usize)>, Vec<usize>);
 
     fn runs(data: &[u8]) -> Found {
-        let (mut base64, mut digits) = (Vec::new(), Vec::new());
+        let (mut base64, mut digits, mut operators) = (Vec::new(), Vec::new(), Vec::new());
         let wanted = Wanted {
             base64: true,
             card_digits: true,
+            bytes: Some(*b"=:"),
         };
         find(
             data,
             wanted,
             |s, e| base64.push((s, e)),
             |s, e| digits.push((s, e)),
+            |at| operators.push(at),
         );
-        (base64, digits)
+        (base64, digits, operators)
     }
 
     /// The definition, byte by byte: every maximal run, then the same filters.
@@ -532,7 +552,10 @@ mod tests {
                 CARD_DIGITS.contains(&data[s..e].iter().filter(|b| b.is_ascii_digit()).count())
             })
             .collect();
-        (base64, digits)
+        let operators = (0..data.len())
+            .filter(|&i| matches!(data[i], b'=' | b':'))
+            .collect();
+        (base64, digits, operators)
     }
 
     #[test]
@@ -543,7 +566,7 @@ mod tests {
             let mut line = vec![b'.'; pad];
             line.extend_from_slice(token.as_bytes());
             line.extend_from_slice(
-                b" card 4111 1111 1111 1111 uuid 3f2b8c1e-9a4d-4e6f-8b7a-1c2d3e4f5a6b ",
+                b" card 4111 1111 1111 1111 uuid 3f2b8c1e-9a4d-4e6f-8b7a-1c2d3e4f5a6b key=v:w ",
             );
             line.extend_from_slice(&vec![b'7'; pad % 23]);
             cases.push(line);
@@ -559,14 +582,18 @@ mod tests {
         cases.push(b"4".repeat(20));
         cases.push(b"aB".repeat(16).into_iter().chain([0xff, b'Q']).collect());
         cases.push([&b"aB+/"[..], &b"a-_B".repeat(8)].concat());
-        let mut found_any = (0, 0);
+        let mut found_any = (0, 0, 0);
         for case in &cases {
             let got = runs(case);
             assert_eq!(got, naive(case), "{}", String::from_utf8_lossy(case));
             found_any.0 += got.0.len();
             found_any.1 += got.1.len();
+            found_any.2 += got.2.len();
         }
-        assert!(found_any.0 > 130 && found_any.1 > 130, "{found_any:?}");
+        assert!(
+            found_any.0 > 130 && found_any.1 > 130 && found_any.2 > 130,
+            "{found_any:?}"
+        );
     }
 
     #[test]
@@ -577,7 +604,8 @@ mod tests {
             b"== 1234567890123 end",
         ]
         .concat();
-        let (base64, digits) = runs(&data);
+        let (base64, digits, operators) = runs(&data);
+        assert_eq!(operators, [0, 1, 202, 203]);
         assert_eq!(base64, vec![(2, 204)]);
         assert_eq!(digits, vec![(204, 219)]);
     }
@@ -585,9 +613,9 @@ mod tests {
     #[test]
     fn agrees_with_the_definition_on_random_mixes_of_the_classes() {
         // Few symbols, so runs of every length and mix appear, at every alignment.
-        let alphabet = b"aB7-_+/ 1=9.x\xc3";
+        let alphabet = b"aB7-_+/ 1=9.x\xc3:@\"\t";
         let mut state = 0x2545_f491_4f6c_dd1du64;
-        let mut found = (0, 0);
+        let mut found = (0, 0, 0);
         for case in 0..3000 {
             let len = case % 400;
             let data: Vec<u8> = (0..len)
@@ -608,7 +636,8 @@ mod tests {
             assert_eq!(got, naive(&data), "{}", String::from_utf8_lossy(&data));
             found.0 += got.0.len();
             found.1 += got.1.len();
+            found.2 += got.2.len();
         }
-        assert!(found.0 > 100 && found.1 > 100, "{found:?}");
+        assert!(found.0 > 100 && found.1 > 100 && found.2 > 100, "{found:?}");
     }
 }

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Secrets-in-logs benchmark, on two deterministic corpora (never committed): `sparse` (the project's
 # log mix: nginx, JSON lines, tracebacks; few lines hold a rule keyword) and `dense` (most lines carry
-# UUIDs, tenant ids and fields named token, key or session, so the keyword prefilter passes most
-# lines to the rules). For each it prints, measured in the same run: MB/s of cat, `rg -c -F` with one
+# UUIDs, tenant ids and fields named token, key or session, which a search for those names would pass
+# to the rules). For each it prints, measured in the same run: MB/s of cat, `rg -c -F` with one
 # literal, `rg -c -f` with the rules' own regexes, launchguard scan-logs on one thread and on all
 # cores, plain and gzipped next to `gzip -dc`, peak memory, the ratios against the goals, and recall /
 # precision against the corpus's answer key (planted secrets, raw and encoded, including base64).

@@ -180,15 +180,15 @@ pub fn parse(text: &str) -> Result<Vec<Rule>, String> {
             let assignment = raw
                 .assignment
                 .map(|a| {
-                    // The block pass reports operators only after a letter (or a quote or space).
+                    // Names are compared as words padded with zeros: no NUL, space or empty name.
                     if a.names.is_empty()
-                        || !a.names.iter().all(|n| {
-                            n.bytes().all(|b| b.is_ascii_graphic())
-                                && n.bytes().last().is_some_and(|b| b.is_ascii_alphabetic())
-                        })
+                        || !a
+                            .names
+                            .iter()
+                            .all(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_graphic()))
                     {
                         return Err(format!(
-                            "rule {}: assignment names must be printable ASCII ending with a letter",
+                            "rule {}: assignment names must be printable ASCII without spaces",
                             raw.id
                         ));
                     }

@@ -218,19 +218,6 @@ fn judged_answer(answer: &launchguard_dns::wire::Answer) -> Vec<Finding> {
     launchguard_dns::judge_view(&view)
 }
 
-/// A certificate from Let's Encrypt on `www.corpus.lab.test`, as the tls agent reports it.
-fn lets_encrypt_seen() -> Finding {
-    Finding::pass(
-        launchguard_tls::CHECKS[0],
-        Target::new("tls:www", TargetKind::Host, "www.corpus.lab.test:443"),
-        "seen",
-    )
-    .with_evidence(
-        "chain",
-        vec!["#0 subject=CN=www.corpus.lab.test; issuer=CN=R3, O=Let's Encrypt; sans=[www.corpus.lab.test]; not_before=x"],
-    )
-}
-
 /// Header values a CORS endpoint might send: echoes of the probe's origin (`{origin}`, or
 /// `{ORIGIN}` upper-cased), with and without padding (HTTP whitespace or other spaces), wildcards,
 /// lists, and anything else.
@@ -550,7 +537,7 @@ proptest! {
             climbed: vec![apex.clone()],
         })];
         let mut findings = launchguard_dns::judge_view(&view);
-        findings.push(lets_encrypt_seen());
+        findings.push(crate::corpus::dns::certificate_seen());
         launchguard::correlate::caa_against_certificates(&mut findings);
         let verdict = finding(&findings, "dns.caa.issuer_mismatch");
         // What a CA reads (RFC 8659 section 4.2): the issuer domain before any `;`, between SP and HTAB.

@@ -293,7 +293,7 @@ fn audit(runtime: &Runtime, peer: &Peer, query_timeout_ms: u64) -> Vec<Finding> 
 
 /// A certificate from Let's Encrypt on `www`, as the tls agent reports it, so that the runner
 /// judges the CAA set against it.
-fn certificate_seen() -> Finding {
+pub(crate) fn certificate_seen() -> Finding {
     Finding::pass(
         launchguard_tls::CHECKS[0],
         Target::new("tls:www", TargetKind::Host, "www.corpus.lab.test:443"),
@@ -366,19 +366,29 @@ fn strings(parts: &[&[u8]]) -> Vec<u8> {
 /// The apex's TXT answer replaced by `bytes`, with the question's ID written in when `own_id`;
 /// every other question gets the clean zone's answer.
 fn raw_apex_txt(bytes: Vec<u8>, own_id: bool) -> Answerer {
-    let zone = Zone::clean();
-    Arc::new(move |query: &Message, over_udp| {
-        let asks_apex_txt = query.queries.first().is_some_and(|q| {
-            q.query_type() == RecordType::TXT && q.name().to_lowercase() == apex()
-        });
-        if !asks_apex_txt {
-            return zone.answer(query, over_udp);
-        }
+    answering_apex_txt(move |query| {
         let mut answer = bytes.clone();
         if own_id && answer.len() >= 2 {
             answer[..2].copy_from_slice(&query.metadata.id.to_be_bytes());
         }
         Some(answer)
+    })
+}
+
+/// `apex_txt` answers the apex's TXT question; every other question gets the clean zone's answer.
+fn answering_apex_txt(
+    apex_txt: impl Fn(&Message) -> Option<Vec<u8>> + Send + Sync + 'static,
+) -> Answerer {
+    let zone = Zone::clean();
+    Arc::new(move |query: &Message, over_udp| {
+        let asks_apex_txt = query.queries.first().is_some_and(|q| {
+            q.query_type() == RecordType::TXT && q.name().to_lowercase() == apex()
+        });
+        if asks_apex_txt {
+            apex_txt(query)
+        } else {
+            zone.answer(query, over_udp)
+        }
     })
 }
 
@@ -719,14 +729,7 @@ fn foreign_cases() -> Vec<(&'static str, Zone, &'static str, Status)> {
 
 /// The apex's TXT answer is a CNAME loop (apex -> loop -> apex) with an SPF record at its end.
 fn apex_txt_cname_loop() -> Answerer {
-    let zone = Zone::clean();
-    Arc::new(move |query: &Message, over_udp| {
-        let asks_apex_txt = query.queries.first().is_some_and(|q| {
-            q.query_type() == RecordType::TXT && q.name().to_lowercase() == apex()
-        });
-        if !asks_apex_txt {
-            return zone.answer(query, over_udp);
-        }
+    answering_apex_txt(|query| {
         let hop = under_apex(b"loop");
         let mut response = response_to(query);
         response.add_answers([

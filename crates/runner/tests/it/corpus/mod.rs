@@ -27,7 +27,7 @@ use launchguard_tls::hello::{Parsed, Reply, certificates_after_hello, parse_repl
 
 use crate::support::raw_http_server;
 
-mod dns;
+pub(crate) mod dns;
 
 /// Longest a single case may take (debug build, shared 2-core machine).
 const CASE_BOUND: Duration = Duration::from_secs(10);
